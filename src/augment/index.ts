@@ -1,0 +1,5 @@
+/**
+ * unet-kit/augment (filled by later issues).
+ * @module
+ */
+export {};

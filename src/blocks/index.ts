@@ -1,0 +1,5 @@
+/**
+ * unet-kit/blocks (filled by later issues).
+ * @module
+ */
+export {};

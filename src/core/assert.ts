@@ -1,0 +1,195 @@
+import { closestMatch } from './didYouMean.js';
+import { UnetKitError } from './errors.js';
+import { formatValue } from './format.js';
+
+/** Anything with a shape: a `tf.Tensor` or a `tf.SymbolicTensor`. */
+export interface Shaped {
+  readonly shape: ReadonlyArray<number | null>;
+}
+
+/**
+ * Throws a {@link UnetKitError} for `argument` of `functionName` showing the bad value and what
+ * would be valid. The building stone of every other assertion.
+ */
+export function fail(functionName: string, argument: string, value: unknown, expected: string): never {
+  throw new UnetKitError(functionName, argument, `is ${formatValue(value)}; expected ${expected}.`);
+}
+
+/**
+ * Asserts `value` is one of `options`, suggesting the closest option when there is one.
+ *
+ * @example `assertOneOf('unet', 'options.norm', 'bach', ['batch', 'instance'])` throws
+ * "unet: options.norm is 'bach'; expected one of 'batch', 'instance'. Did you mean 'batch'?"
+ */
+export function assertOneOf<T extends string | number>(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  options: readonly T[],
+): asserts value is T {
+  if ((options as readonly unknown[]).includes(value)) return;
+  const list = options.map((o) => formatValue(o)).join(', ');
+  const suggestion = typeof value === 'string' ? closestMatch(value, options.map(String)) : undefined;
+  throw new UnetKitError(
+    functionName,
+    argument,
+    `is ${formatValue(value)}; expected one of ${list}.${suggestion !== undefined ? ` Did you mean '${suggestion}'?` : ''}`,
+  );
+}
+
+/** Numeric range with inclusive or exclusive ends. */
+export interface NumberRange {
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+  integer?: boolean;
+}
+
+function describeRange(range: NumberRange): string {
+  const kind = range.integer === true ? 'an integer' : 'a finite number';
+  const parts: string[] = [];
+  if (range.min !== undefined) parts.push(`${range.minExclusive === true ? '>' : '>='} ${range.min}`);
+  if (range.max !== undefined) parts.push(`${range.maxExclusive === true ? '<' : '<='} ${range.max}`);
+  return parts.length > 0 ? `${kind} ${parts.join(' and ')}` : kind;
+}
+
+/** Asserts `value` is a finite number (optionally an integer) inside `range`. */
+export function assertNumber(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  range: NumberRange = {},
+): asserts value is number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (range.integer !== true || Number.isInteger(value)) &&
+    (range.min === undefined || (range.minExclusive === true ? value > range.min : value >= range.min)) &&
+    (range.max === undefined || (range.maxExclusive === true ? value < range.max : value <= range.max));
+  if (!ok) fail(functionName, argument, value, describeRange(range));
+}
+
+/** Asserts `value` is an integer inside `range` (shorthand for {@link assertNumber}). */
+export function assertInteger(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  range: Omit<NumberRange, 'integer'> = {},
+): asserts value is number {
+  assertNumber(functionName, argument, value, { ...range, integer: true });
+}
+
+/** Asserts `value` is a probability in [0, 1]. */
+export function assertProbability(functionName: string, argument: string, value: unknown): asserts value is number {
+  assertNumber(functionName, argument, value, { min: 0, max: 1 });
+}
+
+/** Asserts `value` is a boolean. */
+export function assertBoolean(functionName: string, argument: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') fail(functionName, argument, value, 'true or false');
+}
+
+/**
+ * Asserts `value` is a non-empty array of numbers each satisfying `range`
+ * (and of exactly `length` items when given).
+ */
+export function assertNumberArray(
+  functionName: string,
+  argument: string,
+  value: unknown,
+  range: NumberRange = {},
+  length?: number,
+): asserts value is number[] {
+  const what = `${length !== undefined ? `an array of ${length}` : 'a non-empty array of'} numbers, each ${describeRange(range)}`;
+  if (!Array.isArray(value) || value.length === 0 || (length !== undefined && value.length !== length)) {
+    fail(functionName, argument, value, what);
+  }
+  value.forEach((item, i) => {
+    try {
+      assertNumber(functionName, `${argument}[${i}]`, item, range);
+    } catch {
+      fail(functionName, argument, value, `${what} (item ${i} is ${formatValue(item)})`);
+    }
+  });
+}
+
+/** Asserts `spatialDims` is 2 or 3, the only spatial ranks unet-kit builds. */
+export function assertSpatialDims(functionName: string, value: unknown): asserts value is 2 | 3 {
+  if (value !== 2 && value !== 3) fail(functionName, 'options.spatialDims', value, '2 (images) or 3 (volumes)');
+}
+
+/** Asserts a tensor (or symbolic tensor) has one of the allowed ranks. */
+export function assertRank(
+  functionName: string,
+  argument: string,
+  tensor: Shaped,
+  ranks: readonly number[],
+  meaning?: string,
+): void {
+  if (tensor === null || typeof tensor !== 'object' || !Array.isArray(tensor.shape)) {
+    fail(functionName, argument, tensor, 'a tensor');
+  }
+  if (!ranks.includes(tensor.shape.length)) {
+    throw new UnetKitError(
+      functionName,
+      argument,
+      `has shape ${formatValue(tensor.shape)} (rank ${tensor.shape.length}); expected rank ${ranks.join(' or ')}${
+        meaning !== undefined ? ` (${meaning})` : ''
+      }.`,
+    );
+  }
+}
+
+/** Asserts two tensors have the same shape (`null` dimensions match anything). */
+export function assertSameShape(
+  functionName: string,
+  argumentA: string,
+  a: Shaped,
+  argumentB: string,
+  b: Shaped,
+): void {
+  const same =
+    a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === null || b.shape[i] === null || d === b.shape[i]);
+  if (!same) {
+    throw new UnetKitError(
+      functionName,
+      `${argumentA} and ${argumentB}`,
+      `have shapes ${formatValue(a.shape)} and ${formatValue(b.shape)}; expected the same shape.`,
+    );
+  }
+}
+
+/** Asserts `value` is a plain options object (or undefined, treated as `{}`). */
+export function assertOptionsObject(functionName: string, value: unknown, argument = 'options'): void {
+  if (value === undefined) return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(functionName, argument, value, 'an options object');
+  }
+}
+
+/**
+ * Asserts every key of an options object is known, catching misspelt options that would
+ * otherwise be silently ignored (`{ filter: [...] }` instead of `filters`).
+ */
+export function assertKnownKeys(
+  functionName: string,
+  options: object | undefined,
+  known: readonly string[],
+  argument = 'options',
+): void {
+  if (options === undefined) return;
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      const suggestion = closestMatch(key, known);
+      throw new UnetKitError(
+        functionName,
+        `${argument}.${key}`,
+        `is not a known option; expected one of ${known.join(', ')}.${
+          suggestion !== undefined ? ` Did you mean '${suggestion}'?` : ''
+        }`,
+      );
+    }
+  }
+}

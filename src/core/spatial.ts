@@ -1,0 +1,139 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { globalAveragePooling3d } from '../layers/globalAveragePooling3d.js';
+import { upSampling3d } from '../layers/upSampling3d.js';
+
+/** Number of spatial axes: 2 for images `[N, H, W, C]`, 3 for volumes `[N, D, H, W, C]`. */
+export type SpatialDims = 2 | 3;
+
+/** A tfjs layer, as returned by every factory of the table. */
+export type Layer = tfl.layers.Layer;
+
+/** Arguments of a convolution (regular or transposed) in the table. */
+export interface SpatialConvArgs {
+  filters: number;
+  kernelSize: number;
+  strides?: number;
+  padding?: 'same' | 'valid';
+  dilationRate?: number;
+  useBias?: boolean;
+  name?: string;
+  /** Seed of the Glorot/He initializer, for repeatable weights. */
+  seed?: number;
+  /** `'heNormal'` (default, He et al. 2015, suits ReLU nets) or `'glorotUniform'` (Keras' default). */
+  kernelInitializer?: 'heNormal' | 'glorotUniform';
+}
+
+/** Arguments of a pooling layer in the table. */
+export interface SpatialPoolArgs {
+  poolSize: number;
+  strides?: number;
+  padding?: 'same' | 'valid';
+  name?: string;
+}
+
+/** Arguments of an up-sampling layer in the table. */
+export interface SpatialUpsampleArgs {
+  size: number;
+  /** `'nearest'` or `'linear'` (bilinear in 2D; trilinear in 3D). */
+  interpolation?: 'nearest' | 'linear';
+  name?: string;
+}
+
+/**
+ * The per-rank layer factories every block draws from, so one code path builds 2D and 3D nets
+ * (MONAI's `Conv[Conv.CONV, dims]` factory idea as a typed record).
+ */
+export interface SpatialLayerTable {
+  readonly spatialDims: SpatialDims;
+  conv(args: SpatialConvArgs): Layer;
+  convTranspose(args: SpatialConvArgs): Layer;
+  maxPool(args: SpatialPoolArgs): Layer;
+  avgPool(args: SpatialPoolArgs): Layer;
+  upsample(args: SpatialUpsampleArgs): Layer;
+  globalAvgPool(args: { name?: string }): Layer;
+  /** Dropout of whole feature maps (one draw per sample and channel), i.e. SpatialDropout2D/3D. */
+  spatialDropout(args: { rate: number; name?: string; seed?: number }): Layer;
+  /** Plain element-wise dropout. */
+  dropout(args: { rate: number; name?: string; seed?: number }): Layer;
+}
+
+function initializer(args: SpatialConvArgs): ReturnType<typeof tfl.initializers.heNormal> {
+  return args.kernelInitializer === 'glorotUniform'
+    ? tfl.initializers.glorotUniform({ seed: args.seed })
+    : tfl.initializers.heNormal({ seed: args.seed });
+}
+
+function repeat<T>(n: number, value: T): T[] {
+  return Array.from({ length: n }, () => value);
+}
+
+function makeTable(spatialDims: SpatialDims): SpatialLayerTable {
+  const tuple = (v: number): [number, number] | [number, number, number] =>
+    spatialDims === 2 ? [v, v] : [v, v, v];
+  const convConfig = (args: SpatialConvArgs) => ({
+    filters: args.filters,
+    kernelSize: tuple(args.kernelSize),
+    strides: tuple(args.strides ?? 1),
+    padding: args.padding ?? 'same',
+    dilationRate: tuple(args.dilationRate ?? 1),
+    useBias: args.useBias ?? true,
+    kernelInitializer: initializer(args),
+    name: args.name,
+  });
+  const poolConfig = (args: SpatialPoolArgs) => ({
+    poolSize: tuple(args.poolSize),
+    strides: tuple(args.strides ?? args.poolSize),
+    padding: args.padding ?? 'valid',
+    name: args.name,
+  });
+  const noiseShape = [null, ...repeat(spatialDims, 1), null];
+  return {
+    spatialDims,
+    conv: (args) =>
+      spatialDims === 2
+        ? tfl.layers.conv2d(convConfig(args) as never)
+        : tfl.layers.conv3d(convConfig(args) as never),
+    convTranspose: (args) => {
+      // tfjs transposed convs reject dilation; drop it rather than pass [1, 1].
+      const { dilationRate: _unused, ...config } = convConfig(args);
+      return spatialDims === 2
+        ? tfl.layers.conv2dTranspose(config as never)
+        : tfl.layers.conv3dTranspose(config as never);
+    },
+    maxPool: (args) =>
+      spatialDims === 2 ? tfl.layers.maxPooling2d(poolConfig(args) as never) : tfl.layers.maxPooling3d(poolConfig(args) as never),
+    avgPool: (args) =>
+      spatialDims === 2
+        ? tfl.layers.averagePooling2d(poolConfig(args) as never)
+        : tfl.layers.averagePooling3d(poolConfig(args) as never),
+    upsample: (args) =>
+      spatialDims === 2
+        ? tfl.layers.upSampling2d({
+            size: [args.size, args.size],
+            interpolation: args.interpolation === 'linear' ? 'bilinear' : 'nearest',
+            name: args.name,
+          })
+        : upSampling3d({ size: [args.size, args.size, args.size], interpolation: args.interpolation ?? 'nearest', name: args.name }),
+    globalAvgPool: (args) =>
+      spatialDims === 2 ? tfl.layers.globalAveragePooling2d({ name: args.name }) : globalAveragePooling3d({ name: args.name }),
+    spatialDropout: (args) =>
+      tfl.layers.dropout({ rate: args.rate, noiseShape: noiseShape as number[], seed: args.seed, name: args.name }),
+    dropout: (args) => tfl.layers.dropout({ rate: args.rate, seed: args.seed, name: args.name }),
+  };
+}
+
+// Built on first use, not at import, so the module does no top-level work (tree-shaking).
+const tables: Partial<Record<SpatialDims, SpatialLayerTable>> = {};
+
+/**
+ * The layer table for `spatialDims` (2 or 3).
+ *
+ * @example
+ * ```ts
+ * const L = spatialLayers(3);
+ * const y = L.conv({ filters: 8, kernelSize: 3, name: 'enc1_conv1' }).apply(x) as tf.SymbolicTensor;
+ * ```
+ */
+export function spatialLayers(spatialDims: SpatialDims): SpatialLayerTable {
+  return (tables[spatialDims] ??= makeTable(spatialDims));
+}

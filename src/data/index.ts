@@ -1,0 +1,5 @@
+/**
+ * unet-kit/data (filled by later issues).
+ * @module
+ */
+export {};

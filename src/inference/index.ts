@@ -1,0 +1,5 @@
+/**
+ * unet-kit/inference (filled by later issues).
+ * @module
+ */
+export {};

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { assertBoolean, assertInteger, assertNumber } from '../core/assert.js';
+import { UnetKitError } from '../core/errors.js';
+
+/** Options of {@link groupNormalization}. */
+export interface GroupNormalizationArgs {
+  /** Number of channel groups; must divide the channel count. Default 32 (Wu & He 2018). */
+  groups?: number;
+  /** Small constant added to the variance. Default 1e-5 (PyTorch, Keras 3). */
+  epsilon?: number;
+  /** Learn a per-channel offset beta. Default true. */
+  center?: boolean;
+  /** Learn a per-channel scale gamma. Default true. */
+  scale?: boolean;
+  name?: string;
+  trainable?: boolean;
+  inputShape?: (number | null)[];
+  batchInputShape?: (number | null)[];
+  dtype?: tf.DataType;
+}
+
+/**
+ * Normalizes each sample over groups of channels and all spatial positions, then applies a
+ * per-channel affine map (Wu & He, "Group Normalization", ECCV 2018):
+ * `y = gamma * (x - mean_g) / sqrt(var_g + epsilon) + beta`, statistics per sample and group,
+ * biased variance. Works at any rank (channels last); batch-size independent, so it suits the
+ * small batches of 3D segmentation. Saved under Keras 3's class name `GroupNormalization`.
+ */
+export class GroupNormalization extends tfl.layers.Layer {
+  /** Keras class name, used by save/load. */
+  static className = 'GroupNormalization';
+  groups: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  protected gamma: tfl.LayerVariable | null = null;
+  protected beta: tfl.LayerVariable | null = null;
+
+  constructor(args: GroupNormalizationArgs = {}) {
+    super(args);
+    const ownName = (this.constructor as typeof GroupNormalization).className;
+    this.groups = args.groups ?? 32;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    assertInteger(ownName, 'args.groups', this.groups, { min: -1 });
+    assertNumber(ownName, 'args.epsilon', this.epsilon, { min: 0, minExclusive: true });
+    assertBoolean(ownName, 'args.center', this.center);
+    assertBoolean(ownName, 'args.scale', this.scale);
+    this.supportsMasking = true;
+  }
+
+  /** The group count used for `channels` (instance norm overrides this). */
+  protected groupsFor(channels: number): number {
+    return this.groups;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const ownName = (this.constructor as typeof GroupNormalization).className;
+    const channels = shape[shape.length - 1];
+    if (shape.length < 3 || channels === null || channels === undefined) {
+      throw new UnetKitError(ownName, 'input shape', `is [${shape.join(', ')}]; expected rank >= 3 with a known channel count (channels last).`);
+    }
+    const groups = this.groupsFor(channels);
+    if (groups < 1 || channels % groups !== 0) {
+      throw new UnetKitError(ownName, 'args.groups', `is ${groups}; it must divide the channel count ${channels} (e.g. ${divisors(channels).join(', ')}).`);
+    }
+    if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', tfl.initializers.ones());
+    if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      const shape = x.shape;
+      const channels = shape[shape.length - 1]!;
+      const groups = this.groupsFor(channels);
+      const positions = shape.slice(1, -1).reduce((a, b) => a * b, 1);
+      const grouped = tf.reshape(x, [shape[0]!, positions, groups, channels / groups]);
+      const { mean, variance } = tf.moments(grouped, [1, 3], true);
+      const normalized = tf.reshape(tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, this.epsilon))), shape);
+      const scaled = this.gamma !== null ? tf.mul(normalized, this.gamma.read()) : normalized;
+      return this.beta !== null ? tf.add(scaled, this.beta.read()) : scaled;
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), groups: this.groups, axis: -1, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  }
+}
+tf.serialization.registerClass(GroupNormalization);
+
+function divisors(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+}
+
+/**
+ * Creates a {@link GroupNormalization} layer.
+ *
+ * @example
+ * ```ts
+ * const norm = groupNormalization({ groups: 4 }); // for a 16-channel feature map
+ * ```
+ */
+export function groupNormalization(args: GroupNormalizationArgs = {}): GroupNormalization {
+  return new GroupNormalization(args);
+}

@@ -1,0 +1,15 @@
+/**
+ * Custom Keras-compatible layers tfjs 4.22 lacks. Importing this module registers them with
+ * `tf.serialization`, so `tf.loadLayersModel` can read models that use them.
+ * @module
+ */
+export { UpSampling3D, upSampling3d } from './upSampling3d.js';
+export type { UpSampling3DArgs } from './upSampling3d.js';
+export { GlobalAveragePooling3D, globalAveragePooling3d } from './globalAveragePooling3d.js';
+export type { GlobalAveragePooling3DArgs } from './globalAveragePooling3d.js';
+export { GroupNormalization, groupNormalization } from './groupNormalization.js';
+export type { GroupNormalizationArgs } from './groupNormalization.js';
+export { InstanceNormalization, instanceNormalization } from './instanceNormalization.js';
+export type { InstanceNormalizationArgs } from './instanceNormalization.js';
+export { batchNormalization } from './batchNormalization.js';
+export type { BatchNormalizationArgs } from './batchNormalization.js';

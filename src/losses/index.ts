@@ -1,0 +1,5 @@
+/**
+ * unet-kit/losses (filled by later issues).
+ * @module
+ */
+export {};

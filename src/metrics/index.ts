@@ -1,0 +1,5 @@
+/**
+ * unet-kit/metrics (filled by later issues).
+ * @module
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * unet-kit/models (filled by later issues).
+ * @module
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * unet-kit/train (filled by later issues).
+ * @module
+ */
+export {};

@@ -1,0 +1,33 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defineConfig } from 'tsup';
+
+// esbuild does not rewrite relative specifiers when it does not bundle, so the CJS files would
+// require the ESM '.js' files; point them at their '.cjs' siblings instead (one module graph per format).
+async function pointCjsAtCjs(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await pointCjsAtCjs(path);
+    else if (entry.name.endsWith('.cjs') || entry.name.endsWith('.d.cts')) {
+      const text = await readFile(path, 'utf8');
+      const fixed = text.replace(/((?:require\(|from )["']\.{1,2}\/[^"']*?)\.js(["'])/g, '$1.cjs$2');
+      if (fixed !== text) await writeFile(path, fixed);
+    }
+  }
+}
+
+// Unbundled per-file output (every src file is an entry) so bundlers can drop unused modules
+// and so the side-effect list in package.json (layers, kernels) maps to real files.
+export default defineConfig({
+  entry: ['src/**/*.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  bundle: false,
+  splitting: false,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  outDir: 'dist',
+  platform: 'neutral',
+  onSuccess: () => pointCjsAtCjs('dist'),
+});
