@@ -149,6 +149,9 @@ export function assertSameShape(
   argumentB: string,
   b: Shaped,
 ): void {
+  for (const [argument, value] of [[argumentA, a], [argumentB, b]] as const) {
+    if (value === null || typeof value !== 'object' || !Array.isArray(value.shape)) fail(functionName, argument, value, 'a tensor');
+  }
   const same =
     a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === null || b.shape[i] === null || d === b.shape[i]);

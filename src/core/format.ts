@@ -9,6 +9,8 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
+  // A function's source can be pages long; its name is what identifies it.
+  if (typeof value === 'function') return `function ${value.name !== '' ? value.name : '(anonymous)'}`;
   if (Array.isArray(value)) {
     const shown = value.slice(0, 8).map(formatValue).join(', ');
     return `[${shown}${value.length > 8 ? `, ... (${value.length} items)` : ''}]`;

@@ -3,7 +3,8 @@ import { batchNormalization } from '../layers/batchNormalization.js';
 import { groupNormalization } from '../layers/groupNormalization.js';
 import { instanceNormalization } from '../layers/instanceNormalization.js';
 import type { ResolvedActivation, ResolvedNorm } from './options.js';
-import type { Layer } from './spatial.js';
+import { assertInteger, assertSpatialDims } from './assert.js';
+import type { Layer, SpatialDims } from './spatial.js';
 
 /**
  * The normalization layer for a {@link ResolvedNorm}, or `null` for `'none'`.
@@ -14,6 +15,8 @@ import type { Layer } from './spatial.js';
  * @example `createNorm(resolveNorm('instance', 'f'), 16, 'enc1_norm1')`
  */
 export function createNorm(norm: ResolvedNorm, channels: number, name?: string): Layer | null {
+  // The group clamp below needs a positive channel count (0 would loop to a negative group count).
+  assertInteger('createNorm', 'channels', channels, { min: 1 });
   switch (norm.type) {
     case 'none':
       return null;
@@ -36,9 +39,15 @@ export function createNorm(norm: ResolvedNorm, channels: number, name?: string):
  * Uses stock Keras layers (`ReLU`, `LeakyReLU`, `ELU`, `PReLU`, `Activation`) so saved
  * topologies stay readable by Keras.
  *
+ * `spatialDims` matters only for `prelu`: given, the learned slope is one per channel, shared over
+ * the spatial axes (`sharedAxes` 1..spatialDims, like a per-channel PyTorch `PReLU(C)`); omitted,
+ * Keras' default of one slope per position and channel is kept, which ties the layer to one
+ * input size. Pass it from conv blocks.
+ *
  * @example `createActivation(resolveActivation('leakyRelu', 'f'), 'enc1_act1')` (slope 0.01)
  */
-export function createActivation(activation: ResolvedActivation, name?: string): Layer | null {
+export function createActivation(activation: ResolvedActivation, name?: string, spatialDims?: SpatialDims): Layer | null {
+  if (spatialDims !== undefined) assertSpatialDims('createActivation', spatialDims);
   switch (activation.type) {
     case 'none':
       return null;
@@ -49,7 +58,11 @@ export function createActivation(activation: ResolvedActivation, name?: string):
     case 'elu':
       return tfl.layers.elu({ alpha: activation.alpha, name });
     case 'prelu':
-      return tfl.layers.prelu({ alphaInitializer: tfl.initializers.constant({ value: 0.25 }), name });
+      return tfl.layers.prelu({
+        alphaInitializer: tfl.initializers.constant({ value: 0.25 }),
+        sharedAxes: spatialDims === undefined ? undefined : Array.from({ length: spatialDims }, (_, i) => i + 1),
+        name,
+      });
     case 'softmax':
       // tfjs' Softmax layer defaults to axis 1; channels are last.
       return tfl.layers.softmax({ axis: -1, name });

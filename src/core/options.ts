@@ -9,14 +9,14 @@ export type NormType = (typeof NORM_TYPES)[number];
  * A normalization spec: a name, or `{ type, ...options }`.
  * - `batch`: `momentum` (Keras convention: weight of the old running value, default 0.99), `epsilon` (1e-3).
  * - `instance`: `epsilon` (1e-5), `affine` (true). Per sample and channel (Ulyanov et al. 2016).
- * - `group`: `groups` (default 8, clamped to a divisor of the channel count), `epsilon` (1e-5) (Wu & He 2018).
+ * - `group`: `groups` (default 8, clamped to a divisor of the channel count), `epsilon` (1e-5), `affine` (true) (Wu & He 2018).
  * - `layer`: `epsilon` (1e-3); normalizes over the channel axis of each position (channels-last LayerNorm).
  */
 export type NormSpec =
   | NormType
   | { type: 'batch'; momentum?: number; epsilon?: number }
   | { type: 'instance'; epsilon?: number; affine?: boolean }
-  | { type: 'group'; groups?: number; epsilon?: number }
+  | { type: 'group'; groups?: number; epsilon?: number; affine?: boolean }
   | { type: 'layer'; epsilon?: number }
   | { type: 'none' };
 
@@ -29,7 +29,15 @@ export interface ResolvedNorm {
   groups: number;
 }
 
-const NORM_KEYS = ['type', 'momentum', 'epsilon', 'affine', 'groups'];
+// Options that do not apply to the chosen type are rejected, not ignored: `{ type: 'batch', groups: 8 }`
+// is a mistake the caller wants to hear about.
+const NORM_KEYS: Record<NormType, readonly string[]> = {
+  batch: ['type', 'momentum', 'epsilon'],
+  instance: ['type', 'epsilon', 'affine'],
+  group: ['type', 'groups', 'epsilon', 'affine'],
+  layer: ['type', 'epsilon'],
+  none: ['type'],
+};
 
 /**
  * Turns a {@link NormSpec} into a {@link ResolvedNorm} with defaults, validating it.
@@ -43,7 +51,7 @@ export function resolveNorm(spec: unknown, functionName: string, argument = 'opt
   }
   const { type, momentum, epsilon, affine, groups } = object as Record<string, unknown>;
   assertOneOf(functionName, typeof spec === 'string' ? argument : `${argument}.type`, type, NORM_TYPES);
-  assertKnownKeys(functionName, object as object, NORM_KEYS, argument);
+  assertKnownKeys(functionName, object as object, NORM_KEYS[type], argument);
   const defaultEpsilon = type === 'instance' || type === 'group' ? 1e-5 : 1e-3;
   const resolved: ResolvedNorm = {
     type,
@@ -78,7 +86,8 @@ export type ActivationType = (typeof ACTIVATION_TYPES)[number];
 
 /**
  * An activation spec: a name, or `{ type: 'leakyRelu', alpha }` / `{ type: 'elu', alpha }`.
- * `leakyRelu` defaults to slope 0.01 (PyTorch and nnU-Net), not Keras' 0.3.
+ * `leakyRelu` defaults to slope 0.01 (PyTorch and nnU-Net), not Keras' 0.3. `elu` takes only
+ * `alpha: 1` (tfjs' ELU layer implements no other).
  */
 export type ActivationSpec = ActivationType | { type: ActivationType; alpha?: number };
 
@@ -104,8 +113,10 @@ export function resolveActivation(
   }
   const { type, alpha } = object as Record<string, unknown>;
   assertOneOf(functionName, typeof spec === 'string' ? argument : `${argument}.type`, type, ACTIVATION_TYPES);
-  assertKnownKeys(functionName, object as object, ['type', 'alpha'], argument);
+  assertKnownKeys(functionName, object as object, type === 'leakyRelu' || type === 'elu' ? ['type', 'alpha'] : ['type'], argument);
   const resolved = { type, alpha: alpha === undefined ? (type === 'elu' ? 1 : 0.01) : (alpha as number) };
   assertNumber(functionName, `${argument}.alpha`, resolved.alpha, { min: 0 });
+  // tfjs 4.22's ELU layer throws NotImplementedError for any other alpha, at model build time.
+  if (type === 'elu' && resolved.alpha !== 1) fail(functionName, `${argument}.alpha`, resolved.alpha, "1 (tfjs' ELU layer supports only alpha 1)");
   return resolved;
 }

@@ -1,3 +1,5 @@
+import { assertNumber } from './assert.js';
+
 /**
  * A small, fast, seedable pseudo-random generator (mulberry32 for 32-bit state mixing, seeded
  * through splitmix32 so nearby seeds give unrelated streams). Used wherever unet-kit draws random
@@ -39,6 +41,8 @@ function splitmix32(seed: number): number {
  * @param seed - Any finite number; equal seeds give equal streams.
  */
 export function createRng(seed?: number): Rng {
+  // NaN or Infinity would silently collapse to one fixed stream.
+  if (seed !== undefined) assertNumber('createRng', 'seed', seed);
   let state = splitmix32(seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Math.floor(seed));
   let spareNormal: number | undefined;
   const next = (): number => {

@@ -1,5 +1,20 @@
 /**
- * unet-kit/inference (filled by later issues).
+ * unet-kit/inference: sliding-window and tiled prediction, test-time augmentation, 2.5D volume
+ * prediction and post-processing of masks.
  * @module
  */
-export {};
+export { slidingWindowInference } from './slidingWindow.js';
+export type { SlidingWindowOptions } from './slidingWindow.js';
+export { windowStarts } from './windows.js';
+export { BLEND_MODES, importanceMap } from './importanceMap.js';
+export type { BlendMode, ImportanceMapOptions } from './importanceMap.js';
+export { tiledPredict } from './tiles.js';
+export type { ArrayImage, TiledPredictOptions, TileReader, TileSource } from './tiles.js';
+export { testTimeAugmentation } from './tta.js';
+export type { TestTimeAugmentationOptions } from './tta.js';
+export { argmax, connectedComponents, fillHoles, keepLargestComponent, removeSmallObjects, threshold } from './postprocess.js';
+export type { ArgmaxOptions, ComponentOptions, KeepLargestOptions } from './postprocess.js';
+export { CONNECTIVITIES } from './components.js';
+export type { Connectivity } from './components.js';
+export type { PredictFn, Predictor, SyncPredictFn } from './predictor.js';
+export type { ProgressFn } from './windowEngine.js';

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { assertRank, fail } from '../core/assert.js';
 
 /** Options of {@link globalAveragePooling3d}. */
 export interface GlobalAveragePooling3DArgs {
+  /** Only `'channelsLast'` (the default), accepted so Keras configs load. */
+  dataFormat?: 'channelsLast' | 'channelsFirst';
   name?: string;
   trainable?: boolean;
   inputShape?: (number | null)[];
@@ -20,16 +23,23 @@ export class GlobalAveragePooling3D extends tfl.layers.Layer {
 
   constructor(args: GlobalAveragePooling3DArgs = {}) {
     super(args);
-    this.inputSpec = [{ ndim: 5 }];
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
+      fail('GlobalAveragePooling3D', 'args.dataFormat', args.dataFormat, "'channelsLast' (unet-kit is channels-last throughout)");
+    }
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    assertRank('GlobalAveragePooling3D', 'input', { shape }, [5], '[N, D, H, W, C], channels last');
     return [shape[0] ?? null, shape[4] ?? null];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => tf.mean(Array.isArray(inputs) ? inputs[0]! : inputs, [1, 2, 3]));
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      assertRank('GlobalAveragePooling3D', 'input', { shape: x.shape }, [5], '[N, D, H, W, C], channels last');
+      return tf.mean(x, [1, 2, 3]);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {

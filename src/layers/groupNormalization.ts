@@ -1,14 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertBoolean, assertInteger, assertNumber } from '../core/assert.js';
+import { assertBoolean, assertInteger, assertNumber, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
+import { formatValue } from '../core/format.js';
 
 /** Options of {@link groupNormalization}. */
 export interface GroupNormalizationArgs {
-  /** Number of channel groups; must divide the channel count. Default 32 (Wu & He 2018). */
+  /**
+   * Number of channel groups; must divide the channel count. `-1` means one group per channel
+   * (instance normalization, the Keras 3 / TF Addons convention). Default 32 (Wu & He 2018).
+   */
   groups?: number;
-  /** Small constant added to the variance. Default 1e-5 (PyTorch, Keras 3). */
+  /** Small constant added to the variance. Default 1e-5 (PyTorch, MONAI; Keras 3 uses 1e-3). */
   epsilon?: number;
+  /** The channel axis: only `-1` (channels last), accepted so Keras configs load. */
+  axis?: number;
   /** Learn a per-channel offset beta. Default true. */
   center?: boolean;
   /** Learn a per-channel scale gamma. Default true. */
@@ -44,16 +50,19 @@ export class GroupNormalization extends tfl.layers.Layer {
     this.epsilon = args.epsilon ?? 1e-5;
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
-    assertInteger(ownName, 'args.groups', this.groups, { min: -1 });
+    if (this.groups !== -1) assertInteger(ownName, 'args.groups', this.groups, { min: 1 });
+    if (args.axis !== undefined && args.axis !== -1) {
+      fail(ownName, 'args.axis', args.axis, '-1 (channels last; transpose channels-first data first)');
+    }
     assertNumber(ownName, 'args.epsilon', this.epsilon, { min: 0, minExclusive: true });
     assertBoolean(ownName, 'args.center', this.center);
     assertBoolean(ownName, 'args.scale', this.scale);
     this.supportsMasking = true;
   }
 
-  /** The group count used for `channels` (instance norm overrides this). */
+  /** The group count used for `channels` (`-1`: one group per channel). */
   protected groupsFor(channels: number): number {
-    return this.groups;
+    return this.groups === -1 ? channels : this.groups;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -61,11 +70,19 @@ export class GroupNormalization extends tfl.layers.Layer {
     const ownName = (this.constructor as typeof GroupNormalization).className;
     const channels = shape[shape.length - 1];
     if (shape.length < 3 || channels === null || channels === undefined) {
-      throw new UnetKitError(ownName, 'input shape', `is [${shape.join(', ')}]; expected rank >= 3 with a known channel count (channels last).`);
+      throw new UnetKitError(
+        ownName,
+        'input shape',
+        `is ${formatValue(shape)}; expected rank 3 or more ([N, ..., C], channels last) with a known channel count.`,
+      );
     }
     const groups = this.groupsFor(channels);
-    if (groups < 1 || channels % groups !== 0) {
-      throw new UnetKitError(ownName, 'args.groups', `is ${groups}; it must divide the channel count ${channels} (e.g. ${divisors(channels).join(', ')}).`);
+    if (channels % groups !== 0) {
+      throw new UnetKitError(
+        ownName,
+        'args.groups',
+        `is ${groups}; it must divide the channel count ${channels}: one of ${divisors(channels).join(', ')}.`,
+      );
     }
     if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', tfl.initializers.ones());
     if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', tfl.initializers.zeros());

@@ -12,4 +12,5 @@ export type { GroupNormalizationArgs } from './groupNormalization.js';
 export { InstanceNormalization, instanceNormalization } from './instanceNormalization.js';
 export type { InstanceNormalizationArgs } from './instanceNormalization.js';
 export { batchNormalization } from './batchNormalization.js';
+export { BatchNormalization } from './batchNormalization.js';
 export type { BatchNormalizationArgs } from './batchNormalization.js';

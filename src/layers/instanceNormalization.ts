@@ -25,14 +25,12 @@ export class InstanceNormalization extends GroupNormalization {
   /** Keras class name, used by save/load. */
   static override className = 'InstanceNormalization';
 
-  constructor(args: InstanceNormalizationArgs & { center?: boolean; scale?: boolean } = {}) {
-    const { affine, ...rest } = args;
+  // `center`/`scale` are the saved config's keys (a loaded model passes them); `affine` is the
+  // PyTorch-style shorthand for both. A `groups` key from a TF Addons config is overridden (-1).
+  constructor(args: InstanceNormalizationArgs & { center?: boolean; scale?: boolean; axis?: number; groups?: number } = {}) {
+    const { affine, groups: _groups, ...rest } = args;
     if (affine !== undefined) assertBoolean('InstanceNormalization', 'args.affine', affine);
     super({ ...rest, groups: -1, center: args.center ?? affine ?? true, scale: args.scale ?? affine ?? true });
-  }
-
-  protected override groupsFor(channels: number): number {
-    return channels;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,5 +1,17 @@
 /**
- * unet-kit/models (filled by later issues).
+ * unet-kit/models: the U-Net family as factories returning `tf.LayersModel`, 2D and 3D through
+ * `spatialDims`, all taking one {@link UNetOptions} object.
  * @module
  */
-export {};
+export { unet } from './unet.js';
+export { resUNet } from './resUNet.js';
+export type { ResUNetOptions } from './resUNet.js';
+export { attentionUNet } from './attentionUNet.js';
+export { unetPlusPlus } from './unetPlusPlus.js';
+export { denseUNet } from './denseUNet.js';
+export type { DenseUNetOptions } from './denseUNet.js';
+export { mobileUNet } from './mobileUNet.js';
+export type { MobileUNetOptions } from './mobileUNet.js';
+export { r2UNet } from './r2UNet.js';
+export type { R2UNetOptions } from './r2UNet.js';
+export type { UNetOptions } from './options.js';

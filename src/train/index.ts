@@ -1,5 +1,38 @@
 /**
- * unet-kit/train (filled by later issues).
+ * unet-kit/train: learning-rate schedules and callbacks for `model.fit` (early stopping with
+ * best-weight restore, checkpoints, a progress bar, metric logs), batch-norm folding for
+ * inference, encoder freezing and knowledge distillation.
  * @module
  */
-export {};
+export {
+  LearningRateScheduler,
+  cosineAnnealing,
+  learningRateScheduler,
+  polyLR,
+  stepDecay,
+  warmup,
+} from './schedules.js';
+export type {
+  CosineAnnealingOptions,
+  PolyLROptions,
+  ScheduleFn,
+  ScheduleOptions,
+  ScheduleUnit,
+  StepDecayOptions,
+  WarmupOptions,
+} from './schedules.js';
+export { getLearningRate, setLearningRate } from './learningRate.js';
+export { EarlyStopping, earlyStopping } from './earlyStopping.js';
+export type { EarlyStoppingOptions } from './earlyStopping.js';
+export { Checkpoint, checkpoint } from './checkpoint.js';
+export type { CheckpointOptions } from './checkpoint.js';
+export { ProgressBar, progressBar } from './progressBar.js';
+export type { ProgressBarOptions, TextStream } from './progressBar.js';
+export { MetricsLog, metricsLog, rowsToCsv } from './metricsLog.js';
+export type { MetricsLogOptions, MetricsRow } from './metricsLog.js';
+export { MONITOR_MODES } from './logs.js';
+export type { CallbackLogs, MonitorMode } from './logs.js';
+export { foldBatchNorm } from './foldBatchNorm.js';
+export { freezeEncoder } from './freezeEncoder.js';
+export { distillationLoss } from './distillation.js';
+export type { DistillationOptions } from './distillation.js';

@@ -4,26 +4,92 @@
  * who call `tf.setBackend` themselves call it once after `await tf.ready()`.
  * @module
  */
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
+import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
+import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './loopKernels.js';
+import { replaceKernel } from './registry.js';
+import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
+import { wasmConv2dBackpropInput } from './wasm/conv2dBackpropInput.js';
+import { wasmConv3D, wasmConv3DBackpropFilter, wasmConv3DBackpropInput } from './wasm/conv3d.js';
+import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
+import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
+
+export { isUnetKitKernel, stockKernel } from './registry.js';
 
 const installed = new Set<string>();
 
+/** The kernels unet-kit registers, per backend. */
+const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
+  cpu: [
+    [tf.Conv2DBackpropFilter, conv2dBackpropFilterKernel('cpu')],
+    [tf.ResizeNearestNeighborGrad, resizeNearestGradKernel as tf.KernelFunc],
+    [tf.ResizeBilinearGrad, resizeBilinearGradKernel as tf.KernelFunc],
+  ],
+  wasm: [
+    [tf.Conv2DBackpropFilter, wasmConv2dBackpropFilter as tf.KernelFunc],
+    [tf.Conv2DBackpropInput, wasmConv2dBackpropInput as tf.KernelFunc],
+    [tf.DepthwiseConv2dNativeBackpropFilter, wasmDepthwiseBackpropFilter as tf.KernelFunc],
+    [tf.DepthwiseConv2dNativeBackpropInput, wasmDepthwiseBackpropInput as tf.KernelFunc],
+    [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
+    [tf.MaxPool3D, wasmMaxPool3D as tf.KernelFunc],
+    [tf.MaxPool3DGrad, wasmMaxPool3DGrad as tf.KernelFunc],
+    [tf.Conv3D, wasmConv3D as tf.KernelFunc],
+    [tf.Conv3DBackpropFilterV2, wasmConv3DBackpropFilter as tf.KernelFunc],
+    [tf.Conv3DBackpropInputV2, wasmConv3DBackpropInput as tf.KernelFunc],
+  ],
+};
+
+/** Names of the kernels unet-kit replaces or adds on `backendName` (for reports and tests). */
+export function kernelNames(backendName: string): string[] {
+  return (KERNELS[backendName] ?? []).map(([name]) => name);
+}
+
+function installGradients(): void {
+  // Gradients are global (not per backend); keep a gradient tfjs or the user registered.
+  if (tf.getGradient(tf.Conv3DBackpropInputV2) === undefined) tf.registerGradient(conv3dBackpropInputV2GradConfig);
+}
+
+/** Backends registered with the engine now (whether or not initialized). */
+function registeredBackends(): string[] {
+  const registry = (tf.engine() as unknown as { registryFactory?: Record<string, unknown> }).registryFactory ?? {};
+  return Object.keys(registry);
+}
+
 /**
  * Registers unet-kit's kernels and gradients for `backendName` (default: every backend
- * registered now). Idempotent: a second call for the same backend does nothing.
+ * registered now), replacing the stock kernels listed in TFJS-GAPS.md:
+ * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
+ * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), and correct
+ *   `ResizeNearestNeighborGrad` (stock: wrong for batch > 1) and `ResizeBilinearGrad` (stock:
+ *   wrong shape for non-square images);
+ * - `wasm`: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `...Input` (missing),
+ *   `Conv2DBackpropInput` through XNNPACK's forward conv, `Conv3D` and its two backprops as
+ *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
+ *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1).
  *
+ * Idempotent: a second call for the same backend does nothing. Kernels of backends not
+ * initialized yet are registered all the same and used once the backend starts.
+ *
+ * @param backendName - e.g. `'wasm'`; default all registered backends.
  * @returns The backends it installed for on this call.
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { installKernels } from 'unet-kit/backend';
  * await tf.setBackend('wasm'); await tf.ready();
- * installKernels('wasm');
+ * installKernels('wasm'); // ['wasm']
  * ```
  */
 export function installKernels(backendName?: string): string[] {
-  const targets = backendName !== undefined ? [backendName] : [];
+  const targets = backendName !== undefined ? [backendName] : registeredBackends();
   const done: string[] = [];
   for (const name of targets) {
     if (installed.has(name)) continue;
     installed.add(name);
+    installGradients();
+    for (const [kernelName, kernelFunc] of KERNELS[name] ?? []) replaceKernel({ kernelName, backendName: name, kernelFunc });
     done.push(name);
   }
   return done;

@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+// Shared through the global symbol registry so a second copy of unet-kit (ESM + CJS in one
+// process) recognizes the first one's kernels instead of wrapping them.
+const MARK = Symbol.for('unet-kit.kernel');
+const stock = new Map<string, tf.KernelConfig>();
+
+const key = (kernelName: string, backendName: string) => `${backendName}/${kernelName}`;
+
+/** True when the kernel registered now for (`kernelName`, `backendName`) is unet-kit's. */
+export function isUnetKitKernel(kernelName: string, backendName: string): boolean {
+  const kernel = tf.getKernel(kernelName, backendName);
+  return kernel !== undefined && (kernel.kernelFunc as unknown as Record<symbol, unknown>)[MARK] === true;
+}
+
+/**
+ * Registers `config`, replacing (and remembering) the stock kernel of the same name. The stock
+ * kernel's `setupFunc`/`disposeFunc` are kept on the replacement: wasm kernels bind their C
+ * functions in `setupFunc`, and a replacement may fall back to the stock kernel.
+ *
+ * @returns false when a unet-kit kernel is already registered there (idempotent).
+ */
+export function replaceKernel(config: tf.KernelConfig): boolean {
+  const { kernelName, backendName } = config;
+  if (isUnetKitKernel(kernelName, backendName)) return false;
+  const existing = tf.getKernel(kernelName, backendName);
+  if (existing !== undefined) {
+    stock.set(key(kernelName, backendName), existing);
+    tf.unregisterKernel(kernelName, backendName);
+  }
+  (config.kernelFunc as unknown as Record<symbol, unknown>)[MARK] = true;
+  tf.registerKernel({
+    ...config,
+    ...(existing?.setupFunc !== undefined ? { setupFunc: existing.setupFunc } : {}),
+    ...(existing?.disposeFunc !== undefined ? { disposeFunc: existing.disposeFunc } : {}),
+  });
+  return true;
+}
+
+/** The kernel tfjs registered for (`kernelName`, `backendName`) before unet-kit replaced it. */
+export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  if (!isUnetKitKernel(kernelName, backendName)) return tf.getKernel(kernelName, backendName);
+  return stock.get(key(kernelName, backendName));
+}

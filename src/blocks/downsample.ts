@@ -1,0 +1,69 @@
+import { assertInteger, assertOneOf } from '../core/assert.js';
+import {
+  apply,
+  assertChannels,
+  assertFeatureMap,
+  makeConvUnit,
+  resolveNormAct,
+  type NormActBlockOptions,
+  type Sym,
+} from './internal.js';
+
+/** How {@link downsample} reduces resolution. */
+export type DownsampleMode = 'maxPool' | 'avgPool' | 'strided';
+/** The modes {@link downsample} accepts. */
+export const DOWNSAMPLE_MODES: readonly DownsampleMode[] = ['maxPool', 'avgPool', 'strided'];
+
+/** Options of {@link downsample}. */
+export interface DownsampleOptions extends NormActBlockOptions {
+  /** `'maxPool'` (the U-Net's), `'avgPool'` or `'strided'` (a strided conv + norm + act, as in nnU-Net). Default `'maxPool'`. */
+  mode?: DownsampleMode;
+  /** Reduction factor along every spatial axis. Default 2. */
+  factor?: number;
+  /** Output channels of a strided conv. Default: the input's. Pools keep the channels. */
+  filters?: number;
+  /** Kernel size of a strided conv. Default 3. */
+  kernelSize?: number;
+}
+
+const KEYS = ['mode', 'factor', 'filters', 'kernelSize'];
+
+/**
+ * Reduces the spatial size by `factor` (pools: 'valid', so sizes must be divisible;
+ * strided conv: 'same', size `ceil(n / factor)`).
+ *
+ * Layers: `${name}_pool`, or `${name}_conv`, `${name}_norm`, `${name}_act` for `'strided'`.
+ *
+ * @param x - `[N, H, W, C]` or `[N, D, H, W, C]`.
+ * @returns `[N, H/f, W/f, C or filters]` (or 3D).
+ * @example
+ * ```ts
+ * const y = downsample(x, { mode: 'strided', filters: 64, name: 'enc1_down' });
+ * ```
+ */
+export function downsample(x: Sym, options: DownsampleOptions = {}): Sym {
+  const fn = 'downsample';
+  const o = resolveNormAct(fn, options, 'downsample', KEYS);
+  const channels = assertFeatureMap(fn, 'x', x, o.spatialDims);
+  const { mode = 'maxPool', factor = 2, filters = channels, kernelSize = 3 } = options;
+  assertOneOf(fn, 'options.mode', mode, DOWNSAMPLE_MODES);
+  assertInteger(fn, 'options.factor', factor, { min: 1 });
+  assertChannels(fn, 'options.filters', filters);
+  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
+  if (mode === 'maxPool') return apply(o.L.maxPool({ poolSize: factor, name: `${o.name}_pool` }), x);
+  if (mode === 'avgPool') return apply(o.L.avgPool({ poolSize: factor, name: `${o.name}_pool` }), x);
+  return makeConvUnit(
+    {
+      L: o.L,
+      filters,
+      kernelSize,
+      strides: factor,
+      norm: o.norm,
+      activation: o.activation,
+      useBias: o.useBias,
+      seed: o.nextSeed(),
+      names: { conv: `${o.name}_conv`, norm: `${o.name}_norm`, act: `${o.name}_act` },
+    },
+    channels,
+  )(x);
+}

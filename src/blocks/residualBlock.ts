@@ -1,0 +1,105 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { assertBoolean, assertInteger } from '../core/assert.js';
+import { createActivation, createNorm } from '../core/normAct.js';
+import {
+  apply,
+  applyOptional,
+  assertChannels,
+  assertDropout,
+  assertFeatureMap,
+  makeConvUnit,
+  maybeDropout,
+  resolveNormAct,
+  type NormActBlockOptions,
+  type Sym,
+} from './internal.js';
+
+/** Options of {@link residualBlock}. */
+export interface ResidualBlockOptions extends NormActBlockOptions {
+  /** Stride of the first conv (and of the shortcut projection). Default 1. */
+  strides?: number;
+  /** Convs in the residual branch. Default 2 (the basic block of He et al. 2016). */
+  convs?: number;
+  /** Kernel size of the branch convs. Default 3. */
+  kernelSize?: number;
+  /**
+   * Pre-activation ordering `norm -> act -> conv` (He et al. 2016, "Identity Mappings"; the
+   * units of ResUNet, Zhang et al. 2018) instead of post-activation `conv -> norm -> act` with
+   * the last activation after the addition (He et al. 2016, "Deep Residual Learning"). Default false.
+   */
+  preActivation?: boolean;
+  /**
+   * Pre-activation only: normalize and activate the block input before the first conv. Set
+   * false for the first block on raw images (ResUNet's first unit starts with a plain conv). Default true.
+   */
+  inputNormAct?: boolean;
+  /** Spatial dropout rate on the block output. Default 0. */
+  dropout?: number;
+}
+
+const KEYS = ['strides', 'convs', 'kernelSize', 'preActivation', 'inputNormAct', 'dropout'];
+
+/**
+ * A residual block: `convs` conv units plus a shortcut, added. The shortcut is the identity when
+ * channels and stride match, else a 1x1 conv with the stride followed by the norm (a projection
+ * shortcut, option B of He et al. 2016).
+ *
+ * - post-activation: `x -> [conv -> norm -> act] x (convs-1) -> conv -> norm`, `+ shortcut`, `-> act`.
+ * - pre-activation: `x -> [norm -> act -> conv] x convs`, `+ shortcut` (no activation after the sum).
+ *
+ * Layers: `${name}_conv1`, `${name}_norm1`, `${name}_act1`, ..., `${name}_proj`,
+ * `${name}_proj_norm`, `${name}_add`, `${name}_out` (post-activation), `${name}_drop`.
+ *
+ * @param x - `[N, H, W, C]` or `[N, D, H, W, C]`.
+ * @param filters - output channels.
+ * @returns `[N, H/s, W/s, filters]` (or the 3D analogue).
+ * @example
+ * ```ts
+ * const y = residualBlock(x, 64, { strides: 2, preActivation: true, name: 'enc1' });
+ * ```
+ */
+export function residualBlock(x: Sym, filters: number, options: ResidualBlockOptions = {}): Sym {
+  const fn = 'residualBlock';
+  const o = resolveNormAct(fn, options, 'residual_block', KEYS);
+  const inChannels = assertFeatureMap(fn, 'x', x, o.spatialDims);
+  assertChannels(fn, 'filters', filters);
+  const { strides = 1, convs = 2, kernelSize = 3, preActivation = false, inputNormAct = true, dropout = 0 } = options;
+  assertInteger(fn, 'options.strides', strides, { min: 1 });
+  assertInteger(fn, 'options.convs', convs, { min: 1 });
+  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
+  assertBoolean(fn, 'options.preActivation', preActivation);
+  assertBoolean(fn, 'options.inputNormAct', inputNormAct);
+  assertDropout(fn, dropout);
+
+  let branch = x;
+  let channels = inChannels;
+  for (let i = 1; i <= convs; i++) {
+    branch = makeConvUnit(
+      {
+        L: o.L,
+        filters,
+        kernelSize,
+        strides: i === 1 ? strides : 1,
+        norm: o.norm,
+        activation: o.activation,
+        useBias: o.useBias,
+        seed: o.nextSeed(),
+        preActivation,
+        skipActivation: !preActivation && i === convs,
+        skipNormAct: preActivation && i === 1 && !inputNormAct,
+        names: { conv: `${o.name}_conv${i}`, norm: `${o.name}_norm${i}`, act: `${o.name}_act${i}` },
+      },
+      channels,
+    )(branch);
+    channels = filters;
+  }
+
+  let shortcut = x;
+  if (inChannels !== filters || strides !== 1) {
+    const proj = o.L.conv({ filters, kernelSize: 1, strides, useBias: o.useBias, seed: o.nextSeed(), name: `${o.name}_proj` });
+    shortcut = applyOptional(createNorm(o.norm, filters, `${o.name}_proj_norm`), apply(proj, x));
+  }
+  let y = apply(tfl.layers.add({ name: `${o.name}_add` }), [shortcut, branch]);
+  if (!preActivation) y = applyOptional(createActivation(o.activation, `${o.name}_out`), y);
+  return maybeDropout(o.L, y, dropout, `${o.name}_drop`, o.nextSeed());
+}

@@ -1,0 +1,30 @@
+import { assertInteger, assertNumber } from '../core/assert.js';
+
+/**
+ * The start positions of sliding windows of `roi` voxels along one axis of `size` voxels, laid
+ * out as MONAI's `dense_patch_slices` (and nnU-Net) do: a stride of
+ * `floor(roi * (1 - overlap))` (at least 1; the whole axis when `roi === size`), and the last
+ * window shifted back so that it ends exactly at the edge. Every voxel is covered.
+ *
+ * @param size - axis length (at least `roi`; pad smaller images first).
+ * @param roi - window length along the axis.
+ * @param overlap - fraction of the window shared by neighbours, in [0, 1).
+ * @returns ascending start indices; the first is 0, the last is `size - roi`.
+ * @example `windowStarts(10, 4, 0.5)` is `[0, 2, 4, 6]`; `windowStarts(11, 4, 0.5)` is `[0, 2, 4, 6, 7]`.
+ */
+export function windowStarts(size: number, roi: number, overlap: number): number[] {
+  const fn = 'windowStarts';
+  assertInteger(fn, 'roi', roi, { min: 1 });
+  assertInteger(fn, 'size', size, { min: roi });
+  assertNumber(fn, 'overlap', overlap, { min: 0, max: 1, maxExclusive: true });
+  const interval = roi === size ? roi : Math.max(1, Math.floor(roi * (1 - overlap)));
+  const starts: number[] = [];
+  for (let start = 0; ; start += interval) {
+    if (start + roi >= size) {
+      starts.push(size - roi);
+      break;
+    }
+    starts.push(start);
+  }
+  return starts;
+}

@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject } from '../core/assert.js';
+import { assertClassWeights, assertCommonOptions, named, reduceLoss, resolveClassWeights } from './common.js';
+import { overlapAxes, overlapInputs } from './overlap.js';
+import type { LabelCheck, LossActivation, LossFunction, LossReduction } from './types.js';
+
+/** Options of {@link diceLoss} (MONAI `DiceLoss` names in brackets). */
+export interface DiceLossOptions {
+  /** Applied to yPred first: `'none'` (default; probabilities), `'sigmoid'` or `'softmax'` (logits). */
+  activation?: LossActivation;
+  /** Count channel 0 (`include_background`). Default true; false needs C >= 2. */
+  includeBackground?: boolean;
+  /** Square prediction and target in the denominator (`squared_pred`, V-Net). Default false. */
+  squared?: boolean;
+  /** Soft Jaccard (IoU) instead of Dice (`jaccard`). Default false. */
+  jaccard?: boolean;
+  /** Sum over the whole batch before dividing, one value per class (`batch`). Default false. */
+  batch?: boolean;
+  /** Added to the numerator (`smooth_nr`). Default 1e-5; >= 0. */
+  smoothNumerator?: number;
+  /** Added to the denominator (`smooth_dr`). Default 1e-5; > 0 (keeps empty classes finite). */
+  smoothDenominator?: number;
+  /**
+   * Multiplies each class's loss before the reduction (`weight`): one number, or one entry per
+   * counted class (C, or C - 1 without background; C entries are also accepted then, the first
+   * dropped). Values >= 0.
+   */
+  classWeights?: number | number[];
+  /** Label whose voxels count nowhere (zeroed in prediction and target, as in SMP). */
+  ignoreIndex?: number;
+  /** `'mean'` (default) or `'sum'` over all items, or `'none'`: `[N, C']` (`[C']` with `batch`). */
+  reduction?: LossReduction;
+  /** Check label-map values (see {@link LabelCheck}). Default `'auto'`. */
+  checkLabels?: LabelCheck;
+}
+
+const DICE_KEYS = [
+  'activation',
+  'includeBackground',
+  'squared',
+  'jaccard',
+  'batch',
+  'smoothNumerator',
+  'smoothDenominator',
+  'classWeights',
+  'ignoreIndex',
+  'reduction',
+  'checkLabels',
+] as const;
+
+/** @internal Validates Dice options for `fn` (shared by the combined losses). */
+export function assertDiceOptions(fn: string, options: DiceLossOptions | undefined, keys: readonly string[] = DICE_KEYS): void {
+  assertOptionsObject(fn, options);
+  if (options === undefined) return;
+  assertKnownKeys(fn, options, keys);
+  assertCommonOptions(fn, options);
+  for (const key of ['includeBackground', 'squared', 'jaccard', 'batch'] as const) {
+    if (options[key] !== undefined) assertBoolean(fn, `options.${key}`, options[key]);
+  }
+  if (options.smoothNumerator !== undefined) assertNumber(fn, 'options.smoothNumerator', options.smoothNumerator, { min: 0 });
+  if (options.smoothDenominator !== undefined) {
+    assertNumber(fn, 'options.smoothDenominator', options.smoothDenominator, { min: 0, minExclusive: true });
+  }
+  assertClassWeights(fn, 'options.classWeights', options.classWeights);
+}
+
+/** @internal The Dice loss body, named `fn` in its errors. */
+export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFunction {
+  const {
+    activation = 'none',
+    includeBackground = true,
+    squared = false,
+    jaccard = false,
+    batch = false,
+    smoothNumerator = 1e-5,
+    smoothDenominator = 1e-5,
+    classWeights,
+    ignoreIndex,
+    reduction = 'mean',
+    checkLabels,
+  } = options;
+  const classWeightList = Array.isArray(classWeights) ? [...classWeights] : classWeights;
+  return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+    tf.tidy(() => {
+      const { p, g } = overlapInputs(fn, yTrue, yPred, { activation, includeBackground, ignoreIndex, checkLabels });
+      const axes = overlapAxes(batch);
+      const intersection = tf.sum(tf.mul(p, g), axes);
+      const groundO = tf.sum(squared ? tf.square(g) : g, axes);
+      const predO = tf.sum(squared ? tf.square(p) : p, axes);
+      let denominator = tf.add(groundO, predO);
+      if (jaccard) denominator = tf.mul(2, tf.sub(denominator, intersection));
+      let f = tf.sub(1, tf.div(tf.add(tf.mul(2, intersection), smoothNumerator), tf.add(denominator, smoothDenominator)));
+      const w = resolveClassWeights(fn, 'options.classWeights', classWeightList, p.shape[2], !includeBackground);
+      if (w !== null) f = tf.mul(f, w);
+      return reduceLoss(f, reduction);
+    }),
+  );
+}
+
+/**
+ * Soft Dice loss, MONAI `DiceLoss` semantics (Milletari et al. 2016, V-Net): per sample and
+ * class (or per class over the batch with `batch`),
+ *
+ * `loss = 1 - (2 * sum(p * g) + smoothNumerator) / (sum(g) + sum(p) + smoothDenominator)`
+ *
+ * with `sum(g^2) + sum(p^2)` in the denominator when `squared`, and `2 * (sum(g) + sum(p) -
+ * sum(p * g))` when `jaccard` (soft IoU). Sums run over all spatial axes (1 .. rank-2), so any
+ * rank works. Class weights multiply each class's value, then `'mean'` averages over samples and
+ * classes (as MONAI: a plain mean of the weighted values).
+ *
+ * Shapes: `yPred` `[N, ...spatial, C]`; `yTrue` one-hot `[N, ...spatial, C]` or an integer label
+ * map `[N, ...spatial]` / `[N, ...spatial, 1]`. An empty class scores 0 loss when also predicted
+ * empty (`smoothNumerator / smoothDenominator` = 1). Perfect prediction gives 0.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: diceLoss({ activation: 'softmax', includeBackground: false }) });
+ * const loss = diceLoss()(yTrueOneHot, yProb); // tf.Scalar
+ * ```
+ */
+export function diceLoss(options?: DiceLossOptions): LossFunction {
+  assertDiceOptions('diceLoss', options);
+  return makeDiceLoss('diceLoss', options);
+}
+
+/** Options of {@link jaccardLoss}: those of {@link diceLoss} except `jaccard`. */
+export type JaccardLossOptions = Omit<DiceLossOptions, 'jaccard'>;
+
+/**
+ * Soft Jaccard (IoU) loss, MONAI `DiceLoss(jaccard=True)`: per sample and class
+ *
+ * `loss = 1 - (2 * sum(p * g) + smoothNumerator) / (2 * (sum(g) + sum(p) - sum(p * g)) + smoothDenominator)`,
+ *
+ * i.e. `1 - IoU` with half-weighted smoothing. All other options as {@link diceLoss}.
+ *
+ * @example
+ * ```ts
+ * const loss = jaccardLoss({ activation: 'sigmoid' })(yTrue, logits);
+ * ```
+ */
+export function jaccardLoss(options?: JaccardLossOptions): LossFunction {
+  assertDiceOptions(
+    'jaccardLoss',
+    options,
+    DICE_KEYS.filter((k) => k !== 'jaccard'),
+  );
+  return makeDiceLoss('jaccardLoss', { ...options, jaccard: true });
+}

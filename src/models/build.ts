@@ -1,0 +1,78 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { downsample } from '../blocks/downsample.js';
+import { head } from '../blocks/head.js';
+import { apply, type Sym } from '../blocks/internal.js';
+import { upsample } from '../blocks/upsample.js';
+import type { ResolvedModelOptions } from './options.js';
+
+/** The block options every level of a factory passes (norm, activation, bias, seed, name). */
+export function blockOptions(r: ResolvedModelOptions, name: string) {
+  return {
+    spatialDims: r.spatialDims,
+    norm: r.norm,
+    activation: r.activation,
+    ...(r.useBias !== undefined ? { useBias: r.useBias } : {}),
+    seed: r.nextSeed(),
+    name,
+  };
+}
+
+/** The model input, named `input`. */
+export function modelInput(r: ResolvedModelOptions): Sym {
+  return tfl.input({ shape: r.inputShape, name: 'input' });
+}
+
+/** The encoder's down-sampling into level `name` (`${name}_down_pool` or `${name}_down_conv`, ...). */
+export function down(r: ResolvedModelOptions, x: Sym, name: string): Sym {
+  return downsample(x, { ...blockOptions(r, `${name}_down`), mode: r.downsampling });
+}
+
+/**
+ * Up-samples `x` to `filters` channels (`${name}_up`, `${name}_up_proj`) and concatenates the
+ * skips before it (`${name}_concat`), as the U-Net's decoder does.
+ */
+export function upAndConcat(r: ResolvedModelOptions, x: Sym, skips: Sym[], filters: number, name: string): Sym {
+  const up = upsample(x, {
+    spatialDims: r.spatialDims,
+    mode: r.upsampling,
+    filters,
+    useBias: r.useBias ?? true,
+    seed: r.nextSeed(),
+    name,
+  });
+  return apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [...skips, up]);
+}
+
+/**
+ * The segmentation heads and the model. `features` are the candidate outputs, the main one first
+ * (`head`); with deep supervision every one gets a head (`head_ds1`, ...), and `'mean'` averages
+ * them (`head_mean`).
+ */
+export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[]): tfl.LayersModel {
+  const headOf = (f: Sym, name: string) =>
+    head(f, r.numClasses, { spatialDims: r.spatialDims, activation: r.finalActivation, seed: r.nextSeed(), name });
+  let outputs: Sym[];
+  if (r.deepSupervision === false) {
+    outputs = [headOf(features[0]!, 'head')];
+  } else {
+    outputs = features.map((f, k) => headOf(f, k === 0 ? 'head' : `head_ds${k}`));
+    if (r.deepSupervision === 'mean' && outputs.length > 1) {
+      outputs = [apply(tfl.layers.average({ name: 'head_mean' }), outputs)];
+    }
+  }
+  const model = tfl.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: r.name });
+  countModelReferencesOnce(model);
+  return model;
+}
+
+/**
+ * tfjs counts every application of a layer as a reference, so a layer applied several times
+ * inside one model (the shared recurrent convs of R2U-Net) would keep its weights after
+ * `model.dispose()`. The layers of a fresh factory model belong to that model alone: one reference.
+ */
+function countModelReferencesOnce(model: tfl.LayersModel): void {
+  for (const layer of model.layers) {
+    const counted = layer as unknown as { _refCount: number | null };
+    if (typeof counted._refCount === 'number' && counted._refCount > 1) counted._refCount = 1;
+  }
+}

@@ -1,0 +1,59 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { assertBoolean } from '../core/assert.js';
+import type { Sym } from '../blocks/internal.js';
+import { residualBlock } from '../blocks/residualBlock.js';
+import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { resolveModelOptions, type UNetOptions } from './options.js';
+
+/** Options of {@link resUNet}. */
+export interface ResUNetOptions extends UNetOptions {
+  /** Pre-activation residual units (Zhang et al. 2018) or post-activation (He et al. 2016). Default true. */
+  preActivation?: boolean;
+}
+
+/**
+ * Deep Residual U-Net (Zhang, Liu & Wang 2018, "Road Extraction by Deep Residual U-Net"): every
+ * level is a residual unit (`convsPerLevel` convs + shortcut, 1x1 projection when the shape
+ * changes); the encoder down-samples with the first conv's stride 2 (`downsampling: 'strided'`,
+ * the default here; `'maxPool'` pools first instead); the first unit starts with a plain conv on
+ * the image. The decoder up-samples, concatenates the skip and runs a residual unit.
+ *
+ * Layers: `enc{i}_conv1`, `enc{i}_norm1`, ..., `enc{i}_proj`, `enc{i}_add`, `bottleneck_*`,
+ * `dec{i}_up`, `dec{i}_concat`, `dec{i}_*`, `head_*`.
+ *
+ * @returns a `tf.LayersModel` (see {@link unet} for shapes and deep supervision).
+ * @example
+ * ```ts
+ * import { resUNet, diceLoss } from 'unet-kit';
+ * const model = resUNet({ inputShape: [256, 256, 3], numClasses: 1, filters: [64, 128, 256, 512] });
+ * ```
+ */
+export function resUNet(options: ResUNetOptions): tfl.LayersModel {
+  const r = resolveModelOptions('resUNet', options, ['preActivation'], { downsampling: 'strided' });
+  const { preActivation = true } = options;
+  assertBoolean('resUNet', 'options.preActivation', preActivation);
+  const input = modelInput(r);
+  const skips: Sym[] = [];
+  let x = input;
+  for (let i = 0; i <= r.depth; i++) {
+    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
+    const strided = i > 0 && r.downsampling === 'strided';
+    if (i > 0 && !strided) x = down(r, x, name);
+    x = residualBlock(x, r.filters[i]!, {
+      ...blockOptions(r, name),
+      convs: r.convsPerLevel,
+      strides: strided ? 2 : 1,
+      preActivation,
+      inputNormAct: i > 0,
+      dropout: r.dropout[i]!,
+    });
+    skips.push(x);
+  }
+  const features: Sym[] = [];
+  for (let i = r.depth - 1; i >= 0; i--) {
+    x = upAndConcat(r, x, [skips[i]!], r.filters[i]!, `dec${i}`);
+    x = residualBlock(x, r.filters[i]!, { ...blockOptions(r, `dec${i}`), convs: r.convsPerLevel, preActivation, dropout: r.dropout[i]! });
+    features.unshift(x);
+  }
+  return finish(r, input, features);
+}

@@ -1,0 +1,48 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { doubleConv } from '../blocks/doubleConv.js';
+import type { Sym } from '../blocks/internal.js';
+import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { resolveModelOptions, type UNetOptions } from './options.js';
+
+/**
+ * The U-Net (Ronneberger et al. 2015, "U-Net: Convolutional Networks for Biomedical Image
+ * Segmentation"), 2D or 3D (Cicek et al. 2016) through `spatialDims`. Each level is
+ * `convsPerLevel` x (conv 3x3 -> norm -> act); the encoder down-samples between levels, the
+ * decoder up-samples to the level's width, concatenates the skip and runs the level block again;
+ * a 1x1 conv head gives `numClasses` channels. 'same' padding: the output has the input's size.
+ *
+ * The 2015 paper's net (without its valid-padding crops): `filters: [64, 128, 256, 512, 1024]`,
+ * 1 input channel, 2 classes, `norm: 'none'`, `upsampling: 'transpose'`: 31,030,658 parameters.
+ * 2.5D: `inputShape: [H, W, k]` with k adjacent slices as channels, predicting the middle slice.
+ *
+ * Layers: `enc{i}_conv1`, `enc{i}_norm1`, `enc{i}_act1`, ..., `enc{i}_down_pool`, `bottleneck_*`,
+ * `dec{i}_up`, `dec{i}_concat`, `dec{i}_conv1`, ..., `head_conv`, `head_act`.
+ *
+ * @returns a `tf.LayersModel` mapping `[N, ...spatial, C]` to `[N, ...spatial, numClasses]`
+ * (an array of outputs with `deepSupervision: true`).
+ * @example
+ * ```ts
+ * import { unet } from 'unet-kit';
+ * const model = unet({ inputShape: [128, 128, 1], numClasses: 3, filters: [16, 32, 64, 128] });
+ * const volumeNet = unet({ inputShape: [null, null, null, 1], numClasses: 2, spatialDims: 3, norm: 'instance' });
+ * ```
+ */
+export function unet(options: UNetOptions): tfl.LayersModel {
+  const r = resolveModelOptions('unet', options, []);
+  const input = modelInput(r);
+  const skips: Sym[] = [];
+  let x = input;
+  for (let i = 0; i <= r.depth; i++) {
+    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
+    if (i > 0) x = down(r, x, name);
+    x = doubleConv(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, dropout: r.dropout[i]! });
+    skips.push(x);
+  }
+  const features: Sym[] = [];
+  for (let i = r.depth - 1; i >= 0; i--) {
+    x = upAndConcat(r, x, [skips[i]!], r.filters[i]!, `dec${i}`);
+    x = doubleConv(x, r.filters[i]!, { ...blockOptions(r, `dec${i}`), convs: r.convsPerLevel, dropout: r.dropout[i]! });
+    features.unshift(x);
+  }
+  return finish(r, input, features);
+}

@@ -1,0 +1,89 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
+import { saveModel } from '../data/modelFiles.js';
+import { checkMonitor, improves, monitoredValue, readLogs, resolveMode, type CallbackLogs, type MonitorMode } from './logs.js';
+
+/** Options of {@link checkpoint}. */
+export interface CheckpointOptions {
+  /** Log to watch. Default `'val_loss'`. */
+  monitor?: string;
+  /** `'min'`, `'max'` or `'auto'` (default). */
+  mode?: MonitorMode;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Save only when `monitor` improves (default true); false saves after every epoch. */
+  saveBestOnly?: boolean;
+  /** Also save the optimizer state, to resume training. Default false. */
+  includeOptimizer?: boolean;
+  /** Print a line on each save. Default false. */
+  verbose?: boolean;
+}
+
+/**
+ * Saves the model to a directory (`model.json` + `weights.bin`, loadable with
+ * `tf.loadLayersModel` through `loadModel`) whenever the monitored log improves, like Keras'
+ * `ModelCheckpoint(save_best_only=True)`. Uses `saveModel` (Node file system, no tfjs-node needed).
+ */
+export class Checkpoint extends tfl.Callback {
+  readonly dir: string;
+  readonly monitor: string;
+  readonly mode: 'min' | 'max';
+  readonly minDelta: number;
+  readonly saveBestOnly: boolean;
+  readonly includeOptimizer: boolean;
+  readonly verbose: boolean;
+  /** Best monitored value saved so far. */
+  best = Infinity;
+  /** Epoch of the last save (-1 before any). */
+  savedEpoch = -1;
+  /** Number of saves made. */
+  saves = 0;
+
+  constructor(dir: string, options: CheckpointOptions = {}) {
+    super();
+    const fn = 'checkpoint';
+    if (typeof dir !== 'string' || dir.trim() === '') fail(fn, 'dir', dir, 'a directory path (a non-empty string)');
+    assertOptionsObject(fn, options);
+    assertKnownKeys(fn, options, ['monitor', 'mode', 'minDelta', 'saveBestOnly', 'includeOptimizer', 'verbose']);
+    const { monitor = 'val_loss', mode = 'auto', minDelta = 0, saveBestOnly = true, includeOptimizer = false, verbose = false } = options;
+    checkMonitor(fn, monitor, minDelta);
+    assertBoolean(fn, 'options.saveBestOnly', saveBestOnly);
+    assertBoolean(fn, 'options.includeOptimizer', includeOptimizer);
+    assertBoolean(fn, 'options.verbose', verbose);
+    this.dir = dir;
+    this.monitor = monitor;
+    this.mode = resolveMode(fn, monitor, mode);
+    this.minDelta = minDelta;
+    this.saveBestOnly = saveBestOnly;
+    this.includeOptimizer = includeOptimizer;
+    this.verbose = verbose;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  override async onEpochEnd(epoch: number, logs?: CallbackLogs): Promise<void> {
+    let value: number | undefined;
+    if (this.saveBestOnly) {
+      value = monitoredValue('checkpoint', this.monitor, await readLogs(logs));
+      if (!improves(value, this.best, this.mode, this.minDelta) && this.savedEpoch >= 0) return;
+      if (Number.isNaN(value)) return;
+      this.best = value;
+    }
+    await saveModel(this.model, this.dir, { includeOptimizer: this.includeOptimizer });
+    this.savedEpoch = epoch;
+    this.saves += 1;
+    if (this.verbose) console.log(`checkpoint: saved epoch ${epoch + 1}${value !== undefined ? ` (${this.monitor} ${value})` : ''} to ${this.dir}`);
+  }
+}
+
+/**
+ * A {@link Checkpoint} callback saving the best model to `dir`.
+ *
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 50, validationSplit: 0.2, callbacks: [checkpoint('./runs/best')] });
+ * const best = await loadModel('./runs/best');
+ * ```
+ */
+export function checkpoint(dir: string, options: CheckpointOptions = {}): Checkpoint {
+  return new Checkpoint(dir, options);
+}

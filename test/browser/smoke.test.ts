@@ -1,0 +1,164 @@
+// Browser smoke test: the built ESM bundle of unet-kit in headless Chromium (Debian's package,
+// driven by playwright-core), backend auto-selection there, and a tiny conv net built with the
+// layer table giving the Node outputs on webgl and wasm. Run after `npm run build`.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/backend/useBackend.js';
+import { createActivation, createNorm } from '../../src/core/normAct.js';
+import { resolveActivation, resolveNorm } from '../../src/core/options.js';
+import { spatialLayers } from '../../src/core/spatial.js';
+import { maxAbsDiff } from '../helpers/numeric.js';
+import { buildSmokeNet, smokeInput } from './smokeNet.js';
+
+const CHROMIUM = process.env.UNET_KIT_CHROMIUM ?? '/usr/bin/chromium';
+const skip = process.env.UNET_KIT_SKIP_BROWSER === '1';
+const root = join(import.meta.dirname, '..', '..');
+const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+
+// The page's entry: the built library (dist/index.js), tfjs and the browser backends, bundled by esbuild.
+const ENTRY = `
+  import * as tf from '@tensorflow/tfjs-core';
+  import * as tfl from '@tensorflow/tfjs-layers';
+  import '@tensorflow/tfjs-backend-cpu';
+  import '@tensorflow/tfjs-backend-webgl';
+  import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+  import * as kit from ${JSON.stringify(join(root, 'dist', 'index.js'))};
+  import { buildSmokeNet, setWeightsFrom, smokeInput } from ${JSON.stringify(join(root, 'test', 'browser', 'smokeNet.ts'))};
+
+  setWasmPaths(location.origin + '/');
+
+  async function outputs(weights) {
+    const result = {};
+    for (const dims of [2, 3]) {
+      const model = buildSmokeNet(kit, tfl, dims);
+      setWeightsFrom(tf, model, weights[dims]);
+      const x = smokeInput(tf, dims);
+      const y = model.predict(x);
+      result[dims] = Array.from(await y.data());
+      tf.dispose([x, y]);
+      model.dispose();
+    }
+    return result;
+  }
+
+  window.smoke = async (weights) => {
+    const auto = await kit.useBackend('auto');
+    const before = tf.memory().numTensors;
+    const webgl = { backend: await kit.useBackend('webgl'), values: await outputs(weights) };
+    const wasm = { backend: await kit.useBackend('wasm'), values: await outputs(weights) };
+    return { auto, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
+  };
+  window.smokeReady = true;
+`;
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
+  let server: Server;
+  let browser: Browser | undefined;
+  let origin: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: install it (Debian: apt-get install -y chromium; .ci/run does this) ` +
+          'or set UNET_KIT_SKIP_BROWSER=1 to skip the browser smoke test.',
+      );
+    }
+    if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+    const bundled = await build({
+      stdin: { contents: ENTRY, resolveDir: root, loader: 'js' },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+    });
+    const files = new Map<string, { body: Buffer | string; type: string }>([
+      ['/', { body: '<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>', type: CONTENT_TYPES['.html']! }],
+      ['/bundle.js', { body: bundled.outputFiles[0]!.text, type: CONTENT_TYPES['.js']! }],
+    ]);
+    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+      files.set(`/${name}`, { body: await readFile(join(wasmDir, name)), type: CONTENT_TYPES['.wasm']! });
+    }
+    server = createServer((request, response) => {
+      const file = files.get((request.url ?? '/').split('?')[0]!);
+      if (file === undefined) {
+        response.writeHead(404).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': file.type }).end(file.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  it("loads the built bundle, picks webgl with 'auto', and matches Node's outputs on webgl and wasm within 1e-3", async () => {
+    // Node reference on cpu, and the weights the page will use.
+    await useBackend('cpu');
+    const kit = { spatialLayers, createNorm, createActivation, resolveNorm, resolveActivation };
+    const weights: Record<number, number[][]> = {};
+    const expected: Record<number, number[]> = {};
+    for (const dims of [2, 3] as const) {
+      const model = buildSmokeNet(kit, tfl, dims);
+      weights[dims] = model.getWeights().map((w) => Array.from(w.dataSync()));
+      const x = smokeInput(tf, dims);
+      expected[dims] = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
+      x.dispose();
+      model.dispose();
+    }
+
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(origin);
+    await page.waitForFunction(() => (window as unknown as { smokeReady?: boolean }).smokeReady === true, undefined, { timeout: 30_000 }).catch(() => {
+      throw new Error(`the bundle did not load in Chromium: ${errors.join('; ') || 'no page error reported'}`);
+    });
+    const result = await page.evaluate(
+      (w) => (window as unknown as { smoke: (w: unknown) => Promise<unknown> }).smoke(w),
+      weights,
+    ) as {
+      auto: string;
+      webgl: { backend: string; values: Record<number, number[]> };
+      wasm: { backend: string; values: Record<number, number[]> };
+      leaked: number;
+      isNode: boolean;
+    };
+    await page.close();
+
+    expect(errors).toEqual([]);
+    expect(result.isNode).toBe(false);
+    // No webgpu package in the bundle, and WebGL runs through SwiftShader even with --disable-gpu.
+    expect(result.auto).toBe('webgl');
+    expect(result.webgl.backend).toBe('webgl');
+    expect(result.wasm.backend).toBe('wasm');
+    expect(result.leaked).toBe(0);
+    for (const dims of [2, 3]) {
+      for (const backend of ['webgl', 'wasm'] as const) {
+        const values = result[backend].values[dims]!;
+        expect(values.length, `${backend} ${dims}D output size`).toBe(expected[dims]!.length);
+        const diff = maxAbsDiff(values, expected[dims]!);
+        console.log("DIFF", backend, dims, diff, values.length);
+        expect(diff, `${backend} ${dims}D max |browser - node| = ${diff}`).toBeLessThan(1e-3);
+      }
+    }
+  });
+});

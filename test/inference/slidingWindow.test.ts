@@ -1,0 +1,215 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { expect, it } from 'vitest';
+import { slidingWindowInference } from '../../src/inference/slidingWindow.js';
+import { windowStarts } from '../../src/inference/windows.js';
+import { UnetKitError } from '../../src/core/errors.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { expectNoLeak } from '../helpers/leaks.js';
+import { expectClose, maxAbsDiff } from '../helpers/numeric.js';
+
+function ramp(shape: number[], seed = 1): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  // deterministic, non-symmetric values so a misplaced window shows.
+  return tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 3 + (i % 7)), shape);
+}
+
+const identity = (x: tf.Tensor): tf.Tensor => tf.clone(x);
+
+describeEachBackend('slidingWindowInference', () => {
+  it('returns the input with an identity predictor for every overlap, blend and 2D size', async () => {
+    // 13x17 and 16x16: larger than the window and not multiples of the stride; 5x7 and 3x8: smaller.
+    for (const size of [
+      [16, 16],
+      [13, 17],
+      [8, 8],
+      [5, 7],
+      [3, 8],
+    ]) {
+      const input = ramp([2, ...size, 3]);
+      const expected = await input.data();
+      for (const overlap of [0, 0.25, 0.5, 0.75]) {
+        for (const blend of ['gaussian', 'constant'] as const) {
+          const out = await expectNoLeak(() => slidingWindowInference(identity, input, { roiSize: [8, 8], overlap, blend, batchSize: 3 }));
+          expect(out.shape).toEqual(input.shape);
+          const diff = maxAbsDiff(await out.data(), expected);
+          expect(diff, `size ${size} overlap ${overlap} ${blend}`).toBeLessThan(1e-4);
+          out.dispose();
+        }
+      }
+      input.dispose();
+    }
+  });
+
+  it('returns the input with an identity predictor in 3D, including anisotropic windows and small volumes', async () => {
+    for (const [size, roi] of [
+      [
+        [8, 8, 8],
+        [4, 4, 4],
+      ],
+      [
+        [9, 5, 11],
+        [4, 6, 4],
+      ],
+      [
+        [3, 4, 5],
+        [4, 4, 4],
+      ],
+    ] as Array<[number[], number[]]>) {
+      const input = ramp([1, ...size, 2]);
+      for (const overlap of [0, 0.5]) {
+        const out = await expectNoLeak(() => slidingWindowInference(identity, input, { roiSize: roi, overlap }));
+        expect(out.shape).toEqual(input.shape);
+        expect(maxAbsDiff(await out.data(), await input.data()), `size ${size}`).toBeLessThan(1e-4);
+        out.dispose();
+      }
+      input.dispose();
+    }
+  });
+
+  it('still returns the input for every padMode when the image is smaller than the window', async () => {
+    const input = ramp([1, 5, 3, 1]);
+    for (const padMode of ['constant', 'edge', 'reflect', 'symmetric'] as const) {
+      const out = await expectNoLeak(() => slidingWindowInference(identity, input, { roiSize: 8, padMode }));
+      expectClose(await out.data(), await input.data(), 1e-5);
+      out.dispose();
+    }
+    input.dispose();
+  });
+
+  it('pads with padMode: the window sees reflected borders', async () => {
+    // 1x1x3 row [1, 2, 3] padded to width 5 (1 before, 1 after): reflect gives [2, 1, 2, 3, 2].
+    const input = tf.tensor4d([1, 2, 3], [1, 1, 3, 1]);
+    const seen: number[][] = [];
+    const spy = (x: tf.Tensor): tf.Tensor => {
+      seen.push(Array.from(x.dataSync()));
+      return tf.clone(x);
+    };
+    const out = await slidingWindowInference(spy, input, { roiSize: [1, 5], padMode: 'reflect' });
+    expect(seen).toEqual([[2, 1, 2, 3, 2]]);
+    out.dispose();
+    input.dispose();
+  });
+
+  it('blends with gaussian weights: sum(w * pred) / sum(w) by hand on a 1 x 6 strip', async () => {
+    // roi [1, 4], overlap 0.5 on width 6: windows start at 0 and 2. The predictor returns a
+    // constant per window: 10 for the first, 20 for the second (calls in order, batchSize 1).
+    const input = tf.zeros([1, 1, 6, 1]);
+    let call = 0;
+    const constantPerWindow = (x: tf.Tensor): tf.Tensor => tf.fill(x.shape, ++call * 10);
+    const out = await slidingWindowInference(constantPerWindow, input, { roiSize: [1, 4], batchSize: 1 });
+    const v = Array.from(await out.data());
+    // Window weights (width 4, sigma 0.5; the height-1 axis contributes exp(0) = 1):
+    // x = -1.5, -0.5, 0.5, 1.5 -> g = exp(-x^2 / 0.5) = [0.011109, 0.606531, 0.606531, 0.011109].
+    const g = [-1.5, -0.5, 0.5, 1.5].map((x) => Math.exp(-(x * x) / 0.5));
+    // Columns 2, 3 are covered by both: col 2 has w1 = g[2], w2 = g[0]; col 3: w1 = g[3], w2 = g[1].
+    const expected = [10, 10, (10 * g[2]! + 20 * g[0]!) / (g[2]! + g[0]!), (10 * g[3]! + 20 * g[1]!) / (g[3]! + g[1]!), 20, 20];
+    expectClose(v, expected, 1e-5);
+    out.dispose();
+    input.dispose();
+  });
+
+  it('matches a whole-image pass of a fully convolutional model away from window borders (zero overlap)', async () => {
+    const x = tfl.input({ shape: [null, null, 2] as unknown as number[] });
+    const conv1 = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) });
+    const conv2 = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) });
+    const model = tfl.model({ inputs: x, outputs: conv2.apply(conv1.apply(x)) as tfl.SymbolicTensor });
+    const image = ramp([1, 20, 18, 2]);
+    const whole = model.predict(image) as tf.Tensor;
+    const roi = [8, 8];
+    const out = await expectNoLeak(() => slidingWindowInference(model, image, { roiSize: roi, overlap: 0, blend: 'gaussian' }));
+    const [H, W] = [20, 18];
+    const radius = 2; // two 3x3 convs
+    const starts = [windowStarts(H, 8, 0), windowStarts(W, 8, 0)];
+    // A voxel is "away from window borders" when every window covering it has it at least
+    // `radius` from any of the window's edges that is not also an image edge.
+    const clear = (p: number, size: number, axisStarts: number[]): boolean =>
+      axisStarts
+        .filter((s) => p >= s && p < s + 8)
+        .every((s) => (s === 0 || p - s >= radius) && (s + 8 === size || s + 8 - 1 - p >= radius));
+    const a = (await out.array()) as number[][][][];
+    const b = (await whole.array()) as number[][][][];
+    let checked = 0;
+    let differing = 0;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) {
+        const inside = clear(i, H, starts[0]!) && clear(j, W, starts[1]!);
+        const d = Math.max(...[0, 1].map((c) => Math.abs(a[0]![i]![j]![c]! - b[0]![i]![j]![c]!)));
+        if (inside) {
+          expect(d, `(${i}, ${j})`).toBeLessThan(1e-4);
+          checked++;
+        } else if (d > 1e-4) differing++;
+      }
+    }
+    // Enough voxels checked, and the border voxels really differ (the test has teeth).
+    expect(checked).toBeGreaterThan(100);
+    expect(differing).toBeGreaterThan(0);
+    tf.dispose([out, whole, image]);
+    model.dispose();
+  });
+
+  it('maps channels: output channels may differ from input channels', async () => {
+    const input = ramp([1, 10, 9, 1]);
+    const twoChannels = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.concat([x, tf.mul(x, 2)], -1));
+    const out = await expectNoLeak(() => slidingWindowInference(twoChannels, input, { roiSize: 4 }));
+    expect(out.shape).toEqual([1, 10, 9, 2]);
+    const expected = twoChannels(input);
+    expectClose(await out.data(), await expected.data(), 1e-4);
+    expected.dispose();
+    tf.dispose([out, input]);
+  });
+
+  it('uses the full-resolution output of a multi-output (deep supervision) predictor', async () => {
+    const input = ramp([1, 8, 8, 1]);
+    // Returns [half-resolution head, full-resolution head]: the full one (window-sized) is blended.
+    const deep = (x: tf.Tensor): tf.Tensor[] => [tf.zeros([x.shape[0]!, 2, 2, 1]), tf.add(x, 1)];
+    const out = await expectNoLeak(() => slidingWindowInference(deep, input, { roiSize: 4 }));
+    expectClose(await out.data(), await tf.add(input, 1).data(), 1e-4);
+    out.dispose();
+    await expect(slidingWindowInference(deep, input, { roiSize: 4, outputIndex: 0 })).rejects.toThrow(
+      /output 0 has shape \[4, 2, 2, 1\]; expected \[4, 4, 4, C\]/,
+    );
+    await expect(slidingWindowInference(deep, input, { roiSize: 4, outputIndex: 5 })).rejects.toThrow(/outputIndex is 5 but the predictor returned 2/);
+    input.dispose();
+  });
+
+  it('gives the same result for any batchSize and reports progress', async () => {
+    const input = ramp([2, 12, 12, 1]);
+    const square = (x: tf.Tensor): tf.Tensor => tf.square(x);
+    const progress: Array<[number, number]> = [];
+    const a = await slidingWindowInference(square, input, { roiSize: 6, batchSize: 1, onProgress: (d, t) => progress.push([d, t]) });
+    const b = await slidingWindowInference(square, input, { roiSize: 6, batchSize: 7 });
+    expect(maxAbsDiff(await a.data(), await b.data())).toBeLessThan(1e-5);
+    // 12 with roi 6 and overlap 0.5: starts 0, 3, 6 -> 3 x 3 windows x 2 samples = 18.
+    expect(progress.length).toBe(18);
+    expect(progress[17]).toEqual([18, 18]);
+    tf.dispose([a, b, input]);
+  });
+
+  it('accepts an async predict function', async () => {
+    const input = ramp([1, 6, 6, 1]);
+    const out = await slidingWindowInference(async (x) => tf.neg(x), input, { roiSize: 4 });
+    expectClose(await out.data(), await tf.neg(input).data(), 1e-5);
+    tf.dispose([out, input]);
+  });
+
+  it('rejects bad inputs with messages naming the argument', async () => {
+    const input = tf.zeros([1, 8, 8, 1]);
+    await expect(slidingWindowInference(identity, tf.zeros([8, 8, 1]), { roiSize: 4 })).rejects.toThrow(
+      /slidingWindowInference: input has shape \[8, 8, 1\] \(rank 3\); expected rank 4 or 5/,
+    );
+    await expect(slidingWindowInference(identity, input, undefined as never)).rejects.toThrow(/options is undefined; expected an options object with at least roiSize/);
+    await expect(slidingWindowInference(identity, input, { roiSize: [4, 4, 4] })).rejects.toThrow(/options.roiSize is \[4, 4, 4\]; expected an array of 2 numbers/);
+    await expect(slidingWindowInference(identity, input, { roiSize: 4, overlap: 1 })).rejects.toThrow(/options.overlap is 1; expected a finite number >= 0 and < 1/);
+    await expect(slidingWindowInference(identity, input, { roiSize: 4, blend: 'gausian' as never })).rejects.toThrow(/Did you mean 'gaussian'/);
+    await expect(slidingWindowInference(identity, input, { roiSize: 4, padMode: 'reflection' as never })).rejects.toThrow(/Did you mean 'reflect'/);
+    await expect(slidingWindowInference(identity, input, { roiSize: 4, overlapp: 0.5 } as never)).rejects.toThrow(/options.overlapp is not a known option.*Did you mean 'overlap'/);
+    await expect(slidingWindowInference({} as never, input, { roiSize: 4 })).rejects.toThrow(/predictor is \{\}; expected a tf.LayersModel or a function/);
+    const before = tf.memory().numTensors;
+    await expect(slidingWindowInference((x) => tf.slice(x, [0, 0, 0, 0], [-1, 2, 2, -1]), input, { roiSize: 4 })).rejects.toThrow(
+      UnetKitError,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    input.dispose();
+  });
+});

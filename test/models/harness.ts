@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { expect } from 'vitest';
+// Registers unet-kit's custom layers for loading, as a user program would.
+import '../../src/layers/index.js';
+
+/** Saves `model` to memory and loads it back with plain `tf.loadLayersModel`. */
+export async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (saved === undefined) throw new Error('nothing saved');
+  // Through JSON text, as a model.json file would be.
+  const topology = JSON.parse(JSON.stringify(saved.modelTopology)) as object;
+  return tfl.loadLayersModel(tf.io.fromMemory({ ...saved, modelTopology: topology }));
+}
+
+/** A seeded input batch. */
+export function randomInput(shape: number[], seed = 1): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+/**
+ * A fixed target for `x`: for `numClasses` 1, foreground where the first channel is positive;
+ * else one-hot of (first channel > 0) over 2 classes padded with zeros.
+ */
+export function fixedTarget(x: tf.Tensor, numClasses: number): tf.Tensor {
+  return tf.tidy(() => {
+    const first = tf.slice(x, Array(x.rank).fill(0), [...x.shape.slice(0, -1), 1]);
+    const fg = tf.cast(tf.greater(first, 0), 'float32');
+    if (numClasses === 1) return fg;
+    const bg = tf.sub(1, fg);
+    const rest = tf.zeros([...x.shape.slice(0, -1), numClasses - 2]);
+    return tf.concat([bg, fg, rest], -1);
+  });
+}
+
+/** Outputs of a model as arrays (the model may have one or many outputs). */
+export async function predictArrays(model: tfl.LayersModel, x: tf.Tensor): Promise<number[][]> {
+  const out = model.predict(x) as tf.Tensor | tf.Tensor[];
+  const list = Array.isArray(out) ? out : [out];
+  const values = await Promise.all(list.map(async (t) => Array.from(await t.data())));
+  tf.dispose(list);
+  return values;
+}
+
+/**
+ * Fits `model` for `steps` full-batch steps with Adam and returns the first and last losses
+ * (each computed by `fit` in training mode just before that step's update).
+ */
+export async function fitLosses(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor | tf.Tensor[],
+  steps: number,
+  loss: string,
+  learningRate = 1e-2,
+): Promise<number[]> {
+  const optimizer = tf.train.adam(learningRate);
+  model.compile({ optimizer, loss });
+  const history = await model.fit(x, y, { epochs: steps, batchSize: x.shape[0], shuffle: false, verbose: 0 });
+  optimizer.dispose();
+  return history.history.loss as number[];
+}
+
+/** Asserts every layer name is unique (tfjs would refuse otherwise, but say it plainly). */
+export function expectUniqueNames(model: tfl.LayersModel): string[] {
+  const names = model.layers.map((l) => l.name);
+  expect(new Set(names).size, 'layer names are unique').toBe(names.length);
+  return names;
+}
+
+/** Asserts every value is finite. */
+export function expectFinite(values: ArrayLike<number>): void {
+  const bad = Array.from(values).findIndex((v) => !Number.isFinite(v));
+  expect(bad, `value ${bad} is not finite`).toBe(-1);
+}

@@ -1,0 +1,17 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+tf.env().set('IS_TEST', true);
+await tf.setBackend('cpu');
+const n0 = tf.memory().numTensors;
+const x = tfl.input({ shape: [8, 8, 2] });
+const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' });
+const bn = tfl.layers.batchNormalization({});
+const relu = tfl.layers.reLU({});
+let h = relu.apply(bn.apply(conv.apply(x))) as tfl.SymbolicTensor;
+console.log('after 1', tf.memory().numTensors - n0);
+h = relu.apply(bn.apply(conv.apply(tfl.layers.add().apply([x, h])))) as tfl.SymbolicTensor;
+console.log('after 2', tf.memory().numTensors - n0);
+const m = tfl.model({ inputs: x, outputs: h });
+m.dispose();
+console.log('after dispose', tf.memory().numTensors - n0);
