@@ -135,7 +135,8 @@ export function centredGrid(spatial: readonly number[]): tf.Tensor2D {
  * Resizes the spatial axes of `x` `[N, ...S, C]` to `size` with half-pixel centres (the
  * convention of `tf.image.resizeBilinear({ halfPixelCenters: true })`, skimage and PyTorch
  * `align_corners=False`): output index j reads input coordinate (j + 0.5) * S / size - 0.5,
- * borders replicated.
+ * borders replicated; nearest reads index floor((j + 0.5) * S / size) as
+ * `tf.image.resizeNearestNeighbor(..., halfPixelCenters: true)`.
  */
 export function resizeSpatial(x: tf.Tensor, size: readonly number[], interpolation: Interpolation): tf.Tensor {
   return tf.tidy(() => {
@@ -146,7 +147,9 @@ export function resizeSpatial(x: tf.Tensor, size: readonly number[], interpolati
       const scale = spatial[a]! / outSize;
       const inner = product(size.slice(a + 1));
       const outer = total / (outSize * inner);
-      const line = tf.sub(tf.mul(tf.add(tf.range(0, outSize, 1, 'float32'), tf.scalar(0.5)), tf.scalar(scale)), tf.scalar(0.5));
+      const centres = tf.mul(tf.add(tf.range(0, outSize, 1, 'float32'), tf.scalar(0.5)), tf.scalar(scale));
+      // Nearest takes floor of the centre (tf.image.resizeNearestNeighbor with half-pixel centres), avoiding ties.
+      const line = interpolation === 'nearest' ? tf.floor(centres) : tf.sub(centres, tf.scalar(0.5));
       const repeated = tf.tile(tf.reshape(tf.tile(tf.reshape(line, [outSize, 1]), [1, inner]), [1, outSize * inner]), [outer, 1]);
       return tf.reshape(repeated, [total]);
     });

@@ -104,7 +104,11 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
       'useBackend',
       'name',
       `is '${name}', but it could not be loaded: install ${packages} (npm install ${BACKEND_PACKAGES[name][0]})${
-        registered(name) ? ' (the package is present but the backend failed to initialize here)' : ''
+        registered(name)
+          ? ` (the package is present but the backend failed to initialize here${
+              name === 'wasm' && !isNode() ? "; in a browser call setWasmPaths() from '@tensorflow/tfjs-backend-wasm' first" : ''
+            })`
+          : ''
       }, or use 'auto'.`,
     );
   }

@@ -17,7 +17,7 @@ export interface AverageSurfaceDistanceOptions extends SurfaceMetricOptions {
 
 /**
  * Average surface distance per sample and class, following MONAI's
- * `compute_average_surface_distance`: with `d(P->T)` the distances from each erosion-edge voxel
+ * `compute_average_surface_distance` (`monai/metrics/surface_distance.py`): with `d(P->T)` the distances from each erosion-edge voxel
  * of `pred` to the nearest edge voxel of `target` (exact distance transform, voxel `spacing`),
  * `ASD = mean(d(P->T))`; with `symmetric`, the mean of the concatenation
  * `[d(P->T), d(T->P)]` (so each direction is weighted by its number of surface voxels, not 1/2).

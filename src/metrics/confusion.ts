@@ -34,12 +34,13 @@ export interface ConfusionStatsOptions {
  * Per sample and class voxel counts: true positives, false positives, false negatives, true
  * negatives; each an `int32` tensor `[N, K]` (exact for up to 2^31 voxels per sample).
  */
-export interface ConfusionStats {
+// A type alias, not an interface, so it is a `tf.TensorContainer`: `tf.dispose(stats)` works.
+export type ConfusionStats = {
   tp: tf.Tensor2D;
   fp: tf.Tensor2D;
   fn: tf.Tensor2D;
   tn: tf.Tensor2D;
-}
+};
 
 const FN = 'confusionStats';
 

@@ -1,7 +1,7 @@
 import { assertNumberArray, fail } from '../core/assert.js';
 
 /**
- * Surface (edge) voxels of a binary mask, as MONAI's `get_mask_edges` finds them:
+ * Surface (edge) voxels of a binary mask, as MONAI's `get_mask_edges` (`monai/metrics/utils.py`) finds them:
  * `edges = mask XOR binary_erosion(mask)` with SciPy's default structuring element (the cross:
  * face neighbours only) and `border_value = 0`. So a foreground voxel is an edge voxel when any
  * of its `2 * rank` face neighbours is background or lies outside the grid.

@@ -21,7 +21,7 @@ export interface HausdorffOptions extends SurfaceMetricOptions {
 
 /**
  * Hausdorff distance (HD, or HD95 with `percentile: 95`) between binary masks, per sample and
- * class, following MONAI's `compute_hausdorff_distance`:
+ * class, following MONAI's `compute_hausdorff_distance` (`monai/metrics/hausdorff_distance.py`):
  * surfaces are the erosion edges of each mask (`get_mask_edges`); `d(P->T)` are the distances
  * from every surface voxel of `pred` to the nearest surface voxel of `target`
  * (`get_surface_distance`, exact distance transform with voxel `spacing`); then

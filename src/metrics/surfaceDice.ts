@@ -14,7 +14,7 @@ export interface SurfaceDiceOptions extends SurfaceMetricOptions {
 
 /**
  * Normalized surface Dice (NSD, surface Dice at tolerance tau) per sample and class, following
- * MONAI's `compute_surface_dice` (without sub-voxel surface areas), after Nikolov et al. 2021,
+ * MONAI's `compute_surface_dice` (`monai/metrics/surface_dice.py`, without sub-voxel surface areas), after Nikolov et al. 2021,
  * "Clinically applicable segmentation of head and neck anatomy for radiotherapy":
  * `NSD = (|{d(P->T) <= tau}| + |{d(T->P) <= tau}|) / (|dP| + |dT|)`, where `dP`, `dT` are the
  * erosion-edge voxels of `pred` and `target` and `d` the exact distances to the other surface

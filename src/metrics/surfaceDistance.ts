@@ -27,7 +27,7 @@ export interface PairDistances {
 }
 
 /**
- * MONAI's `get_surface_distance` on erosion edges (`get_mask_edges`): distances from the edge
+ * MONAI's `get_surface_distance` (`monai/metrics/utils.py`) on erosion edges (`get_mask_edges`): distances from the edge
  * voxels of one mask to the nearest edge voxel of the other, through one exact distance
  * transform per direction. Both masks must be non-empty.
  */

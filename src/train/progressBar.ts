@@ -34,7 +34,11 @@ interface BarLike {
 const CLI_PROGRESS = 'cli-progress';
 
 function format(logs: Record<string, number>, names: string[] | undefined, digits: number): string {
-  const keys = (names ?? Object.keys(logs)).filter((k) => k !== 'batch' && k !== 'size' && logs[k] !== undefined);
+  // Training logs first, then validation logs, then the learning rate, whatever order tfjs used.
+  const rank = (k: string): number => (k === 'lr' ? 2 : k.startsWith('val_') ? 1 : 0);
+  const keys = (names ?? Object.keys(logs).sort((a, b) => rank(a) - rank(b))).filter(
+    (k) => k !== 'batch' && k !== 'size' && logs[k] !== undefined,
+  );
   return keys.map((k) => `${k} ${k === 'lr' ? logs[k]!.toExponential(2) : logs[k]!.toFixed(digits)}`).join(' ');
 }
 

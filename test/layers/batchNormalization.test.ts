@@ -108,14 +108,28 @@ describeEachBackend('BatchNormalization (rank 5)', () => {
     tf.dispose([x, r, ...grads, dx]);
   });
 
-  it('gives rank-4 input exactly what the stock layer gives', async () => {
+  it('gives rank-4 input what the stock layer gives: outputs, input gradient, moving averages', async () => {
     const x = tf.tensor(xv, [2, 9, 2, 4]);
-    const ours = batchNormalization({ epsilon: EPS });
-    const stock = tfl.layers.batchNormalization({ epsilon: EPS });
-    const a = ours.apply(x, { training: true }) as tf.Tensor;
-    const b = stock.apply(x, { training: true }) as tf.Tensor;
-    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
-    tf.dispose([x, a, b]);
+    const r = tf.tensor(randomArray(size, 3), [2, 9, 2, 4]);
+    const ours = batchNormalization({ epsilon: EPS, momentum: 0.5 });
+    const stock = tfl.layers.batchNormalization({ epsilon: EPS, momentum: 0.5 });
+    for (const layer of [ours, stock]) {
+      layer.build([2, 9, 2, 4]);
+      layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta), tf.zeros([C]), tf.ones([C])]);
+    }
+    const run = (layer: tfl.layers.Layer) => {
+      const y = layer.apply(x, { training: true }) as tf.Tensor;
+      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, r)))(x);
+      return [y, dx];
+    };
+    const [a, da] = run(ours);
+    const [b, db] = run(stock);
+    expectClose(Array.from(await a!.data()), Array.from(await b!.data()), 1e-5);
+    expectClose(Array.from(await da!.data()), Array.from(await db!.data()), 1e-4);
+    const weightsA = ours.getWeights();
+    const weightsB = stock.getWeights();
+    for (let i = 2; i < 4; i++) expectClose(Array.from(await weightsA[i]!.data()), Array.from(await weightsB[i]!.data()), 1e-5);
+    tf.dispose([x, r, a!, b!, da!, db!]);
   });
 });
 

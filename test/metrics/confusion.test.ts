@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { UnetKitError } from '../../src/core/errors.js';
 import { confusionStats } from '../../src/metrics/confusion.js';
-import type { ConfusionStats, ConfusionStatsOptions } from '../../src/metrics/confusion.js';
+import type { ConfusionStatsOptions } from '../../src/metrics/confusion.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
@@ -11,7 +11,7 @@ async function stats(pred: tf.Tensor, target: tf.Tensor, options?: ConfusionStat
   const s = await expectNoLeak(() => confusionStats(pred, target, options));
   const read = { tp: await s.tp.array(), fp: await s.fp.array(), fn: await s.fn.array(), tn: await s.tn.array() };
   expect(s.tp.dtype).toBe('int32');
-  tf.dispose(s as unknown as tf.Tensor[] & ConfusionStats);
+  tf.dispose(s);
   tf.dispose([pred, target]);
   return read;
 }
@@ -84,6 +84,21 @@ describeEachBackend('confusionStats', () => {
       fp: [[1, 1, 1]],
       fn: [[0, 0, 1]],
       tn: [[2, 1, 2]],
+    });
+  });
+
+  it('bool predictions are masks: binary and multi-label', async () => {
+    // bool pred [[1, 0, 1], [0, 1, 0]] vs target [[1, 1, 0], [0, 1, 0]]: TP 2, FP 1, FN 1, TN 2
+    const pred = tf.tensor([1, 0, 1, 0, 1, 0], [1, 2, 3, 1], 'bool');
+    expect(await stats(pred, tf.tensor([1, 1, 0, 0, 1, 0], [1, 2, 3, 1]))).toEqual({ tp: [[2]], fp: [[1]], fn: [[1]], tn: [[2]] });
+    // two channels with a threshold: channel 0 [1, 0], channel 1 [1, 1] vs labels [0, 1] one-hot
+    // c0: pred {0} target {0} -> 1 0 0 1;  c1: pred {0, 1} target {1} -> 1 1 0 0
+    const multi = tf.tensor([1, 1, 0, 1], [1, 2, 1, 2], 'bool');
+    expect(await stats(multi, tf.tensor([0, 1], [1, 2, 1], 'int32'), { threshold: 0.5 })).toEqual({
+      tp: [[1, 1]],
+      fp: [[0, 1]],
+      fn: [[0, 0]],
+      tn: [[1, 0]],
     });
   });
 

@@ -30,7 +30,7 @@ async function run(metric: Metric, options?: ConfusionMetricOptions & { beta?: n
   const s = makeStats();
   const out = await expectNoLeak(() => metric(s, options));
   const values = await out.array();
-  tf.dispose([out, s.tp, s.fp, s.fn, s.tn]);
+  tf.dispose([out, s]);
   return values;
 }
 
@@ -126,7 +126,7 @@ describeEachBackend('confusion metrics', () => {
     const jT = iou(s2, { reduction: 'none' });
     const d = (await dT.array()) as number[][];
     expectClose(await jT.array(), d.map((row) => row.map((x) => x / (2 - x))));
-    tf.dispose([labels, perfect, probs, d1, d1Empty, dT, jT, s1.tp, s1.fp, s1.fn, s1.tn, s2.tp, s2.fp, s2.fn, s2.tn]);
+    tf.dispose([labels, perfect, probs, d1, d1Empty, dT, jT, s1, s2]);
   });
 
   it('rejects bad options and stats', () => {

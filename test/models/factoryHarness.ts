@@ -68,11 +68,13 @@ export function describeFactory(
         it('a few training steps lower the loss (fixed seed and target)', async () => {
           const x = randomInput([2, ...spatial, 1], 3);
           const y = fixedTarget(x, 2);
-          const model = factory(trainOptions(spatialDims, settings.extra));
-          const losses = await fitLosses(model, x, y, 4, 'categoricalCrossentropy');
-          expectFinite(losses);
-          expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
-          model.dispose();
+          await expectNoLeak(async () => {
+            const model = factory(trainOptions(spatialDims, settings.extra));
+            const losses = await fitLosses(model, x, y, 4, 'categoricalCrossentropy');
+            expectFinite(losses);
+            expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
+            model.dispose();
+          });
           tf.dispose([x, y]);
         });
 

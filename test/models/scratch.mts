@@ -1,17 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-tf.env().set('IS_TEST', true);
+import '@tensorflow/tfjs-layers';
+import { convNormAct } from '../../src/blocks/convNormAct.js';
+import { blockModel } from '../blocks/blockHarness.js';
+import { fitLosses, randomInput } from './harness.js';
 await tf.setBackend('cpu');
-const n0 = tf.memory().numTensors;
-const x = tfl.input({ shape: [8, 8, 2] });
-const conv = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' });
-const bn = tfl.layers.batchNormalization({});
-const relu = tfl.layers.reLU({});
-let h = relu.apply(bn.apply(conv.apply(x))) as tfl.SymbolicTensor;
-console.log('after 1', tf.memory().numTensors - n0);
-h = relu.apply(bn.apply(conv.apply(tfl.layers.add().apply([x, h])))) as tfl.SymbolicTensor;
-console.log('after 2', tf.memory().numTensors - n0);
-const m = tfl.model({ inputs: x, outputs: h });
-m.dispose();
-console.log('after dispose', tf.memory().numTensors - n0);
+for (const dropout of [0, 0.1]) {
+  const x = randomInput([2, 8, 8, 2], 3);
+  const y = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 4);
+  const model = blockModel((s, d) => convNormAct(s, 3, { spatialDims: d, dropout, seed: 1, name: 'b' + dropout }), 2, 2);
+  try { console.log(await fitLosses(model, x, y, 3, 'meanSquaredError', 2e-2)); } catch (e) { console.log(dropout, (e as Error).stack?.split('\n').slice(0, 14).join('\n')); }
+}

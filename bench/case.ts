@@ -1,0 +1,114 @@
+// One bench configuration in its own process (so stock and replaced kernels never mix):
+//   node --import tsx bench/case.ts '{"backend":"wasm","kernels":true,"net":"2d","reps":3,"train":true,"profile":false}'
+// Prints one JSON line.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { installKernels } from '../src/backend/kernels/index.js';
+import { benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
+
+interface CaseArgs {
+  backend: 'cpu' | 'wasm';
+  kernels: boolean;
+  net: '2d' | '3d';
+  reps: number;
+  forward: boolean;
+  train: boolean;
+  profile: boolean;
+}
+
+const NETS = {
+  '2d': { spatialDims: 2 as const, size: 128, batch: 4, filters: [16, 32, 64, 128, 256] },
+  '3d': { spatialDims: 3 as const, size: 32, batch: 2, filters: [8, 16, 32, 64] },
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function timeIt(reps: number, f: () => Promise<void>): Promise<{ firstMs: number; ms: number; all: number[] }> {
+  let t = performance.now();
+  await f();
+  const firstMs = performance.now() - t;
+  const all: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    t = performance.now();
+    await f();
+    all.push(performance.now() - t);
+  }
+  return { firstMs, ms: median(all), all };
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as CaseArgs;
+  tf.env().set('IS_TEST', false);
+  tf.enableProdMode();
+  await tf.setBackend(args.backend);
+  await tf.ready();
+  if (args.kernels) installKernels(args.backend);
+  const spec = NETS[args.net];
+  const model = benchUNet(spec.spatialDims, spec.size, spec.filters);
+  const flops = forwardFlopsPerSample(model) * spec.batch;
+  const shape = [spec.batch, ...new Array<number>(spec.spatialDims).fill(spec.size), 1];
+  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
+  const result: Record<string, unknown> = {
+    net: args.net,
+    backend: args.backend,
+    kernels: args.kernels,
+    input: shape,
+    params: parameterCount(model),
+    forwardGflop: +(flops / 1e9).toFixed(3),
+  };
+  if (args.forward) {
+    const fwd = await timeIt(args.reps, async () => {
+      const out = model.predict(x) as tf.Tensor;
+      await out.data();
+      out.dispose();
+    });
+    result.forwardMs = +fwd.ms.toFixed(1);
+    result.forwardGflops = +(flops / fwd.ms / 1e6).toFixed(2);
+  }
+  if (args.train) {
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
+    try {
+      const step = await timeIt(args.reps, async () => {
+        await model.trainOnBatch(x, y);
+      });
+      result.trainStepMs = +step.ms.toFixed(1);
+      // forward + input gradient + filter gradient: about 3x the forward multiply-adds.
+      result.trainGflops = +((3 * flops) / step.ms / 1e6).toFixed(2);
+    } catch (e) {
+      result.trainStepMs = null;
+      result.trainError = String((e as Error).message ?? e).slice(0, 160);
+    }
+  }
+  if (args.profile) {
+    const profile = await tf.profile(async () => {
+      const r = tf.tidy(() => {
+        const f = () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+        const { value, grads } = tf.variableGrads(f);
+        tf.dispose(grads);
+        return value;
+      });
+      await r.data();
+      r.dispose();
+    });
+    const byKernel = new Map<string, { ms: number; calls: number }>();
+    for (const k of profile.kernels) {
+      const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      entry.ms += (await k.kernelTimeMs) as number;
+      entry.calls += 1;
+      byKernel.set(k.name, entry);
+    }
+    result.profile = Object.fromEntries(
+      [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14).map(([k, v]) => [k, { ms: +v.ms.toFixed(1), calls: v.calls }]),
+    );
+  }
+  tf.dispose([x, y]);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+await main();
