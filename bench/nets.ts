@@ -52,7 +52,7 @@ export function forwardFlopsPerSample(model: tfl.LayersModel): number {
     const config = layer.getConfig() as { kernelSize?: number[]; filters?: number };
     if (config.kernelSize === undefined || config.filters === undefined) continue;
     const kernel = config.kernelSize.reduce((a, b) => a * b, 1);
-    const inShape = layer.inputSpec?.[0] !== undefined ? (layer.input as T).shape : (layer.input as T).shape;
+    const inShape = (layer.input as T).shape;
     const outShape = (layer.output as T).shape;
     const inChannels = inShape[inShape.length - 1]!;
     const size = (s: (number | null)[]) => s.slice(1, -1).reduce<number>((a, b) => a * (b ?? 1), 1);
@@ -64,5 +64,5 @@ export function forwardFlopsPerSample(model: tfl.LayersModel): number {
 
 /** Trainable plus non-trainable parameters. */
 export function parameterCount(model: tfl.LayersModel): number {
-  return model.weights.reduce((n, w) => n + tf.util.sizeFromShape(w.shape), 0);
+  return model.weights.reduce((n, w) => n + tf.util.sizeFromShape(w.shape as number[]), 0);
 }

@@ -28,4 +28,5 @@ export { upsample, UPSAMPLE_MODES } from './upsample.js';
 export type { UpsampleMode, UpsampleOptions } from './upsample.js';
 export { head, HEAD_ACTIVATIONS } from './head.js';
 export type { HeadActivation, HeadOptions } from './head.js';
+export { claimLayers } from './claimLayers.js';
 export type { CommonBlockOptions, NormActBlockOptions } from './internal.js';

@@ -111,7 +111,7 @@ export async function saveModel(
 }
 
 /**
- * An `tf.io.IOHandler` that reads a tfjs layers model (`model.json` plus the weight files its
+ * A `tf.io.IOHandler` that reads a tfjs layers model (`model.json` plus the weight files its
  * `weightsManifest` names, concatenated in manifest order) from `dir` with `node:fs`. Pass it
  * to `tfl.loadLayersModel` yourself for load options (`strict: false`), or use {@link loadModel}.
  * Reads files written by {@link saveModel}, by `tensorflowjs_converter` (sharded weights) and by

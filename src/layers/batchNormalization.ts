@@ -90,7 +90,7 @@ export class BatchNormalization extends Base {
     const gamma = self.scale ? self.gamma.read() : tf.ones([c]);
     const beta = self.center ? self.beta.read() : tf.zeros([c]);
     const { mean: batchMean, variance: batchVariance } = tf.moments(x, axes);
-    const normalize = tf.customGrad((input: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const normalize = tf.customGrad(((input: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
       save([input, g]);
       const xhat = tf.mul(tf.sub(input, batchMean), tf.rsqrt(tf.add(batchVariance, eps)));
       return {
@@ -107,7 +107,7 @@ export class BatchNormalization extends Base {
           return [tf.mul(centered, tf.mul(savedGamma, rstd)), dGamma, dBeta];
         },
       };
-    });
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
     const y = normalize(x, gamma, beta);
     // Moving averages as tfjs-layers (and Keras) update them: m <- m - (m - batch) * (1 - momentum).
     const update = (variable: BatchNormVariable, value: tf.Tensor) =>

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { claimLayers } from '../blocks/claimLayers.js';
 import { downsample } from '../blocks/downsample.js';
 import { head } from '../blocks/head.js';
 import { apply, type Sym } from '../blocks/internal.js';
@@ -61,18 +62,7 @@ export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[]): tf
     }
   }
   const model = tfl.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: r.name });
-  countModelReferencesOnce(model);
-  return model;
+  // Layers applied several times (R2U-Net's recurrent convs) must still be freed by dispose().
+  return claimLayers(model);
 }
 
-/**
- * tfjs counts every application of a layer as a reference, so a layer applied several times
- * inside one model (the shared recurrent convs of R2U-Net) would keep its weights after
- * `model.dispose()`. The layers of a fresh factory model belong to that model alone: one reference.
- */
-function countModelReferencesOnce(model: tfl.LayersModel): void {
-  for (const layer of model.layers) {
-    const counted = layer as unknown as { _refCount: number | null };
-    if (typeof counted._refCount === 'number' && counted._refCount > 1) counted._refCount = 1;
-  }
-}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
+import { claimLayers } from '../../src/blocks/claimLayers.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectFinite, fitLosses, predictArrays, randomInput, roundTrip } from '../models/harness.js';
@@ -20,7 +21,8 @@ export function blockModel(
   const x = tfl.input({ shape: [...tinySpatial(spatialDims), channels], name: 'input' });
   const extra = inputs.map((shape, i) => tfl.input({ shape, name: `input${i + 2}` }));
   const out = build(x, spatialDims);
-  return tfl.model({ inputs: [x, ...extra], outputs: out });
+  // As a user would: claim the layers so dispose() frees shared ones (recurrent blocks).
+  return claimLayers(tfl.model({ inputs: [x, ...extra], outputs: out }));
 }
 
 /** Settings of {@link describeBlock}. */

@@ -84,13 +84,14 @@ it('a 3D U-Net gives the same outputs on wasm as on cpu (max pooling, transposed
     const model = tinyUNet({ spatialDims: 3, size: 8, filters: 3, depth: 2, poolBeforeActivation, seed: 51 });
     // Non-trivial batch-norm statistics and biases, so every weight matters.
     const rng = createRng(52);
-    model.setWeights(
-      model.getWeights().map((w) => {
-        const isVariance = w.shape.length === 1 && w.name.includes('moving_variance');
-        const values = Float32Array.from({ length: w.size }, () => (isVariance ? 0.5 + rng.next() : rng.normal() * 0.5));
-        return tf.tensor(values, w.shape);
-      }),
-    );
+    const weights = model.weights.map((w) => {
+      const isVariance = w.name.includes('moving_variance');
+      const shape = w.shape as number[];
+      const values = Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => (isVariance ? 0.5 + rng.next() : rng.normal() * 0.5));
+      return tf.tensor(values, shape);
+    });
+    model.setWeights(weights);
+    tf.dispose(weights);
     const x = tf.tensor(Float32Array.from({ length: 2 * 512 }, () => rng.normal()), [2, 8, 8, 8, 1]);
     const cpu = (model.predict(x) as tf.Tensor).dataSync().slice();
     await useBackend('wasm');
