@@ -16,6 +16,7 @@ import {
   gamma,
   gaussianBlur,
   gaussianNoise,
+  mixup,
   nnUNetAugmentation,
   randomCrop,
   rotate90,
@@ -32,11 +33,11 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 /** The panels, in reading order (the README caption lists the same names). */
 const panels: Array<[string, Transform | null]> = [
   ['original', null],
-  ['flip', flip({ axes: [1], probability: 1 })],
+  ['flip (up-down)', flip({ axes: [0], probability: 1 })],
   ['rotate90', rotate90({ k: 1 })],
   ['affine (rot 15, scale 0.9..1.1)', affine({ rotation: [12, 15], scale: [1.05, 1.1] })],
   ['affine (shear, translation)', affine({ rotation: 0, scale: [1, 1], shear: 0.25, translation: 0.1 })],
-  ['elasticDeform', elasticDeform({ alpha: [1500, 1500], sigma: 6 })],
+  ['elasticDeform (alpha 150, sigma 8)', elasticDeform({ alpha: [150, 150], sigma: 8 })],
   ['randomCrop (resized for display)', randomCrop([80, 80])],
   ['gaussianNoise (std 0.05)', gaussianNoise({ std: 0.05 })],
   ['gaussianBlur (sigma 1.5)', gaussianBlur({ sigma: 1.5 })],
@@ -68,17 +69,23 @@ async function main(): Promise<void> {
     const out = cutmix().apply(pair, { partner: [1, 0], lambda: [0.7, 0.7], starts: [[50, 60], [0, 0]], ends: [[110, 128], [1, 1]] });
     return { image: tf.slice(out.image, [0], [1]), mask: tf.slice(out.mask!, [0], [1]) };
   });
-  panels.splice(panels.length - 2, 0, ['cutmix (box from slice 20)', null]);
+  const mixupPanel = tf.tidy(() => {
+    const pair = { image: tf.concat([sample.image, other.image]), mask: tf.concat([sample.mask!, other.mask!]) };
+    const out = mixup().apply(pair, { partner: [1, 0], lambda: [0.6, 0.6] });
+    // The soft mask is shown where it is at least one half.
+    return { image: tf.slice(out.image, [0], [1]), mask: tf.cast(tf.greaterEqual(tf.slice(out.mask!, [0], [1]), 0.5), 'int32') };
+  });
+  panels.splice(panels.length - 2, 0, ['cutmix (box from slice 20)', null], ['mixup (0.6 with slice 20)', null]);
 
-  const cell = 256;
+  const cell = 192;
   const gap = 6;
-  const columns = 4;
+  const columns = 6;
   const rows = Math.ceil(panels.length / columns);
   const png = new PNG({ width: columns * cell + (columns + 1) * gap, height: rows * cell + (rows + 1) * gap });
   png.data.fill(255);
   for (let p = 0; p < panels.length; p++) {
     const [name, transform] = panels[p]!;
-    const out = name.startsWith('cutmix') ? cutmixPanel : transform === null ? sample : transform(sample, 1000 + p);
+    const out = name.startsWith('cutmix') ? cutmixPanel : name.startsWith('mixup') ? mixupPanel : transform === null ? sample : transform(sample, 1000 + p);
     const [image, mask] = tf.tidy(() => [
       resizeSpatial(tf.clipByValue(out.image, 0, 1), [cell, cell], 'linear'),
       resizeSpatial(tf.cast(out.mask!, 'float32'), [cell, cell], 'nearest'),
@@ -99,11 +106,11 @@ async function main(): Promise<void> {
       }
     }
     tf.dispose([image!, mask!]);
-    if (out !== sample && out !== cutmixPanel) tf.dispose([out.image, out.mask!]);
+    if (out !== sample && out !== cutmixPanel && out !== mixupPanel) tf.dispose([out.image, out.mask!]);
     console.log(`${p + 1}. ${name}`);
   }
   writeFileSync(here('./augmentations.png'), PNG.sync.write(png));
-  tf.dispose([volume, brain, sample.image, sample.mask!, other.image, other.mask!, cutmixPanel.image, cutmixPanel.mask]);
+  tf.dispose([volume, brain, sample.image, sample.mask!, other.image, other.mask!, cutmixPanel.image, cutmixPanel.mask, mixupPanel.image, mixupPanel.mask]);
   console.log(`wrote docs/augmentations.png (${png.width} x ${png.height}); tensors left: ${tf.memory().numTensors}`);
 }
 

@@ -27,18 +27,31 @@ export interface ElasticDeformParams {
   noiseSeed: number;
 }
 
+/** The field of {@link elasticDisplacement}, axis-major `[k, N, ...S]` as the resampler wants it. */
+export function elasticField(shape: readonly number[], params: ElasticDeformParams): tf.Tensor {
+  return tf.tidy(() => {
+    const n = shape[0]!;
+    const spatial = shape.slice(1, -1);
+    const k = spatial.length;
+    // One smoothing pass over k * N single-channel fields.
+    const noise = tf.randomUniform([k * n, ...spatial, 1], -1, 1, 'float32', params.noiseSeed);
+    const smooth = tf.reshape(smoothSpatial(noise, spatial.map(() => params.sigma)), [k, n, ...spatial]);
+    return tf.mul(smooth, tf.tensor(params.alpha, [1, n, ...spatial.map(() => 1)]));
+  });
+}
+
 /**
  * The smoothed random displacement field of Simard et al. 2003 ("Best practices for CNNs applied
  * to visual document analysis"): uniform noise in [-1, 1] per voxel and axis, gaussian-smoothed
  * with `sigma`, times `alpha` (per sample). `[N, ...S, k]`, in voxels.
+ *
+ * @example `elasticDisplacement([1, 64, 64, 1], { alpha: [100], sigma: 10, noiseSeed: 1 })` // [1, 64, 64, 2]
  */
 export function elasticDisplacement(shape: readonly number[], params: ElasticDeformParams): tf.Tensor {
   return tf.tidy(() => {
-    const n = shape[0]!;
-    const spatial = shape.slice(1, -1);
-    const noise = tf.randomUniform([n, ...spatial, spatial.length], -1, 1, 'float32', params.noiseSeed);
-    const smooth = smoothSpatial(noise, spatial.map(() => params.sigma));
-    return tf.mul(smooth, tf.tensor(params.alpha, [n, ...spatial.map(() => 1), 1]));
+    const field = elasticField(shape, params);
+    const k = shape.length - 2;
+    return tf.transpose(field, [...Array.from({ length: k + 1 }, (_, i) => i + 1), 0]);
   });
 }
 
@@ -70,7 +83,7 @@ export function elasticDeform(options: ElasticDeformOptions = {}): ParametricTra
     const n = sample.image.shape[0]!;
     if (params.alpha.length !== n) throw new UnetKitError(fn, 'params.alpha', `holds ${params.alpha.length} samples; the batch has ${n}.`);
     const k = spatialDimsOf(sample);
-    const displacement = elasticDisplacement(sample.image.shape, params);
+    const displacement = elasticField(sample.image.shape, params);
     return applyMapping(
       sample,
       { matrices: Array.from({ length: n }, () => identityMatrix(k)), offsets: Array.from({ length: n }, () => new Array<number>(k).fill(0)), displacement },

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { centredGrid, resample, type ResamplePadding } from './resample.js';
+import { centredGrid, resampleAxes, type ResamplePadding } from './resample.js';
 import type { Sample } from './types.js';
 
 /** Border handling shared by the spatial transforms. */
@@ -18,43 +18,49 @@ export interface SpatialMapping {
   matrices: number[][][];
   /** `[N][k]`, in voxels. */
   offsets: number[][];
-  /** Optional `[N, ...S, k]` displacement in voxels, added to the coordinates. */
+  /** Optional displacement in voxels, axis-major `[k, N, prod(S)]`, added to the coordinates. */
   displacement?: tf.Tensor;
 }
 
 /**
- * Builds the sampling coordinates of a {@link SpatialMapping} for a spatial shape:
- * `[N, ...S, k]`. One matMul of the centred grid by the stacked matrices.
+ * The sampling coordinates of a {@link SpatialMapping} for a spatial shape, one `[N, prod(S)]`
+ * tensor per axis: one matMul of the stacked matrix rows by the axis-major centred grid.
  */
-export function mappingCoordinates(spatial: readonly number[], mapping: SpatialMapping): tf.Tensor {
+export function mappingCoordinates(spatial: readonly number[], mapping: SpatialMapping): tf.Tensor[] {
   return tf.tidy(() => {
     const n = mapping.matrices.length;
     const k = spatial.length;
     const grid = centredGrid(spatial);
-    // stacked[d][s * k + e] = M_s[e][d], so grid @ stacked gives every sample's M g at once.
-    const stacked: number[] = [];
-    for (let d = 0; d < k; d++) for (let s = 0; s < n; s++) for (let e = 0; e < k; e++) stacked.push(mapping.matrices[s]![e]![d]!);
-    const points = grid.shape[0];
-    const rotated = tf.transpose(tf.reshape(tf.matMul(grid, tf.tensor2d(stacked, [k, n * k])), [points, n, k]), [1, 0, 2]);
-    const shift = mapping.offsets.map((o) => o.map((v, a) => v + (spatial[a]! - 1) / 2));
-    let coords: tf.Tensor = tf.add(rotated, tf.tensor3d(shift.flat(), [n, 1, k]));
-    coords = tf.reshape(coords, [n, ...spatial, k]);
-    if (mapping.displacement) coords = tf.add(coords, mapping.displacement);
-    return coords;
+    const points = grid.shape[1];
+    // Row (e, s) of `rows` is M_s[e]; rows @ grid gives every axis of every sample at once.
+    const rows: number[] = [];
+    const shifts: number[] = [];
+    for (let e = 0; e < k; e++) {
+      for (let s = 0; s < n; s++) {
+        rows.push(...mapping.matrices[s]![e]!);
+        shifts.push(mapping.offsets[s]![e]! + (spatial[e]! - 1) / 2);
+      }
+    }
+    let coords: tf.Tensor = tf.add(tf.matMul(tf.tensor2d(rows, [k * n, k]), grid), tf.tensor2d(shifts, [k * n, 1]));
+    coords = tf.reshape(coords, [k, n * points]);
+    if (mapping.displacement) coords = tf.add(coords, tf.reshape(mapping.displacement, [k, n * points]));
+    return tf.split(coords, k, 0).map((row) => tf.reshape(row, [n, points]));
   });
 }
 
 /**
  * Resamples image (linear, float32 out) and mask (nearest, dtype kept) of `sample` through one
- * mapping: one resampling per call whatever the mix of rotation, scale, shear, translation and elastic displacement.
+ * mapping: one resampling per call whatever the mix of rotation, scale, shear, translation and
+ * elastic displacement.
  */
 export function applyMapping(sample: Sample, mapping: SpatialMapping, options: SpatialPaddingOptions = {}): Sample {
   const { padding = 'constant', fill = 0, maskFill = 0 } = options;
   return tf.tidy(() => {
-    const coords = mappingCoordinates(sample.image.shape.slice(1, -1), mapping);
-    const image = resample(sample.image, coords, 'linear', padding, fill);
+    const spatial = sample.image.shape.slice(1, -1);
+    const axes = mappingCoordinates(spatial, mapping);
+    const image = resampleAxes(sample.image, axes, spatial, 'linear', padding, fill);
     if (sample.mask === undefined) return { image };
-    return { image, mask: resample(sample.mask, coords, 'nearest', padding, maskFill) };
+    return { image, mask: resampleAxes(sample.mask, axes, spatial, 'nearest', padding, maskFill) };
   }) as Sample;
 }
 

@@ -23,11 +23,12 @@ export function tinyOptions(spatialDims: 2 | 3, extra: Partial<UNetOptions> = {}
 }
 
 /**
- * Training settings for 3D: instance norm and nearest up-sampling, because tfjs 4.22 has no
- * rank-5 batch norm layer nor a conv3dTranspose gradient (unet-kit's kernel layer adds them).
+ * Training settings: the defaults (batch norm, transposed-conv up-sampling) in 2D and 3D; 3D
+ * needs unet-kit's rank-5 batch norm and conv3dTranspose gradient (src/layers,
+ * src/backend/kernels). `extra` lets a factory's suite train another norm.
  */
 export function trainOptions(spatialDims: 2 | 3, extra: Partial<UNetOptions> = {}): UNetOptions {
-  return tinyOptions(spatialDims, spatialDims === 3 ? { norm: 'instance', upsampling: 'nearest', ...extra } : extra);
+  return tinyOptions(spatialDims, extra);
 }
 
 /**
@@ -39,7 +40,7 @@ export function trainOptions(spatialDims: 2 | 3, extra: Partial<UNetOptions> = {
 export function describeFactory(
   title: string,
   factory: Factory,
-  settings: { expectedNames: string[]; extra?: Partial<UNetOptions> },
+  settings: { expectedNames: string[]; extra?: Partial<UNetOptions>; train3d?: Partial<UNetOptions> },
 ): void {
   describeEachBackend(title, () => {
     for (const spatialDims of [2, 3] as const) {
@@ -69,7 +70,7 @@ export function describeFactory(
           const x = randomInput([2, ...spatial, 1], 3);
           const y = fixedTarget(x, 2);
           await expectNoLeak(async () => {
-            const model = factory(trainOptions(spatialDims, settings.extra));
+            const model = factory(trainOptions(spatialDims, { ...settings.extra, ...(spatialDims === 3 ? settings.train3d : {}) }));
             const losses = await fitLosses(model, x, y, 4, 'categoricalCrossentropy');
             expectFinite(losses);
             expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);

@@ -4,6 +4,8 @@ import { describeFactory, tinyOptions } from './factoryHarness.js';
 
 describeFactory('r2UNet', r2UNet, {
   expectedNames: ['enc0_proj', 'enc0_rcl1_conv', 'enc0_rcl1_add1', 'enc0_rcl1_add2', 'enc0_rcl2_conv', 'enc0_add', 'bottleneck_add', 'dec1_up', 'dec0_add'],
+  // 3D training with another norm than the default.
+  train3d: { norm: { type: 'group', groups: 2 } },
 });
 
 describe('r2UNet recurrence', () => {

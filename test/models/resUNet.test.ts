@@ -4,6 +4,8 @@ import { describeFactory, tinyOptions } from './factoryHarness.js';
 
 describeFactory('resUNet', resUNet, {
   expectedNames: ['enc0_conv1', 'enc0_norm2', 'enc0_proj', 'enc0_add', 'enc1_conv1', 'enc1_proj', 'bottleneck_add', 'dec1_up', 'dec1_concat', 'dec0_add'],
+  // 3D training with another norm than the default.
+  train3d: { norm: 'instance' },
 });
 
 describe('resUNet options', () => {

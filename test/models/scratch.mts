@@ -1,13 +1,20 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { convNormAct } from '../../src/blocks/convNormAct.js';
-import { blockModel } from '../blocks/blockHarness.js';
-import { fitLosses, randomInput } from './harness.js';
+import * as M from '../../src/models/index.js';
 await tf.setBackend('cpu');
-for (const dropout of [0, 0.1]) {
-  const x = randomInput([2, 8, 8, 2], 3);
-  const y = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 4);
-  const model = blockModel((s, d) => convNormAct(s, 3, { spatialDims: d, dropout, seed: 1, name: 'b' + dropout }), 2, 2);
-  try { console.log(await fitLosses(model, x, y, 3, 'meanSquaredError', 2e-2)); } catch (e) { console.log(dropout, (e as Error).stack?.split('\n').slice(0, 14).join('\n')); }
+const configs = {
+  d2: { inputShape: [null, null, 1], numClasses: 2 },
+  d3: { inputShape: [64, 64, 64, 1], numClasses: 2, spatialDims: 3 },
+  paper: { inputShape: [null, null, 1], numClasses: 2, filters: [64, 128, 256, 512, 1024], norm: 'none' },
+};
+const rows: Record<string, Record<string, number>> = {};
+for (const [name, f] of Object.entries(M)) {
+  rows[name] = {};
+  for (const [c, o] of Object.entries(configs)) {
+    const opts = name === 'mobileUNet' && c !== 'd3' ? { ...o, inputShape: c === 'd2' || c === 'paper' ? [256, 256, 1] : o.inputShape } : o;
+    const t = Date.now();
+    const m = (f as any)(opts); rows[name][c] = m.countParams(); rows[name][c + 'ms'] = Date.now() - t; m.dispose();
+  }
 }
+console.log(JSON.stringify(rows, null, 1));

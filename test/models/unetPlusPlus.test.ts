@@ -7,6 +7,8 @@ import { predictArrays, randomInput } from './harness.js';
 
 describeFactory('unetPlusPlus', unetPlusPlus, {
   expectedNames: ['x0_0_conv1', 'x1_0_down_pool', 'x2_0_conv2', 'x0_1_up', 'x0_1_concat', 'x1_1_conv1', 'x0_2_concat', 'x0_2_conv2'],
+  // 3D training with another norm and up-sampling than the default.
+  train3d: { norm: 'instance', upsampling: 'nearest' },
 });
 
 describe('unetPlusPlus nested skips and deep supervision', () => {

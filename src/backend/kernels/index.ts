@@ -14,6 +14,8 @@ import { wasmConv2dBackpropInput } from './wasm/conv2dBackpropInput.js';
 import { wasmConv3D, wasmConv3DBackpropFilter, wasmConv3DBackpropInput } from './wasm/conv3d.js';
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
+import { wasmMean, wasmSum } from './wasm/reduceLeading.js';
+import { wasmSlice, wasmSplitV } from './wasm/splitSlice.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 
@@ -37,6 +39,10 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Conv3D, wasmConv3D as tf.KernelFunc],
     [tf.Conv3DBackpropFilterV2, wasmConv3DBackpropFilter as tf.KernelFunc],
     [tf.Conv3DBackpropInputV2, wasmConv3DBackpropInput as tf.KernelFunc],
+    [tf.Slice, wasmSlice as tf.KernelFunc],
+    [tf.SplitV, wasmSplitV as tf.KernelFunc],
+    [tf.Sum, wasmSum as tf.KernelFunc],
+    [tf.Mean, wasmMean as tf.KernelFunc],
   ],
 };
 
@@ -66,7 +72,8 @@ function registeredBackends(): string[] {
  * - `wasm`: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `...Input` (missing),
  *   `Conv2DBackpropInput` through XNNPACK's forward conv, `Conv3D` and its two backprops as
  *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
- *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1).
+ *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
+ *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`.
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // process) recognizes the first one's kernels instead of wrapping them.
 const MARK = Symbol.for('unet-kit.kernel');
 const stock = new Map<string, tf.KernelConfig>();
+const replaced = new Set<string>();
 
 const key = (kernelName: string, backendName: string) => `${backendName}/${kernelName}`;
 
@@ -28,6 +29,7 @@ export function replaceKernel(config: tf.KernelConfig): boolean {
     stock.set(key(kernelName, backendName), existing);
     tf.unregisterKernel(kernelName, backendName);
   }
+  replaced.add(key(kernelName, backendName));
   (config.kernelFunc as unknown as Record<symbol, unknown>)[MARK] = true;
   tf.registerKernel({
     ...config,
@@ -37,8 +39,13 @@ export function replaceKernel(config: tf.KernelConfig): boolean {
   return true;
 }
 
-/** The kernel tfjs registered for (`kernelName`, `backendName`) before unet-kit replaced it. */
+/**
+ * The kernel tfjs registered for (`kernelName`, `backendName`) before unet-kit replaced it
+ * (`undefined` where tfjs had none). Remembered at replacement, so it stays right when someone
+ * wraps the registered kernels later (a profiler, say).
+ */
 export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
-  if (!isUnetKitKernel(kernelName, backendName)) return tf.getKernel(kernelName, backendName);
-  return stock.get(key(kernelName, backendName));
+  const k = key(kernelName, backendName);
+  if (replaced.has(k)) return stock.get(k);
+  return isUnetKitKernel(kernelName, backendName) ? undefined : tf.getKernel(kernelName, backendName);
 }

@@ -98,3 +98,25 @@ describe('wasm = cpu on every op of the U-Net path (outputs and gradients)', () 
     });
   });
 });
+
+describe('wasm = cpu on the reshaping and reduction kernels the U-Net gradients use', () => {
+  const cases: OpCase[] = [
+    { name: 'slice rank 5', inputs: [[2, 3, 4, 5, 6]], op: (x) => tf.slice(x!, [1, 0, 1, 2, 3], [1, 3, 2, 3, 2]) },
+    { name: 'slice rank 5, whole inner axes', inputs: [[2, 3, 4, 5, 6]], op: (x) => tf.slice(x!, [0, 1, 0, 0, 0], [2, 2, 4, 5, 6]) },
+    { name: 'slice rank 6', inputs: [[2, 2, 3, 2, 2, 3]], op: (x) => tf.slice(x!, [0, 1, 1, 0, 1, 0], [2, 1, 2, 2, 1, 3]) },
+    { name: 'split rank 5 along channels (concat gradient)', inputs: [[2, 3, 4, 4, 5]], op: (x) => tf.concat(tf.split(x!, [2, 3], -1).map((t, i) => tf.mul(t, i + 1)), -1) },
+    { name: 'split rank 5 along depth', inputs: [[2, 4, 3, 3, 2]], op: (x) => tf.concat(tf.split(x!, 2, 1).map((t, i) => tf.mul(t, i + 2)), 1) },
+    { name: 'sum over leading axes (bias gradient)', inputs: [[3, 4, 5, 6]], op: (x) => tf.sum(x!, [0, 1, 2]) },
+    { name: 'mean over leading axes, keepDims, rank 5', inputs: [[2, 3, 4, 2, 5]], op: (x) => tf.mean(x!, [2, 0, 1, 3], true) },
+    { name: 'sum over other axes', inputs: [[3, 4, 5]], op: (x) => tf.sum(x!, [1]) },
+    { name: 'mean over all axes', inputs: [[3, 4, 5]], op: (x) => tf.mean(x!) },
+  ];
+  cases.forEach((c, i) => {
+    it(c.name, async () => {
+      const cpu = await evaluate('cpu', c, 2000 + 10 * i);
+      const wasm = await evaluate('wasm', c, 2000 + 10 * i);
+      expectAllClose(wasm.y, cpu.y, `${c.name}: output`);
+      cpu.grads.forEach((g, j) => expectAllClose(wasm.grads[j]!, g, `${c.name}: gradient ${j}`));
+    });
+  });
+});

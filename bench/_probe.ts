@@ -1,0 +1,12 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as A from '../src/augment/index.js';
+import { useBackend } from '../src/backend/useBackend.js';
+await useBackend('wasm');
+const image = tf.randomUniform([8, 256, 256, 1], 0, 1, 'float32', 1);
+const mask = tf.cast(tf.greater(image, 0.5), 'int32');
+const t = A.affine();
+const w = t({ image, mask }, 1); tf.dispose([w.image, w.mask!]);
+const info = await tf.profile(() => { const o = t({ image, mask }, 2); return [o.image, o.mask!]; });
+const agg = new Map<string, number>();
+for (const k of info.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+console.log([...agg.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15));

@@ -1,0 +1,94 @@
+// unet-kit kernel bench: forward and train step of a 2D U-Net (4 poolings, 16..256 filters,
+// conv + BN + ReLU, batch 4x128x128x1) and a 3D U-Net (3 poolings, 8..64 filters, 2x32^3x1) on
+// each backend, with tfjs' stock kernels and with unet-kit's kernel layer (installKernels).
+// Each configuration runs in its own process (bench/case.ts). Prints one JSON document and
+// writes it to bench/results/kernels-<time>.json.
+//
+//   npm run bench                                  # cpu and wasm, both nets, about 5 minutes
+//   npm run bench -- --backends wasm --reps 5      # wasm only
+//   npm run bench -- --nets 2d --stock-cpu-train   # include the stock cpu train step (minutes)
+//   npm run bench -- --profile                     # per-kernel times of one train step
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Options {
+  backends: string[];
+  nets: string[];
+  reps: number;
+  stockCpuTrain: boolean;
+  profile: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { backends: ['wasm', 'cpu'], nets: ['2d', '3d'], reps: 3, stockCpuTrain: false, profile: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = () => {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`bench: ${arg} needs a value`);
+      return value;
+    };
+    if (arg === '--backends') options.backends = next().split(',');
+    else if (arg === '--nets') options.nets = next().split(',');
+    else if (arg === '--reps') options.reps = Math.max(1, Number.parseInt(next(), 10));
+    else if (arg === '--stock-cpu-train') options.stockCpuTrain = true;
+    else if (arg === '--skip-stock-cpu') options.stockCpuTrain = false;
+    else if (arg === '--profile') options.profile = true;
+    else throw new Error(`bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --stock-cpu-train --skip-stock-cpu --profile`);
+  }
+  return options;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function runCase(args: Record<string, unknown>): Record<string, unknown> {
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'case.ts'), JSON.stringify(args)], {
+      encoding: 'utf8',
+      timeout: 20 * 60_000,
+      maxBuffer: 1 << 24,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = out.trim().split('\n').pop() ?? '{}';
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch (e) {
+    return { ...args, error: String((e as Error).message).split('\n')[0]!.slice(0, 200) };
+  }
+}
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  const results: Record<string, unknown>[] = [];
+  for (const net of options.nets) {
+    for (const backend of options.backends) {
+      for (const kernels of [false, true]) {
+        // The stock cpu train step of the 2D net is a naive filter-gradient loop (~490 s).
+        const slowStock = backend === 'cpu' && !kernels && net === '2d' && !options.stockCpuTrain;
+        const reps = backend === 'cpu' ? 1 : options.reps;
+        const args = { backend, kernels, net, reps, forward: true, train: !slowStock, profile: options.profile && kernels };
+        process.stderr.write(`bench: ${net} ${backend} ${kernels ? 'unet-kit kernels' : 'stock'} ...\n`);
+        const result = runCase(args);
+        if (slowStock) result.trainStepMs = 'skipped (stock cpu filter gradient takes minutes; --stock-cpu-train to run it)';
+        results.push(result);
+      }
+    }
+  }
+  const doc = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    note: 'ms are medians over reps after one warm-up; *CpuMs is this process\' CPU time (steadier on a shared machine); GFLOP/s use the smaller of the two; train GFLOP/s count 3x the forward multiply-adds.',
+    results,
+  };
+  const json = JSON.stringify(doc, null, 2);
+  process.stdout.write(`${json}\n`);
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `kernels-${doc.date.replace(/[:.]/g, '-')}.json`), json);
+}
+
+main();
