@@ -53,19 +53,12 @@ export function flip(options: FlipOptions = {}): ParametricTransform<FlipParams>
     if (params.axes.length !== n) throw new UnetKitError(fn, 'params.axes', `hold ${params.axes.length} samples; the batch has ${n}.`);
     params.axes.forEach((a) => assertSpatialAxes(fn, 'params.axes', a, k));
     const flipOne = (x: tf.Tensor): tf.Tensor => {
-      let out = x;
-      for (let a = 0; a < k; a++) {
-        const which = params.axes.map((list) => list.includes(a));
-        if (!which.some(Boolean)) continue;
-        const flipped = tf.reverse(out, [a + 1]);
-        if (which.every(Boolean)) {
-          out = flipped;
-        } else {
-          const condition = tf.tensor(which, [n, ...Array.from({ length: x.rank - 1 }, () => 1)], 'bool');
-          out = tf.where(condition, flipped, out);
-        }
-      }
-      return out;
+      const same = params.axes.every((list) => list.length === params.axes[0]!.length && list.every((a, i) => a === params.axes[0]![i]));
+      const reverse = (t: tf.Tensor, axes: number[]): tf.Tensor => (axes.length === 0 ? t : tf.reverse(t, axes.map((a) => a + 1)));
+      if (same) return reverse(x, params.axes[0]!);
+      // Per-sample axes: reverse each sample on its own and restack (cheaper on wasm than a
+      // broadcast tf.where, whose bool Tile dominates there).
+      return tf.concat(tf.split(x, n, 0).map((one, s) => reverse(one, params.axes[s]!)), 0);
     };
     const image = flipOne(sample.image);
     return sample.mask === undefined ? { image } : { image, mask: flipOne(sample.mask) };

@@ -27,22 +27,26 @@ function borderIndices(index: tf.Tensor, size: number, padding: ResamplePadding)
   return { index: clamp(index), valid };
 }
 
-/** Flat index (int32) from per-axis indices and strides; float arithmetic where exact, int32 beyond 2^24 voxels. */
-function linearIndex(indices: tf.Tensor[], strides: number[], voxels: number): tf.Tensor {
-  if (voxels <= 2 ** 24) {
-    let linear = tf.mul(indices[0]!, tf.scalar(strides[0]!));
-    for (let a = 1; a < indices.length; a++) linear = tf.add(linear, tf.mul(indices[a]!, tf.scalar(strides[a]!)));
-    return tf.cast(linear, 'int32');
-  }
-  let linear = tf.mul(tf.cast(indices[0]!, 'int32'), tf.scalar(strides[0]!, 'int32'));
-  for (let a = 1; a < indices.length; a++) linear = tf.add(linear, tf.mul(tf.cast(indices[a]!, 'int32'), tf.scalar(strides[a]!, 'int32')));
-  return linear;
+/**
+ * Flat row index (int32) into `[N * voxels, C]` from per-axis indices `[N, P]`, strides and the
+ * batch offset `n * voxels`: float arithmetic while exact (below 2^24), int32 beyond.
+ */
+function linearIndex(indices: tf.Tensor[], strides: number[], n: number, voxels: number): tf.Tensor {
+  const exact = n * voxels <= 2 ** 24;
+  const dtype = exact ? 'float32' : 'int32';
+  const offsets = tf.reshape(tf.mul(tf.range(0, n, 1, dtype), tf.scalar(voxels, dtype)), [n, 1]);
+  let linear: tf.Tensor = offsets;
+  indices.forEach((index, a) => {
+    linear = tf.add(linear, tf.mul(exact ? index : tf.cast(index, 'int32'), tf.scalar(strides[a]!, dtype)));
+  });
+  return tf.reshape(exact ? tf.cast(linear, 'int32') : linear, [-1]);
 }
 
 /**
  * The core of {@link resample}: `axes[a]` holds the input coordinate along spatial axis `a` of
- * every output point, `[N, P]` float32; the result is `[N, ...outSpatial, C]`. Gathers with
- * `batchDims = 1` on `[N, voxels, C]`, so no batch offsets are added.
+ * every output point, `[N, P]` float32; the result is `[N, ...outSpatial, C]`. Gathers rows of
+ * the flattened `[N * voxels, C]` input (not `tf.gather`'s `batchDims`, which the wasm backend
+ * gets wrong in tfjs 4.22: rows of later samples come from the wrong offsets).
  */
 export function resampleAxes(
   x: tf.Tensor,
@@ -60,7 +64,7 @@ export function resampleAxes(
     const voxels = product(spatial);
     const strides = spatial.map((_, a) => product(spatial.slice(a + 1)));
     const source = interpolation === 'linear' && x.dtype !== 'float32' ? tf.cast(x, 'float32') : x;
-    const flat = tf.reshape(source, [n, voxels, channels]);
+    const flat = tf.reshape(source, [n * voxels, channels]);
     const finish = (values: tf.Tensor): tf.Tensor => tf.reshape(values, [n, ...outSpatial, channels]);
 
     if (interpolation === 'nearest') {
@@ -70,8 +74,8 @@ export function resampleAxes(
         if (b.valid) valid = valid ? tf.logicalAnd(valid, b.valid) : b.valid;
         return b.index;
       });
-      let values = tf.gather(flat, linearIndex(indices, strides, voxels), 1, 1);
-      if (valid) values = tf.where(tf.expandDims(valid, 2), values, tf.fill(values.shape, fill, values.dtype));
+      let values = tf.gather(flat, linearIndex(indices, strides, n, voxels));
+      if (valid) values = tf.where(tf.reshape(valid, [-1, 1]), values, tf.fill(values.shape, fill, values.dtype));
       return finish(values);
     }
 
@@ -97,14 +101,14 @@ export function resampleAxes(
         if (b.valid) valid = valid ? tf.logicalAnd(valid, b.valid) : b.valid;
       }
       if (valid) weight = tf.where(valid, weight!, tf.zerosLike(weight!));
-      const term = tf.mul(tf.gather(flat, linearIndex(indices, strides, voxels), 1, 1), tf.expandDims(weight!, 2));
+      const term = tf.mul(tf.gather(flat, linearIndex(indices, strides, n, voxels)), tf.reshape(weight!, [-1, 1]));
       sum = sum ? tf.add(sum, term) : term;
       if (valid) weightSum = weightSum ? tf.add(weightSum, weight!) : weight!;
     }
     let values = sum!;
     if (weightSum && fill !== 0) {
       // Points partly outside read the fill value for the missing corners.
-      values = tf.add(values, tf.mul(tf.expandDims(tf.sub(tf.scalar(1), weightSum), 2), tf.scalar(fill)));
+      values = tf.add(values, tf.mul(tf.reshape(tf.sub(tf.scalar(1), weightSum), [-1, 1]), tf.scalar(fill)));
     }
     return finish(values);
   });

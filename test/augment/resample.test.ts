@@ -51,7 +51,8 @@ describeEachBackend('resample', () => {
   it('returns the input bit for bit at integer coordinates (3D, batch of 2)', async () => {
     const x = rampImage([2, 3, 4, 5, 2]);
     const grid = centredGrid([3, 4, 5]);
-    const coords = tf.tidy(() => tf.tile(tf.reshape(tf.add(grid, tf.tensor1d([1, 1.5, 2])), [1, 3, 4, 5, 3]), [2, 1, 1, 1, 1]));
+    // centredGrid is axis-major [3, 60]; add the centres back and lay it out as [2, 3, 4, 5, 3].
+    const coords = tf.tidy(() => tf.tile(tf.reshape(tf.transpose(tf.add(grid, tf.tensor2d([1, 1.5, 2], [3, 1]))), [1, 3, 4, 5, 3]), [2, 1, 1, 1, 1]));
     const y = resample(x, coords, 'linear');
     expect(await flat(y)).toEqual(await flat(x));
     tf.dispose([x, grid, coords, y]);

@@ -10,7 +10,8 @@ import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInput
 import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './loopKernels.js';
 import { replaceKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
-import { wasmConv2dBackpropInput } from './wasm/conv2dBackpropInput.js';
+import { conv2dBackpropInputKernel } from './wasm/conv2dBackpropInput.js';
+import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
 import { wasmConv3D, wasmConv3DBackpropFilter, wasmConv3DBackpropInput } from './wasm/conv3d.js';
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
@@ -25,12 +26,15 @@ const installed = new Set<string>();
 const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
   cpu: [
     [tf.Conv2DBackpropFilter, conv2dBackpropFilterKernel('cpu')],
+    [tf.Conv2D, cpuConv2D as tf.KernelFunc],
+    [tf.FusedConv2D, cpuFusedConv2D as tf.KernelFunc],
+    [tf.Conv2DBackpropInput, conv2dBackpropInputKernel('cpu')],
     [tf.ResizeNearestNeighborGrad, resizeNearestGradKernel as tf.KernelFunc],
     [tf.ResizeBilinearGrad, resizeBilinearGradKernel as tf.KernelFunc],
   ],
   wasm: [
     [tf.Conv2DBackpropFilter, wasmConv2dBackpropFilter as tf.KernelFunc],
-    [tf.Conv2DBackpropInput, wasmConv2dBackpropInput as tf.KernelFunc],
+    [tf.Conv2DBackpropInput, conv2dBackpropInputKernel('wasm')],
     [tf.DepthwiseConv2dNativeBackpropFilter, wasmDepthwiseBackpropFilter as tf.KernelFunc],
     [tf.DepthwiseConv2dNativeBackpropInput, wasmDepthwiseBackpropInput as tf.KernelFunc],
     [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
@@ -66,7 +70,8 @@ function registeredBackends(): string[] {
  * Registers unet-kit's kernels and gradients for `backendName` (default: every backend
  * registered now), replacing the stock kernels listed in TFJS-GAPS.md:
  * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
- * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), and correct
+ * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and
+ *   `FusedConv2D` (~5x) with `Conv2DBackpropInput` through them, and correct
  *   `ResizeNearestNeighborGrad` (stock: wrong for batch > 1) and `ResizeBilinearGrad` (stock:
  *   wrong shape for non-square images);
  * - `wasm`: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `...Input` (missing),

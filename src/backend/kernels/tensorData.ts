@@ -69,11 +69,6 @@ export class KernelScope {
     return this.track(kernel.kernelFunc({ inputs, attrs, backend: this.backend as tf.KernelBackend }) as Info);
   }
 
-  /** Runs a given kernel config (e.g. the stock kernel a replacement falls back to). */
-  runConfig(config: tf.KernelConfig, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): Info {
-    return this.track(config.kernelFunc({ inputs, attrs, backend: this.backend as tf.KernelBackend }) as Info);
-  }
-
   /** A temporary float32 buffer, freed with the scope. */
   alloc(shape: number[]): Info {
     return this.track(allocF32(this.backend, shape).info);

@@ -20,10 +20,22 @@ describe('2D convolution kernels', () => {
       expectAllClose(await runKernelOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs), reference, 'wasm');
     });
 
-    it(`Conv2DBackpropInput wasm = stock cpu: ${label(c)}`, async () => {
+    it(`Conv2DBackpropInput cpu and wasm = stock cpu: ${label(c)}`, async () => {
       const attrs = { strides, pad: c.pad, dataFormat: 'NHWC', inputShape: x.shape };
       const reference = await runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs, true);
+      expectAllClose(await runKernelOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs), reference, 'cpu');
       expectAllClose(await runKernelOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs), reference, 'wasm');
+    });
+
+    it(`Conv2D and FusedConv2D (bias + activation) on cpu = stock cpu: ${label(c)}`, async () => {
+      const attrs = { strides, pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1] };
+      expectAllClose(await runKernelOn('cpu', 'Conv2D', { x, filter }, attrs), await runKernelOn('cpu', 'Conv2D', { x, filter }, attrs, true), 'Conv2D');
+      const bias = randomInput([c.outChannels], 600 + i);
+      for (const activation of ['linear', 'relu', 'leakyrelu', 'relu6', 'elu', 'sigmoid']) {
+        const fused = { ...attrs, activation, leakyreluAlpha: 0.1 };
+        const reference = await runKernelOn('cpu', 'FusedConv2D', { x, filter, bias }, fused, true);
+        expectAllClose(await runKernelOn('cpu', 'FusedConv2D', { x, filter, bias }, fused), reference, `FusedConv2D ${activation}`);
+      }
     });
 
     it(`depthwise backprops wasm = stock cpu: ${label(c)}`, async () => {
@@ -38,6 +50,13 @@ describe('2D convolution kernels', () => {
       const refI = await runKernelOn('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy: ddy, filter: dFilter }, { ...common, inputShape: x.shape }, true);
       expectAllClose(await runKernelOn('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy: ddy, filter: dFilter }, { ...common, inputShape: x.shape }), refI, 'input');
     });
+  });
+
+  it('Conv2D with dilation 2 on cpu = stock cpu', async () => {
+    const x = randomInput([2, 11, 10, 3], 7);
+    const filter = randomInput([3, 3, 3, 5], 8);
+    const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [2, 2] };
+    expectAllClose(await runKernelOn('cpu', 'Conv2D', { x, filter }, attrs), await runKernelOn('cpu', 'Conv2D', { x, filter }, attrs, true), 'dilated');
   });
 
   it('depthwise backprops with dilation 2 are the adjoints of the dilated forward conv', async () => {

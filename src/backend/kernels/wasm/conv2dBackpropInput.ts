@@ -5,21 +5,26 @@ import { readF32, withScope, type Info, type KernelScope } from '../tensorData.j
 type Args = Parameters<tf.KernelFunc>[0];
 
 /**
- * Input gradient of a 2D convolution (also the forward op of `conv2dTranspose`) on wasm through
- * wasm's fast (XNNPACK) forward `Conv2D` instead of tfjs' direct C loop (~2 GFLOP/s):
+ * Input gradient of a 2D convolution (also the forward op of `conv2dTranspose`) through the
+ * backend's forward `Conv2D` (on wasm XNNPACK's, instead of tfjs' direct C loop at ~2 GFLOP/s; on
+ * cpu unet-kit's blocked loop):
  * - stride 1: a forward convolution of `dy` with the filter flipped in space and its channel
  *   axes swapped, padded by `k - 1 - pad` (the adjoint of a stride-1 convolution);
  * - kernel size = stride with no padding (the U-Net up-convolution): one 1x1 convolution
  *   `dy @ W^T` giving every output pixel's `KH x KW x Ci` patch, then a depth-to-space copy;
  * - anything else: the stock kernel.
  */
-export function wasmConv2dBackpropInput(args: Args): Info {
+export function conv2dBackpropInputKernel(backendName: string): tf.KernelFunc {
+  return (args) => conv2dBackpropInput(args, backendName);
+}
+
+function conv2dBackpropInput(args: Args, backendName: string): Info {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const stock = () => {
-    const config = stockKernel(tf.Conv2DBackpropInput, 'wasm');
-    if (config === undefined) throw new Error('unet-kit kernels: stock wasm Conv2DBackpropInput is missing');
+    const config = stockKernel(tf.Conv2DBackpropInput, backendName);
+    if (config === undefined) throw new Error(`unet-kit kernels: stock ${backendName} Conv2DBackpropInput is missing`);
     return config.kernelFunc(args) as Info;
   };
   if (a.dataFormat === 'NCHW') return stock();
@@ -32,7 +37,7 @@ export function wasmConv2dBackpropInput(args: Args): Info {
     const pb = H - OH - pt + KH - 1;
     const pr = W - OW - pl + KW - 1;
     if (pt >= 0 && pl >= 0 && pb >= 0 && pr >= 0) {
-      return withScope(backend, 'wasm', (s) => {
+      return withScope(backend, backendName, (s) => {
         const flipped = flipFilter(s, filter);
         return s.keep(
           s.run('Conv2D', { x: dy, filter: flipped }, {
@@ -46,7 +51,7 @@ export function wasmConv2dBackpropInput(args: Args): Info {
     }
   }
   if (KH === sh && KW === sw && top === 0 && left === 0 && OH * sh === H && OW * sw === W) {
-    return withScope(backend, 'wasm', (s) => patchUpsample(s, dy, filter, info));
+    return withScope(backend, backendName, (s) => patchUpsample(s, dy, filter, info));
   }
   return stock();
 }
