@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const results: Record<string, Record<string, number>> = {};
   for (const c of cases) {
     const image = tf.randomUniform(c.shape, 0, 1, 'float32', 1);
-    const mask = tf.cast(tf.greater(image, 0.5), 'int32');
+    const mask = tf.tidy(() => tf.cast(tf.greater(image, 0.5), 'int32'));
     results[c.name] = {};
     for (const [name, transform] of transforms(c.spatialDims)) {
       const perSecond = await measure(transform, image, mask);

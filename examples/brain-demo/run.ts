@@ -55,7 +55,7 @@ export function demoSettings(quick: boolean, epochs?: number): DemoSettings {
         filters: [16, 32, 64, 128],
         k: 3,
         learningRate: 3e-3,
-        patience: 8,
+        patience: 10,
         trainSlices: range(0, 33),
         valSlices: range(34, 39),
         testSlices: range(40, 61),
@@ -135,7 +135,17 @@ export async function runDemo(options: { quick?: boolean; epochs?: number; out?:
     };
   });
 
-  const model = unet({ inputShape: [null, null, k], numClasses: 1, filters: settings.filters, finalActivation: 'none', seed: settings.seed, name: 'brain_unet25d' });
+  // Instance norm (nnU-Net's choice): no running statistics, so validation and inference on
+  // whole slices behave exactly as training on crops did.
+  const model = unet({
+    inputShape: [null, null, k],
+    numClasses: 1,
+    filters: settings.filters,
+    norm: 'instance',
+    finalActivation: 'none',
+    seed: settings.seed,
+    name: 'brain_unet25d',
+  });
   const parameters = model.countParams();
   const softDice = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor => diceCoefficient()(yTrue, tf.sigmoid(yPred));
   Object.defineProperty(softDice, 'name', { value: 'dice' });
@@ -155,7 +165,7 @@ export async function runDemo(options: { quick?: boolean; epochs?: number; out?:
     { seed: settings.seed },
   );
   const batches = augmentedBatches({ image: trainX, mask: trainY }, { batchSize: settings.batchSize, transform: augment, epochs: Infinity, seed: settings.seed });
-  const stop = earlyStopping({ monitor: 'val_loss', patience: settings.patience });
+  const stop = earlyStopping({ monitor: 'val_dice', patience: settings.patience });
   const logPath = join(out, 'training-log.csv');
   const history = metricsLog(logPath);
   const trainStart = Date.now();
@@ -168,7 +178,7 @@ export async function runDemo(options: { quick?: boolean; epochs?: number; out?:
   });
   const trainingSeconds = (Date.now() - trainStart) / 1000;
   tf.dispose([trainX, trainY, valX, valY]);
-  log(`trained ${history.rows.length} epochs in ${trainingSeconds.toFixed(1)} s; best val_loss ${stop.best.toFixed(4)} at epoch ${stop.bestEpoch + 1} (weights restored)`);
+  log(`trained ${history.rows.length} epochs in ${trainingSeconds.toFixed(1)} s; best val_dice ${stop.best.toFixed(4)} at epoch ${stop.bestEpoch + 1} (weights restored)`);
 
   // Held-out slices: 2.5D stacks predicted with gaussian-blended sliding windows of the crop size.
   const inferStart = Date.now();
