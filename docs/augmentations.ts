@@ -52,8 +52,8 @@ const panels: Array<[string, Transform | null]> = [
 
 async function main(): Promise<void> {
   await useBackend('wasm');
-  const volume = niftiToTensor(readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
-  const brain = niftiToTensor(readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1RawSkullStrip.nii.gz'))));
+  const volume = niftiToTensor(await readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
+  const brain = niftiToTensor(await readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1RawSkullStrip.nii.gz'))));
   // Slice k = 31 of [1, z, y, x, 1]; rows are y, flipped so that world-superior is up.
   const sample: Sample = tf.tidy(() => ({
     image: tf.reverse(tf.div(tf.reshape(tf.slice(volume, [0, 31, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 255), 1),

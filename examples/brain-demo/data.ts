@@ -19,8 +19,8 @@ export const DEFAULT_DATA_DIR = new URL('../../test/fixtures/itk-brain-t1/', imp
  * label != 0) and z-score normalizes the image over the whole volume (nnU-Net's MRI scheme).
  */
 export async function loadBrain(dir = DEFAULT_DATA_DIR): Promise<BrainVolume> {
-  const t1 = readNifti(await readFile(join(dir, 'KmeansTest_T1UCharRaw.nii.gz')));
-  const labels = readNifti(await readFile(join(dir, 'KmeansTest_T1RawSkullStrip.nii.gz')));
+  const t1 = await readNifti(await readFile(join(dir, 'KmeansTest_T1UCharRaw.nii.gz')));
+  const labels = await readNifti(await readFile(join(dir, 'KmeansTest_T1RawSkullStrip.nii.gz')));
   const [sx, sy, sz] = t1.spacing as [number, number, number];
   return tf.tidy(() => {
     const raw = niftiToTensor(t1, { dtype: 'float32' });

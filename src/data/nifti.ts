@@ -1,10 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as nifti from 'nifti-reader-js';
+import type * as NiftiReader from 'nifti-reader-js';
 import { assertBoolean, assertKnownKeys, assertNumberArray, assertOneOf, assertOptionsObject, assertRank, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 
 /** Voxel types unet-kit reads and writes (NIfTI datatype codes 2, 4, 8, 16, 64, 256, 512, 768). */
+// nifti-reader-js ships ESM only; a dynamic import keeps unet-kit's CJS build loadable with
+// require() (Node resolves the import natively) while browser bundlers still bundle it.
+let readerModule: Promise<typeof NiftiReader> | undefined;
+function loadReader(): Promise<typeof NiftiReader> {
+  return (readerModule ??= import('nifti-reader-js'));
+}
+
 export type NiftiDatatype = 'uint8' | 'int16' | 'int32' | 'float32' | 'float64' | 'int8' | 'uint16' | 'uint32';
 
 /** The typed array matching a {@link NiftiDatatype}. */
@@ -68,24 +75,25 @@ export interface ReadNiftiOptions {
 
 /**
  * Reads a NIfTI-1 or NIfTI-2 file (`.nii` or gzip-compressed `.nii.gz`) from bytes, through
- * `nifti-reader-js` (pure JavaScript, with gzip by `fflate`: the same code in Node and browsers,
+ * `nifti-reader-js` (loaded on first use; pure JavaScript, with gzip by `fflate`: the same code in Node and browsers,
  * e.g. from `fs.readFileSync` or `await (await fetch(url)).arrayBuffer()`).
  *
  * @returns typed data (x fastest), shape `[nx, ny, nz, ...]`, spacing, affine, datatype.
  * @example
  * ```ts
- * const volume = readNifti(fs.readFileSync('brain.nii.gz'));
+ * const volume = await readNifti(fs.readFileSync('brain.nii.gz'));
  * volume.shape;   // [128, 128, 62]
  * const x = niftiToTensor(volume); // [1, 62, 128, 128, 1] = [N, D, H, W, C]
  * ```
  */
-export function readNifti(buffer: ArrayBuffer | ArrayBufferView, options: ReadNiftiOptions = {}): NiftiVolume {
+export async function readNifti(buffer: ArrayBuffer | ArrayBufferView, options: ReadNiftiOptions = {}): Promise<NiftiVolume> {
   const fn = 'readNifti';
   if (!(buffer instanceof ArrayBuffer) && !ArrayBuffer.isView(buffer)) fail(fn, 'buffer', buffer, 'an ArrayBuffer or a Uint8Array/Buffer of the file');
   assertOptionsObject(fn, options);
   assertKnownKeys(fn, options, ['applyScaling']);
   const { applyScaling = true } = options;
   assertBoolean(fn, 'options.applyScaling', applyScaling);
+  const nifti = await loadReader();
   let bytes = toArrayBuffer(buffer);
   if (nifti.isCompressed(bytes)) {
     try {
@@ -181,6 +189,7 @@ export async function writeNifti(
     fail(fn, 'volume.affine', affine, 'a 4 x 4 (or 3 x 4) array of finite numbers');
   }
   const spec = CODES[datatype];
+  const nifti = await loadReader();
   const header = new nifti.NIFTI1();
   header.littleEndian = true;
   header.dims = [shape.length, ...shape, ...new Array<number>(7 - shape.length).fill(1)];

@@ -17,8 +17,8 @@ const fixture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`..
 //   (the first nonzero voxel in file order, flat index 3633); axial slice z = 31 sums to 438744.
 //   Brain mask (uint8): values 0: 887336, 4: 126, 5: 15667, 6: 112679 voxels.
 describe('readNifti (real ITK brain T1, gzip)', () => {
-  it('reads shape, spacing, affine, datatype and the reference values', () => {
-    const volume = readNifti(fixture('KmeansTest_T1UCharRaw.nii.gz'));
+  it('reads shape, spacing, affine, datatype and the reference values', async () => {
+    const volume = await readNifti(fixture('KmeansTest_T1UCharRaw.nii.gz'));
     expect(volume.shape).toEqual([128, 128, 62]);
     expect(volume.spacing).toEqual([2, 2, 3]);
     expect(volume.datatype).toBe('int16');
@@ -47,8 +47,8 @@ describe('readNifti (real ITK brain T1, gzip)', () => {
     expect(volume.data.findIndex((v) => v !== 0)).toBe(3633);
   });
 
-  it('reads the uint8 brain mask with its label counts', () => {
-    const mask = readNifti(fixture('KmeansTest_T1RawSkullStrip.nii.gz'));
+  it('reads the uint8 brain mask with its label counts', async () => {
+    const mask = await readNifti(fixture('KmeansTest_T1RawSkullStrip.nii.gz'));
     expect(mask.datatype).toBe('uint8');
     const counts = new Map<number, number>();
     for (const v of mask.data) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -56,11 +56,11 @@ describe('readNifti (real ITK brain T1, gzip)', () => {
   });
 
   it('write then read is lossless (plain and gzip), for every datatype', async () => {
-    const volume = readNifti(fixture('KmeansTest_T1UCharRaw.nii.gz'));
+    const volume = await readNifti(fixture('KmeansTest_T1UCharRaw.nii.gz'));
     for (const gzip of [false, true]) {
       const bytes = await writeNifti(volume, { gzip });
       expect(bytes[0] === 0x1f && bytes[1] === 0x8b).toBe(gzip);
-      const again = readNifti(bytes);
+      const again = await readNifti(bytes);
       expect(again.shape).toEqual(volume.shape);
       expect(again.spacing).toEqual(volume.spacing);
       expect(again.affine).toEqual(volume.affine);
@@ -75,7 +75,7 @@ describe('readNifti (real ITK brain T1, gzip)', () => {
       new Uint16Array([65535, 0, 1, 2, 3, 4]),
     ];
     for (const data of small) {
-      const again = readNifti(await writeNifti({ data, shape: [3, 2], spacing: [0.5, 0.25] }));
+      const again = await readNifti(await writeNifti({ data, shape: [3, 2], spacing: [0.5, 0.25] }));
       expect(again.shape).toEqual([3, 2]);
       expect(again.spacing).toEqual([0.5, 0.25]);
       expect(Array.from(again.data)).toEqual(Array.from(data));
@@ -84,10 +84,10 @@ describe('readNifti (real ITK brain T1, gzip)', () => {
   });
 
   it('rejects non-NIfTI bytes, truncated files and bad volumes with clear errors', async () => {
-    expect(() => readNifti(new Uint8Array(400))).toThrow(/readNifti: buffer is not a NIfTI-1\/NIfTI-2 file/);
-    expect(() => readNifti('brain.nii' as never)).toThrow(UnetKitError);
+    await expect(readNifti(new Uint8Array(400))).rejects.toThrow(/readNifti: buffer is not a NIfTI-1\/NIfTI-2 file/);
+    await expect(readNifti('brain.nii' as never)).rejects.toThrow(UnetKitError);
     const bytes = await writeNifti({ data: new Int16Array(8), shape: [2, 2, 2] });
-    expect(() => readNifti(bytes.subarray(0, 360))).toThrow(/readNifti: buffer holds 8 bytes of voxels; shape \[2, 2, 2\] of int16 needs 16/);
+    await expect(readNifti(bytes.subarray(0, 360))).rejects.toThrow(/readNifti: buffer holds 8 bytes of voxels; shape \[2, 2, 2\] of int16 needs 16/);
     await expect(writeNifti({ data: new Int16Array(7), shape: [2, 2, 2] })).rejects.toThrow(/writeNifti: volume.data is Int16Array\(7\); expected 8 values/);
     await expect(writeNifti({ data: [1, 2] as never, shape: [2] })).rejects.toThrow(/writeNifti: volume.data is \[1, 2\]; expected a typed array/);
   });
@@ -95,7 +95,7 @@ describe('readNifti (real ITK brain T1, gzip)', () => {
 
 describeEachBackend('niftiToTensor / tensorToNifti', () => {
   it('gives a [1, D, H, W, 1] = [1, z, y, x, 1] tensor without transposing', async () => {
-    const volume = readNifti(fixture('KmeansTest_T1UCharRaw.nii.gz'));
+    const volume = await readNifti(fixture('KmeansTest_T1UCharRaw.nii.gz'));
     const x = await expectNoLeak(() => niftiToTensor(volume));
     expect(x.shape).toEqual([1, 62, 128, 128, 1]);
     expect(x.dtype).toBe('int32');
