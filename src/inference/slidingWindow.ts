@@ -151,9 +151,12 @@ export async function slidingWindowInference(predictor: Predictor, input: tf.Ten
       samples,
       fetch: (items) =>
         tf.tidy(() =>
-          tf.concat(
-            items.map((item) => tf.slice(source, [item.sample, ...item.start, 0], [1, ...opts.roi, channels])),
-            0,
+          tf.cast(
+            tf.concat(
+              items.map((item) => tf.slice(source, [item.sample, ...item.start, 0], [1, ...opts.roi, channels])),
+              0,
+            ),
+            'float32',
           ),
         ),
       predict,

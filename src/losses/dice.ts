@@ -1,88 +1,50 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject } from '../core/assert.js';
-import { assertClassWeights, assertCommonOptions, named, reduceLoss, resolveClassWeights } from './common.js';
-import { overlapAxes, overlapInputs } from './overlap.js';
-import type { LabelCheck, LossActivation, LossFunction, LossReduction } from './types.js';
+import { assertClassWeights, named, reduceLoss, resolveClassWeights } from './common.js';
+import {
+  assertOverlapOptions,
+  overlapAxes,
+  overlapInputs,
+  overlapKeys,
+  resolveOverlapOptions,
+  type OverlapLossOptions,
+} from './overlap.js';
+import type { LossFunction, LossReduction } from './types.js';
 
-/** Options of {@link diceLoss} (MONAI `DiceLoss` names in brackets). */
-export interface DiceLossOptions {
-  /** Applied to yPred first: `'none'` (default; probabilities), `'sigmoid'` or `'softmax'` (logits). */
-  activation?: LossActivation;
-  /** Count channel 0 (`include_background`). Default true; false needs C >= 2. */
-  includeBackground?: boolean;
+/** Options of {@link diceLoss} (MONAI `DiceLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */
+export interface DiceLossOptions extends OverlapLossOptions {
   /** Square prediction and target in the denominator (`squared_pred`, V-Net). Default false. */
   squared?: boolean;
   /** Soft Jaccard (IoU) instead of Dice (`jaccard`). Default false. */
   jaccard?: boolean;
   /** Sum over the whole batch before dividing, one value per class (`batch`). Default false. */
   batch?: boolean;
-  /** Added to the numerator (`smooth_nr`). Default 1e-5; >= 0. */
-  smoothNumerator?: number;
-  /** Added to the denominator (`smooth_dr`). Default 1e-5; > 0 (keeps empty classes finite). */
-  smoothDenominator?: number;
   /**
    * Multiplies each class's loss before the reduction (`weight`): one number, or one entry per
    * counted class (C, or C - 1 without background; C entries are also accepted then, the first
    * dropped). Values >= 0.
    */
   classWeights?: number | number[];
-  /** Label whose voxels count nowhere (zeroed in prediction and target, as in SMP). */
-  ignoreIndex?: number;
   /** `'mean'` (default) or `'sum'` over all items, or `'none'`: `[N, C']` (`[C']` with `batch`). */
   reduction?: LossReduction;
-  /** Check label-map values (see {@link LabelCheck}). Default `'auto'`. */
-  checkLabels?: LabelCheck;
 }
 
-const DICE_KEYS = [
-  'activation',
-  'includeBackground',
-  'squared',
-  'jaccard',
-  'batch',
-  'smoothNumerator',
-  'smoothDenominator',
-  'classWeights',
-  'ignoreIndex',
-  'reduction',
-  'checkLabels',
-] as const;
+const DICE_KEYS = overlapKeys(['squared', 'jaccard'], ['classWeights']);
 
 /** @internal Validates Dice options for `fn` (shared by the combined losses). */
 export function assertDiceOptions(fn: string, options: DiceLossOptions | undefined, keys: readonly string[] = DICE_KEYS): void {
-  assertOptionsObject(fn, options);
-  if (options === undefined) return;
-  assertKnownKeys(fn, options, keys);
-  assertCommonOptions(fn, options);
-  for (const key of ['includeBackground', 'squared', 'jaccard', 'batch'] as const) {
-    if (options[key] !== undefined) assertBoolean(fn, `options.${key}`, options[key]);
-  }
-  if (options.smoothNumerator !== undefined) assertNumber(fn, 'options.smoothNumerator', options.smoothNumerator, { min: 0 });
-  if (options.smoothDenominator !== undefined) {
-    assertNumber(fn, 'options.smoothDenominator', options.smoothDenominator, { min: 0, minExclusive: true });
-  }
-  assertClassWeights(fn, 'options.classWeights', options.classWeights);
+  assertOverlapOptions(fn, options, keys, ['squared', 'jaccard']);
+  if (options !== undefined) assertClassWeights(fn, 'options.classWeights', options.classWeights);
 }
 
 /** @internal The Dice loss body, named `fn` in its errors. */
 export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFunction {
-  const {
-    activation = 'none',
-    includeBackground = true,
-    squared = false,
-    jaccard = false,
-    batch = false,
-    smoothNumerator = 1e-5,
-    smoothDenominator = 1e-5,
-    classWeights,
-    ignoreIndex,
-    reduction = 'mean',
-    checkLabels,
-  } = options;
+  const { squared = false, jaccard = false, classWeights } = options;
+  const o = resolveOverlapOptions(options);
+  const { includeBackground, batch, smoothNumerator, smoothDenominator, reduction } = o;
   const classWeightList = Array.isArray(classWeights) ? [...classWeights] : classWeights;
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
-      const { p, g } = overlapInputs(fn, yTrue, yPred, { activation, includeBackground, ignoreIndex, checkLabels });
+      const { p, g } = overlapInputs(fn, yTrue, yPred, o);
       const axes = overlapAxes(batch);
       const intersection = tf.sum(tf.mul(p, g), axes);
       const groundO = tf.sum(squared ? tf.square(g) : g, axes);

@@ -1,45 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertBoolean, assertKnownKeys, assertNumber, assertOneOf, assertOptionsObject } from '../core/assert.js';
-import { assertCommonOptions, named, reduceLoss } from './common.js';
-import { overlapAxes, overlapInputs } from './overlap.js';
-import type { LabelCheck, LossActivation, LossFunction, LossReduction } from './types.js';
+import { assertOneOf } from '../core/assert.js';
+import { named, reduceLoss } from './common.js';
+import { assertOverlapOptions, overlapAxes, overlapInputs, overlapKeys, resolveOverlapOptions, type OverlapLossOptions } from './overlap.js';
+import type { LossFunction, LossReduction } from './types.js';
 
 /** How generalized Dice turns a class's ground-truth volume G into its weight (MONAI `w_type`). */
 export type GeneralizedDiceWeight = 'square' | 'simple' | 'uniform';
 
-/** Options of {@link generalizedDiceLoss} (MONAI `GeneralizedDiceLoss` names in brackets). */
-export interface GeneralizedDiceLossOptions {
-  /** `'none'` (default; probabilities), `'sigmoid'` or `'softmax'` (logits). */
-  activation?: LossActivation;
-  /** Count channel 0 (`include_background`). Default true. */
-  includeBackground?: boolean;
+/** Options of {@link generalizedDiceLoss} (MONAI `GeneralizedDiceLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */
+export interface GeneralizedDiceLossOptions extends OverlapLossOptions {
   /** `'square'` (default): w = 1 / G^2; `'simple'`: 1 / G; `'uniform'`: 1 (`w_type`). */
   weightType?: GeneralizedDiceWeight;
   /** Sum over the batch first, one value for the batch (`batch`). Default false. */
   batch?: boolean;
-  /** Added to the numerator (`smooth_nr`). Default 1e-5; >= 0. */
-  smoothNumerator?: number;
-  /** Added to the denominator (`smooth_dr`). Default 1e-5; > 0. */
-  smoothDenominator?: number;
-  /** Label whose voxels count nowhere. */
-  ignoreIndex?: number;
   /** `'mean'` (default), `'sum'`, or `'none'`: `[N]` (`[1]` with `batch`). */
   reduction?: LossReduction;
-  /** Check label-map values (see {@link LabelCheck}). Default `'auto'`. */
-  checkLabels?: LabelCheck;
 }
 
-const KEYS = [
-  'activation',
-  'includeBackground',
-  'weightType',
-  'batch',
-  'smoothNumerator',
-  'smoothDenominator',
-  'ignoreIndex',
-  'reduction',
-  'checkLabels',
-];
+const KEYS = overlapKeys(['weightType']);
 
 /**
  * Generalized Dice loss (Sudre et al. 2017), MONAI `GeneralizedDiceLoss` semantics: per sample
@@ -61,29 +39,15 @@ const KEYS = [
  */
 export function generalizedDiceLoss(options?: GeneralizedDiceLossOptions): LossFunction {
   const fn = 'generalizedDiceLoss';
-  assertOptionsObject(fn, options);
-  assertKnownKeys(fn, options, KEYS);
-  const {
-    activation = 'none',
-    includeBackground = true,
-    weightType = 'square',
-    batch = false,
-    smoothNumerator = 1e-5,
-    smoothDenominator = 1e-5,
-    ignoreIndex,
-    reduction = 'mean',
-    checkLabels,
-  } = options ?? {};
-  assertCommonOptions(fn, { activation, reduction, ignoreIndex, checkLabels });
-  assertBoolean(fn, 'options.includeBackground', includeBackground);
-  assertBoolean(fn, 'options.batch', batch);
+  assertOverlapOptions(fn, options, KEYS);
+  const { weightType = 'square' } = options ?? {};
   assertOneOf(fn, 'options.weightType', weightType, ['square', 'simple', 'uniform']);
-  assertNumber(fn, 'options.smoothNumerator', smoothNumerator, { min: 0 });
-  assertNumber(fn, 'options.smoothDenominator', smoothDenominator, { min: 0, minExclusive: true });
+  const o = resolveOverlapOptions(options);
+  const { batch, smoothNumerator, smoothDenominator, reduction } = o;
 
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
-      const { p, g } = overlapInputs(fn, yTrue, yPred, { activation, includeBackground, ignoreIndex, checkLabels });
+      const { p, g } = overlapInputs(fn, yTrue, yPred, o);
       const axes = overlapAxes(batch);
       const intersection = tf.sum(tf.mul(p, g), axes);
       const groundO = tf.sum(g, axes);

@@ -32,3 +32,4 @@ export {
 } from './deepSupervision.js';
 export type { DeepSupervisionLossFunction, DeepSupervisionOptions, DeepSupervisionTargetsOptions } from './deepSupervision.js';
 export type { LabelCheck, LossActivation, LossFunction, LossReduction } from './types.js';
+export type { OverlapLossOptions } from './overlap.js';

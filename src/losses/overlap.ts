@@ -1,7 +1,99 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, dropBackground } from './common.js';
+import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject } from '../core/assert.js';
+import { activate, assertCommonOptions, dropBackground } from './common.js';
 import { preparePair } from './targets.js';
-import type { LabelCheck, LossActivation } from './types.js';
+import type { LabelCheck, LossActivation, LossReduction } from './types.js';
+
+/**
+ * The options Dice, Jaccard, Tversky and generalized Dice share (MONAI names in brackets); each
+ * loss's options extend it with `batch`, `reduction` (whose `'none'` shape differs per loss) and
+ * their own settings.
+ */
+export interface OverlapLossOptions {
+  /** Applied to yPred first: `'none'` (default; probabilities), `'sigmoid'` or `'softmax'` (logits). */
+  activation?: LossActivation;
+  /** Count channel 0 (`include_background`). Default true; false needs C >= 2. */
+  includeBackground?: boolean;
+  /** Added to the numerator (`smooth_nr`). Default 1e-5; >= 0. */
+  smoothNumerator?: number;
+  /** Added to the denominator (`smooth_dr`). Default 1e-5; > 0 (keeps empty classes finite). */
+  smoothDenominator?: number;
+  /** Label whose voxels count nowhere (zeroed in prediction and target, as in SMP). */
+  ignoreIndex?: number;
+  /** Check label-map values (see {@link LabelCheck}). Default `'auto'`. */
+  checkLabels?: LabelCheck;
+}
+
+/** {@link OverlapLossOptions} with the `batch` and `reduction` every overlap loss also takes. */
+type OverlapOptionsIn = OverlapLossOptions & { batch?: boolean; reduction?: LossReduction };
+
+/** {@link OverlapLossOptions}, `batch` and `reduction` with their defaults filled in. */
+export interface ResolvedOverlapOptions extends OverlapInputOptions {
+  batch: boolean;
+  smoothNumerator: number;
+  smoothDenominator: number;
+  reduction: LossReduction;
+}
+
+/**
+ * The option keys of an overlap loss, in its documented order: `activation`,
+ * `includeBackground`, the loss's own `before` keys, `batch`, the smoothing terms, its `after`
+ * keys, then `ignoreIndex`, `reduction`, `checkLabels`.
+ */
+export function overlapKeys(before: readonly string[], after: readonly string[] = []): string[] {
+  return [
+    'activation',
+    'includeBackground',
+    ...before,
+    'batch',
+    'smoothNumerator',
+    'smoothDenominator',
+    ...after,
+    'ignoreIndex',
+    'reduction',
+    'checkLabels',
+  ];
+}
+
+/**
+ * Validates the options object of an overlap loss: unknown keys (against `keys`), the common
+ * loss options, the booleans `includeBackground`, `extraBooleans` and `batch`, and the smoothing
+ * terms. Each loss checks its own numbers after this.
+ */
+export function assertOverlapOptions(
+  fn: string,
+  options: OverlapOptionsIn | undefined,
+  keys: readonly string[],
+  extraBooleans: readonly string[] = [],
+): void {
+  assertOptionsObject(fn, options);
+  if (options === undefined) return;
+  assertKnownKeys(fn, options, keys);
+  assertCommonOptions(fn, options);
+  for (const key of ['includeBackground', ...extraBooleans, 'batch']) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) assertBoolean(fn, `options.${key}`, value);
+  }
+  if (options.smoothNumerator !== undefined) assertNumber(fn, 'options.smoothNumerator', options.smoothNumerator, { min: 0 });
+  if (options.smoothDenominator !== undefined) {
+    assertNumber(fn, 'options.smoothDenominator', options.smoothDenominator, { min: 0, minExclusive: true });
+  }
+}
+
+/** The shared overlap options with MONAI's defaults filled in (`'none'`, background counted, 1e-5 smoothing, `'mean'`). */
+export function resolveOverlapOptions(options: OverlapOptionsIn = {}): ResolvedOverlapOptions {
+  const {
+    activation = 'none',
+    includeBackground = true,
+    batch = false,
+    smoothNumerator = 1e-5,
+    smoothDenominator = 1e-5,
+    ignoreIndex,
+    reduction = 'mean',
+    checkLabels,
+  } = options;
+  return { activation, includeBackground, batch, smoothNumerator, smoothDenominator, ignoreIndex, reduction, checkLabels };
+}
 
 /** Options shared by the overlap losses when bringing inputs to `[N, V, C']`. */
 export interface OverlapInputOptions {

@@ -1,31 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject } from '../core/assert.js';
-import { assertCommonOptions, named, reduceLoss, safePow } from './common.js';
-import { overlapAxes, overlapInputs } from './overlap.js';
-import type { LabelCheck, LossActivation, LossFunction, LossReduction } from './types.js';
+import { assertNumber } from '../core/assert.js';
+import { named, reduceLoss, safePow } from './common.js';
+import {
+  assertOverlapOptions,
+  overlapAxes,
+  overlapInputs,
+  overlapKeys,
+  resolveOverlapOptions,
+  type OverlapLossOptions,
+  type ResolvedOverlapOptions,
+} from './overlap.js';
+import type { LossFunction, LossReduction } from './types.js';
 
-/** Options of {@link tverskyLoss} (MONAI `TverskyLoss` names in brackets). */
-export interface TverskyLossOptions {
-  /** `'none'` (default; probabilities), `'sigmoid'` or `'softmax'` (logits). */
-  activation?: LossActivation;
-  /** Count channel 0 (`include_background`). Default true. */
-  includeBackground?: boolean;
+/** Options of {@link tverskyLoss} (MONAI `TverskyLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */
+export interface TverskyLossOptions extends OverlapLossOptions {
   /** Weight of false positives (`alpha`). Default 0.5; >= 0. */
   alpha?: number;
   /** Weight of false negatives (`beta`). Default 0.5; >= 0. */
   beta?: number;
   /** Sum over the batch first, one value per class (`batch`). Default false. */
   batch?: boolean;
-  /** Added to the numerator (`smooth_nr`). Default 1e-5; >= 0. */
-  smoothNumerator?: number;
-  /** Added to the denominator (`smooth_dr`). Default 1e-5; > 0. */
-  smoothDenominator?: number;
-  /** Label whose voxels count nowhere. */
-  ignoreIndex?: number;
   /** `'mean'` (default) or `'sum'` over all items, or `'none'`: `[N, C']` (`[C']` with `batch`). */
   reduction?: LossReduction;
-  /** Check label-map values (see {@link LabelCheck}). Default `'auto'`. */
-  checkLabels?: LabelCheck;
 }
 
 /** Options of {@link focalTverskyLoss}: those of {@link tverskyLoss} plus the exponent. */
@@ -38,52 +34,26 @@ export interface FocalTverskyLossOptions extends TverskyLossOptions {
   gamma?: number;
 }
 
-const TVERSKY_KEYS = [
-  'activation',
-  'includeBackground',
-  'alpha',
-  'beta',
-  'batch',
-  'smoothNumerator',
-  'smoothDenominator',
-  'ignoreIndex',
-  'reduction',
-  'checkLabels',
-];
+const TVERSKY_KEYS = overlapKeys(['alpha', 'beta']);
 
 function validate(fn: string, options: FocalTverskyLossOptions | undefined, keys: string[]): void {
-  assertOptionsObject(fn, options);
+  assertOverlapOptions(fn, options, keys);
   if (options === undefined) return;
-  assertKnownKeys(fn, options, keys);
-  assertCommonOptions(fn, options);
-  for (const key of ['includeBackground', 'batch'] as const) {
-    if (options[key] !== undefined) assertBoolean(fn, `options.${key}`, options[key]);
-  }
-  for (const key of ['alpha', 'beta', 'smoothNumerator'] as const) {
+  for (const key of ['alpha', 'beta'] as const) {
     if (options[key] !== undefined) assertNumber(fn, `options.${key}`, options[key], { min: 0 });
-  }
-  if (options.smoothDenominator !== undefined) {
-    assertNumber(fn, 'options.smoothDenominator', options.smoothDenominator, { min: 0, minExclusive: true });
   }
   if (options.gamma !== undefined) assertNumber(fn, 'options.gamma', options.gamma, { min: 0, minExclusive: true });
 }
 
 /** The per-item Tversky index `[N, C']` (`[C']` with batch). Call inside `tf.tidy`. */
-function tverskyIndex(
-  fn: string,
-  yTrue: tf.Tensor,
-  yPred: tf.Tensor,
-  options: Required<Omit<TverskyLossOptions, 'ignoreIndex' | 'checkLabels' | 'reduction'>> &
-    Pick<TverskyLossOptions, 'ignoreIndex' | 'checkLabels'>,
-): tf.Tensor {
-  const { activation, includeBackground, ignoreIndex, checkLabels, batch, alpha, beta } = options;
-  const { p, g } = overlapInputs(fn, yTrue, yPred, { activation, includeBackground, ignoreIndex, checkLabels });
-  const axes = overlapAxes(batch);
+function tverskyIndex(fn: string, yTrue: tf.Tensor, yPred: tf.Tensor, o: ResolvedOverlapOptions, alpha: number, beta: number): tf.Tensor {
+  const { p, g } = overlapInputs(fn, yTrue, yPred, o);
+  const axes = overlapAxes(o.batch);
   const tp = tf.sum(tf.mul(p, g), axes);
   const fp = tf.sum(tf.mul(p, tf.sub(1, g)), axes);
   const fnSum = tf.sum(tf.mul(tf.sub(1, p), g), axes);
-  const denominator = tf.add(tf.add(tp, tf.add(tf.mul(alpha, fp), tf.mul(beta, fnSum))), options.smoothDenominator);
-  return tf.div(tf.add(tp, options.smoothNumerator), denominator);
+  const denominator = tf.add(tf.add(tp, tf.add(tf.mul(alpha, fp), tf.mul(beta, fnSum))), o.smoothDenominator);
+  return tf.div(tf.add(tp, o.smoothNumerator), denominator);
 }
 
 /**
@@ -105,21 +75,10 @@ function tverskyIndex(
 export function tverskyLoss(options?: TverskyLossOptions): LossFunction {
   const fn = 'tverskyLoss';
   validate(fn, options, TVERSKY_KEYS);
-  const {
-    activation = 'none',
-    includeBackground = true,
-    alpha = 0.5,
-    beta = 0.5,
-    batch = false,
-    smoothNumerator = 1e-5,
-    smoothDenominator = 1e-5,
-    ignoreIndex,
-    reduction = 'mean',
-    checkLabels,
-  } = options ?? {};
-  const settings = { activation, includeBackground, alpha, beta, batch, smoothNumerator, smoothDenominator, ignoreIndex, checkLabels };
+  const { alpha = 0.5, beta = 0.5 } = options ?? {};
+  const o = resolveOverlapOptions(options);
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-    tf.tidy(() => reduceLoss(tf.sub(1, tverskyIndex(fn, yTrue, yPred, settings)), reduction)),
+    tf.tidy(() => reduceLoss(tf.sub(1, tverskyIndex(fn, yTrue, yPred, o, alpha, beta)), o.reduction)),
   );
 }
 
@@ -145,24 +104,12 @@ export function tverskyLoss(options?: TverskyLossOptions): LossFunction {
 export function focalTverskyLoss(options?: FocalTverskyLossOptions): LossFunction {
   const fn = 'focalTverskyLoss';
   validate(fn, options, [...TVERSKY_KEYS, 'gamma']);
-  const {
-    activation = 'none',
-    includeBackground = true,
-    alpha = 0.3,
-    beta = 0.7,
-    gamma = 0.75,
-    batch = false,
-    smoothNumerator = 1e-5,
-    smoothDenominator = 1e-5,
-    ignoreIndex,
-    reduction = 'mean',
-    checkLabels,
-  } = options ?? {};
-  const settings = { activation, includeBackground, alpha, beta, batch, smoothNumerator, smoothDenominator, ignoreIndex, checkLabels };
+  const { alpha = 0.3, beta = 0.7, gamma = 0.75 } = options ?? {};
+  const o = resolveOverlapOptions(options);
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
-      const ti = tverskyIndex(fn, yTrue, yPred, settings);
-      return reduceLoss(safePow(tf.sub(1, ti), gamma), reduction);
+      const ti = tverskyIndex(fn, yTrue, yPred, o, alpha, beta);
+      return reduceLoss(safePow(tf.sub(1, ti), gamma), o.reduction);
     }),
   );
 }

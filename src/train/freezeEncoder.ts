@@ -26,9 +26,10 @@ function isDown(layer: LayerJson): boolean {
  * for every unet-kit architecture and for imported Keras models: a down-sampling layer (pooling
  * or strided conv) is at level `1 + the largest level among the down-sampling layers before it`;
  * freezing `levels` freezes every layer that feeds the down-sampling layers of level `levels`
- * (the encoder blocks at full, 1/2, ... resolution). `levels = 'all'` freezes the whole
- * encoder and the bottleneck: everything before the first up-sampling (up-sampling or
- * transposed conv) layers.
+ * (the encoder blocks at full, 1/2, ... resolution), not those layers themselves (a strided
+ * conv is the first conv of the next block; in pre-activation nets the next block's first norm
+ * runs before it, at the frozen resolution, and is frozen too). `levels = 'all'` freezes the whole encoder and
+ * the bottleneck: everything before the first up-sampling (up-sampling or transposed conv) layers.
  *
  * tfjs collects the trainable weights when the model is compiled: freeze before
  * `model.compile` (or compile again). Batch norms in frozen blocks keep updating their moving
@@ -96,7 +97,11 @@ export function freezeEncoder(model: tfl.LayersModel, levels: number | 'all'): s
     if (typeof levels !== 'number' || !Number.isInteger(levels) || levels < 1 || levels > maxLevel) {
       fail(fn, 'levels', levels, `an integer from 1 to ${maxLevel} (this model's down-sampling levels) or 'all'`);
     }
-    roots = downs.filter((d) => level.get(d.name) === levels).flatMap((d) => [d.name, ...ancestors(d.name)]);
+    // The level-`levels` down-sampling layers themselves open the next block (a strided conv
+    // is that block's first conv), so only what feeds them is frozen.
+    const next = downs.filter((d) => level.get(d.name) === levels);
+    const nextNames = new Set(next.map((d) => d.name));
+    roots = next.flatMap((d) => [...ancestors(d.name)]).filter((name) => !nextNames.has(name));
   }
   const frozen: string[] = [];
   for (const name of new Set(roots)) {

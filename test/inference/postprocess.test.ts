@@ -194,7 +194,8 @@ describeEachBackend('postprocess', () => {
     expect(() => keepLargestComponent(mask, { connectivity: 6 })).toThrow(/options.connectivity is 6; expected 4 or 8 for 2D masks/);
     expect(() => fillHoles(mask, { labels: [0] })).toThrow(/options.labels is \[0\]; expected non-zero labels/);
     expect(() => fillHoles(mask, { conectivity: 4 } as never)).toThrow(/Did you mean 'connectivity'/);
-    expect(() => connectedComponents(tf.zeros([2, 2]))).toThrow(/rank 2/);
-    tf.dispose([probs, twoChannels, mask]);
+    const flat = tf.zeros([2, 2]);
+    expect(() => connectedComponents(flat)).toThrow(/rank 2/);
+    tf.dispose([probs, twoChannels, mask, flat]);
   });
 });

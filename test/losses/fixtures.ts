@@ -13,24 +13,33 @@ import type { LossFunction } from '../../src/losses/types.js';
  */
 export const A_PROBS = [0.9, 0.1, 0.2, 0.8, 0.6, 0.4, 0.3, 0.7];
 export const A_LABELS = [0, 1, 1, 1];
-export const aProbs = (): tf.Tensor4D => tf.tensor4d(A_PROBS, [1, 2, 2, 2]);
-export const aLabels = (): tf.Tensor3D => tf.tensor3d(A_LABELS, [1, 2, 2], 'int32');
-export const aOneHot = (): tf.Tensor4D => tf.tensor4d([1, 0, 0, 1, 0, 1, 0, 1], [1, 2, 2, 2]);
+export const A = {
+  probs: (): tf.Tensor4D => tf.tensor4d(A_PROBS, [1, 2, 2, 2]),
+  labels: (): tf.Tensor3D => tf.tensor3d(A_LABELS, [1, 2, 2], 'int32'),
+  oneHot: (): tf.Tensor4D => tf.tensor4d([1, 0, 0, 1, 0, 1, 0, 1], [1, 2, 2, 2]),
+};
 
 /**
  * Fixture B: two samples of 1x2 pixels, C = 1 (binary):
  *   sample 0: p = (0.8, 0.2), g = (1, 0)
  *   sample 1: p = (0.4, 0.6), g = (1, 1)
  */
-export const bProbs = (): tf.Tensor4D => tf.tensor4d([0.8, 0.2, 0.4, 0.6], [2, 1, 2, 1]);
-export const bMask = (): tf.Tensor4D => tf.tensor4d([1, 0, 1, 1], [2, 1, 2, 1]);
+export const B = {
+  probs: (): tf.Tensor4D => tf.tensor4d([0.8, 0.2, 0.4, 0.6], [2, 1, 2, 1]),
+  mask: (): tf.Tensor4D => tf.tensor4d([1, 0, 1, 1], [2, 1, 2, 1]),
+};
 
 /**
  * Fixture D (3D): one volume D=2, H=1, W=2, C = 1:
  *   p = (0.9, 0.1, 0.5, 0.5), g = (1, 0, 1, 0)
  */
-export const dProbs = (): tf.Tensor5D => tf.tensor5d([0.9, 0.1, 0.5, 0.5], [1, 2, 1, 2, 1]);
-export const dLabels = (): tf.Tensor4D => tf.tensor4d([1, 0, 1, 0], [1, 2, 1, 2], 'int32');
+export const D = {
+  probs: (): tf.Tensor5D => tf.tensor5d([0.9, 0.1, 0.5, 0.5], [1, 2, 1, 2, 1]),
+  labels: (): tf.Tensor4D => tf.tensor4d([1, 0, 1, 0], [1, 2, 1, 2], 'int32'),
+};
+
+/** Tolerance of the hand-computed loss values. */
+export const TOL = 1e-4;
 
 /** Logits whose softmax over the last axis is `probs` (rows summing to 1): log p. */
 export const softmaxLogits = (probs: tf.Tensor): tf.Tensor => tf.log(probs);
@@ -91,14 +100,21 @@ export function expectThrowsNoLeak(loss: LossFunction, yTrue: tf.Tensor, yPred: 
   tf.dispose([yTrue, yPred]);
 }
 
+/** One input pair of {@link edgeCases}. */
+export interface EdgeCase {
+  name: string;
+  yTrue: () => tf.Tensor;
+  yPred: () => tf.Tensor;
+}
+
 /**
  * Edge cases every loss must survive with finite values and gradients: predictions of exactly
  * 0 and 1 (right and wrong), an empty target, an all-background batch.
  */
-export function edgeCases(): Array<{ name: string; yTrue: () => tf.Tensor; yPred: () => tf.Tensor }> {
+export function edgeCases(): EdgeCase[] {
   return [
-    { name: 'perfect 0/1 prediction', yTrue: aOneHot, yPred: aOneHot },
-    { name: 'inverted 0/1 prediction', yTrue: aOneHot, yPred: () => tf.sub(1, aOneHot()) },
+    { name: 'perfect 0/1 prediction', yTrue: A.oneHot, yPred: A.oneHot },
+    { name: 'inverted 0/1 prediction', yTrue: A.oneHot, yPred: () => tf.sub(1, A.oneHot()) },
     {
       name: 'all-background batch',
       yTrue: () => tf.zeros([2, 2, 2], 'int32'),
@@ -107,6 +123,27 @@ export function edgeCases(): Array<{ name: string; yTrue: () => tf.Tensor; yPred
     { name: 'empty binary target, prediction 0', yTrue: () => tf.zeros([1, 2, 2, 1]), yPred: () => tf.zeros([1, 2, 2, 1]) },
     { name: 'empty binary target, prediction 1', yTrue: () => tf.zeros([1, 2, 2, 1]), yPred: () => tf.ones([1, 2, 2, 1]) },
   ];
+}
+
+/**
+ * Asserts every loss gives finite values and gradients on every {@link edgeCases} pair. With
+ * `logits`, yPred is first mapped to logits of +-100 (`(p - 0.5) * 200`). `losses` may depend on
+ * the case (e.g. sigmoid for one channel, softmax for several).
+ */
+export function expectFiniteAtEdges(
+  losses: LossFunction[] | ((edge: EdgeCase) => LossFunction[]),
+  { logits = false }: { logits?: boolean } = {},
+): void {
+  for (const c of edgeCases()) {
+    const yTrue = c.yTrue();
+    const yPred = logits ? tf.tidy(() => tf.mul(tf.sub(c.yPred(), 0.5), 200)) : c.yPred();
+    const label = logits ? `${c.name} logits` : c.name;
+    for (const loss of typeof losses === 'function' ? losses(c) : losses) {
+      expectFinite(values(loss, yTrue, yPred), `${label} value`);
+      expectFinite(gradient(loss, yTrue, yPred), `${label} gradient`);
+    }
+    tf.dispose([yTrue, yPred]);
+  }
 }
 
 /**

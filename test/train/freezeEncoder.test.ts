@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
+import { resUNet, unet } from '../../src/models/index.js';
 import { freezeEncoder } from '../../src/train/freezeEncoder.js';
 import { weightValues, withoutKernelLeakCheck } from './fixtures.js';
 
@@ -43,8 +44,8 @@ describeEachBackend('freezeEncoder', () => {
     const up = tfl.layers.upSampling2d({ size: [2, 2] }).apply(down) as tfl.SymbolicTensor;
     const out = tfl.layers.conv2d({ name: 'out', filters: 1, kernelSize: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }).apply(tfl.layers.concatenate().apply([up, e1]) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: x, outputs: out });
-    // level 1 = everything feeding the strided conv, the strided conv included.
-    expect(freezeEncoder(model, 1).sort()).toEqual(['down', 'stem']);
+    // level 1 = everything feeding the strided conv; the strided conv opens level 2 and stays trainable.
+    expect(freezeEncoder(model, 1)).toEqual(['stem']);
     model.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
     const before = weightValues(model);
     const xs = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 1);
@@ -53,11 +54,27 @@ describeEachBackend('freezeEncoder', () => {
     const after = weightValues(model);
     const names = model.weights.map((w) => w.originalName);
     names.forEach((name, i) => {
-      if (name.startsWith('stem') || name.startsWith('down')) expect(after[i], name).toEqual(before[i]);
+      if (name.startsWith('stem')) expect(after[i], name).toEqual(before[i]);
       else expect(after[i], name).not.toEqual(before[i]);
     });
     tf.dispose([xs, ys]);
     model.dispose();
+  });
+
+  it('works on the library factories: unet (pooling) and resUNet (strided convs)', () => {
+    const plain = unet({ inputShape: [16, 16, 1], numClasses: 2, filters: [4, 8, 16], seed: 0 });
+    expect(freezeEncoder(plain, 1).sort()).toEqual(['enc0_conv1', 'enc0_conv2', 'enc0_norm1', 'enc0_norm2']);
+    const residual = resUNet({ inputShape: [16, 16, 1], numClasses: 2, filters: [4, 8, 16], seed: 0 });
+    const frozen = freezeEncoder(residual, 2);
+    // Everything computed at full and half resolution: enc0, enc1 (with projections) and, the net
+    // being pre-activation, the bottleneck's first norm (it runs at half resolution, before the
+    // bottleneck's strided conv); no bottleneck conv.
+    expect(frozen).toContain('enc1_conv2');
+    expect(frozen).toContain('enc1_proj');
+    expect(frozen.filter((n) => !n.startsWith('enc0') && !n.startsWith('enc1'))).toEqual(['bottleneck_norm1']);
+    expect(residual.getLayer('bottleneck_conv1').trainable).toBe(true);
+    plain.dispose();
+    residual.dispose();
   });
 
   it('rejects bad levels and models without an encoder', () => {

@@ -12,11 +12,12 @@ import { replaceKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './wasm/conv2dBackpropInput.js';
 import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
-import { wasmConv3D, wasmConv3DBackpropFilter, wasmConv3DBackpropInput } from './wasm/conv3d.js';
+import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './wasm/conv3d.js';
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
-import { wasmMean, wasmSum } from './wasm/reduceLeading.js';
-import { wasmSlice, wasmSplitV } from './wasm/splitSlice.js';
+import { meanKernel, sumKernel } from './wasm/reduceLeading.js';
+import { sliceKernel, splitVKernel } from './wasm/splitSlice.js';
+import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 
@@ -29,6 +30,15 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Conv2D, cpuConv2D as tf.KernelFunc],
     [tf.FusedConv2D, cpuFusedConv2D as tf.KernelFunc],
     [tf.Conv2DBackpropInput, conv2dBackpropInputKernel('cpu')],
+    [tf.Conv3D, conv3DKernel('cpu')],
+    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel('cpu')],
+    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel('cpu')],
+    [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
+    [tf.Slice, sliceKernel('cpu', 1)],
+    [tf.SplitV, splitVKernel('cpu')],
+    [tf.Sum, sumKernel('cpu')],
+    [tf.Mean, meanKernel('cpu')],
+    ...CPU_BINARY_OPS.map(([name, op]): [string, tf.KernelFunc] => [name, binaryKernel(name, op)]),
     [tf.ResizeNearestNeighborGrad, resizeNearestGradKernel as tf.KernelFunc],
     [tf.ResizeBilinearGrad, resizeBilinearGradKernel as tf.KernelFunc],
   ],
@@ -40,13 +50,13 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
     [tf.MaxPool3D, wasmMaxPool3D as tf.KernelFunc],
     [tf.MaxPool3DGrad, wasmMaxPool3DGrad as tf.KernelFunc],
-    [tf.Conv3D, wasmConv3D as tf.KernelFunc],
-    [tf.Conv3DBackpropFilterV2, wasmConv3DBackpropFilter as tf.KernelFunc],
-    [tf.Conv3DBackpropInputV2, wasmConv3DBackpropInput as tf.KernelFunc],
-    [tf.Slice, wasmSlice as tf.KernelFunc],
-    [tf.SplitV, wasmSplitV as tf.KernelFunc],
-    [tf.Sum, wasmSum as tf.KernelFunc],
-    [tf.Mean, wasmMean as tf.KernelFunc],
+    [tf.Conv3D, conv3DKernel('wasm')],
+    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel('wasm')],
+    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel('wasm')],
+    [tf.Slice, sliceKernel('wasm', 5)],
+    [tf.SplitV, splitVKernel('wasm')],
+    [tf.Sum, sumKernel('wasm')],
+    [tf.Mean, meanKernel('wasm')],
   ],
 };
 
@@ -71,7 +81,10 @@ function registeredBackends(): string[] {
  * registered now), replacing the stock kernels listed in TFJS-GAPS.md:
  * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
  * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and
- *   `FusedConv2D` (~5x) with `Conv2DBackpropInput` through them, and correct
+ *   `FusedConv2D` (~4x) with `Conv2DBackpropInput` and the three Conv3D kernels through them
+ *   (as on wasm, below), per-channel `Sum`/`Mean`, block-copy `Slice`/`SplitV`, loops for
+ *   same-shape and per-channel `Add`/`Sub`/`Multiply`/`RealDiv` (the batch-norm and optimizer
+ *   arithmetic), and correct
  *   `ResizeNearestNeighborGrad` (stock: wrong for batch > 1) and `ResizeBilinearGrad` (stock:
  *   wrong shape for non-square images);
  * - `wasm`: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `...Input` (missing),

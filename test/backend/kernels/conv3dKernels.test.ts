@@ -27,9 +27,12 @@ const outDim = (c: Conv3DCase, i: 0 | 1 | 2) =>
   c.pad === 'same' ? Math.ceil(c.size[i] / c.stride) : Math.floor((c.size[i] - c.kernel[i]) / c.stride) + 1;
 const name = (c: Conv3DCase) => `b${c.batch} ${c.size.join('x')} ${c.inChannels}->${c.outChannels} k${c.kernel.join('x')} s${c.stride} ${c.pad}`;
 
-// The wasm replacements (depth folded into channels around 2D kernels) against tfjs' stock cpu
-// kernels; the harness also asserts no tensor or backend buffer is left behind.
-describe('3D convolution kernels on wasm', () => {
+const BACKENDS = ['cpu', 'wasm'] as const;
+
+// The replacements (depth folded into channels around the backend's 2D kernels) on cpu and wasm
+// against tfjs' stock cpu kernels; the harness also asserts no tensor or backend buffer is left
+// behind.
+describe('3D convolution kernels', () => {
   CASES.forEach((c, i) => {
     const x = randomInput([c.batch, ...c.size, c.inChannels], 10 + i);
     const filterShape = [...c.kernel, c.inChannels, c.outChannels];
@@ -37,22 +40,22 @@ describe('3D convolution kernels on wasm', () => {
     const dy = randomInput([c.batch, outDim(c, 0), outDim(c, 1), outDim(c, 2), c.outChannels], 30 + i);
     const strides = [c.stride, c.stride, c.stride];
 
-    it(`Conv3D = stock cpu: ${name(c)}`, async () => {
+    it(`Conv3D cpu and wasm = stock cpu: ${name(c)}`, async () => {
       const attrs = { strides, pad: c.pad, dataFormat: 'NDHWC', dilations: [1, 1, 1] };
       const reference = await runKernelOn('cpu', 'Conv3D', { x, filter }, attrs, true);
-      expectAllClose(await runKernelOn('wasm', 'Conv3D', { x, filter }, attrs), reference, 'Conv3D');
+      for (const b of BACKENDS) expectAllClose(await runKernelOn(b, 'Conv3D', { x, filter }, attrs), reference, `Conv3D ${b}`);
     });
 
-    it(`Conv3DBackpropFilterV2 = stock cpu: ${name(c)}`, async () => {
+    it(`Conv3DBackpropFilterV2 cpu and wasm = stock cpu: ${name(c)}`, async () => {
       const attrs = { strides, pad: c.pad, filterShape };
       const reference = await runKernelOn('cpu', 'Conv3DBackpropFilterV2', { x, dy }, attrs, true);
-      expectAllClose(await runKernelOn('wasm', 'Conv3DBackpropFilterV2', { x, dy }, attrs), reference, 'filter');
+      for (const b of BACKENDS) expectAllClose(await runKernelOn(b, 'Conv3DBackpropFilterV2', { x, dy }, attrs), reference, `filter ${b}`);
     });
 
-    it(`Conv3DBackpropInputV2 = stock cpu: ${name(c)}`, async () => {
+    it(`Conv3DBackpropInputV2 cpu and wasm = stock cpu: ${name(c)}`, async () => {
       const attrs = { strides, pad: c.pad, inputShape: x.shape };
       const reference = await runKernelOn('cpu', 'Conv3DBackpropInputV2', { dy, filter }, attrs, true);
-      expectAllClose(await runKernelOn('wasm', 'Conv3DBackpropInputV2', { dy, filter }, attrs), reference, 'input');
+      for (const b of BACKENDS) expectAllClose(await runKernelOn(b, 'Conv3DBackpropInputV2', { dy, filter }, attrs), reference, `input ${b}`);
     });
   });
 
@@ -60,7 +63,8 @@ describe('3D convolution kernels on wasm', () => {
     const x = randomInput([2, 7, 7, 7, 3], 1);
     const filter = randomInput([3, 3, 3, 3, 4], 2);
     const attrs = { strides: [1, 1, 1], pad: 'same', dataFormat: 'NDHWC', dilations: [2, 2, 2] };
-    expectAllClose(await runKernelOn('wasm', 'Conv3D', { x, filter }, attrs), await runKernelOn('cpu', 'Conv3D', { x, filter }, attrs, true), 'dilated');
+    const reference = await runKernelOn('cpu', 'Conv3D', { x, filter }, attrs, true);
+    for (const b of BACKENDS) expectAllClose(await runKernelOn(b, 'Conv3D', { x, filter }, attrs), reference, `dilated ${b}`);
   });
 
   it("transposes [1, 10] with kernel [1, 2] at stride 2 to 1, 2, 10, 20 (the stock wasm kernel gives 0, 2, 0, 20)", async () => {

@@ -40,16 +40,20 @@ const conv2dAttrs = (info: tf.backend_util.Conv3DInfo, pad: 'same' | 'valid') =>
   ({ strides: [info.strideHeight, info.strideWidth], pad, dataFormat: 'NHWC', dilations: [info.dilationHeight, info.dilationWidth] }) as unknown as tf.NamedAttrMap;
 
 /**
- * `Conv3D` on wasm as one XNNPACK 2D convolution: the depth taps are gathered into channels
- * ({@link depthFold}) and the filter's depth taps stacked to match, so the 3D conv is a 2D conv
- * over `[N*OD, H, W, KD*Ci]` with filter `[KH, KW, KD*Ci, Co]`. tfjs 4.22's wasm Conv3D is a
- * scalar loop (~0.4 GFLOP/s, TFJS-GAPS.md).
+ * `Conv3D` as one 2D convolution of the backend (XNNPACK's on wasm, unet-kit's blocked loop on
+ * cpu): the depth taps are gathered into channels ({@link depthFold}) and the filter's depth taps
+ * stacked to match, so the 3D conv is a 2D conv over `[N*OD, H, W, KD*Ci]` with filter
+ * `[KH, KW, KD*Ci, Co]`. tfjs 4.22's Conv3D kernels are scalar loops (~0.5 GFLOP/s, TFJS-GAPS.md).
  */
-export function wasmConv3D({ inputs, backend, attrs }: Args): Info {
+export function conv3DKernel(backendName: string): tf.KernelFunc {
+  return (args) => conv3D(args, backendName);
+}
+
+function conv3D({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { x, filter } = inputs as { x: Info; filter: Info };
   const a = attrs as unknown as tf.Conv3DAttrs;
   const info = tf.backend_util.computeConv3DInfo(x.shape as Shape5, filter.shape as Shape5, a.strides, a.dilations, a.pad);
-  return withScope(backend, 'wasm', (s) => {
+  return withScope(backend, backendName, (s) => {
     const g = foldInput(s, x, info);
     const f = foldWeights(s, filter);
     const y = s.run('Conv2D', { x: g, filter: f }, conv2dAttrs(info, a.pad));
@@ -57,13 +61,17 @@ export function wasmConv3D({ inputs, backend, attrs }: Args): Info {
   });
 }
 
-/** `Conv3DBackpropFilterV2` on wasm: the 2D filter gradient of the depth-folded input, unfolded. */
-export function wasmConv3DBackpropFilter({ inputs, backend, attrs }: Args): Info {
+/** `Conv3DBackpropFilterV2`: the backend's 2D filter gradient of the depth-folded input, unfolded. */
+export function conv3DBackpropFilterKernel(backendName: string): tf.KernelFunc {
+  return (args) => conv3DBackpropFilter(args, backendName);
+}
+
+function conv3DBackpropFilter({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
   const a = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
   const info = tf.backend_util.computeConv3DInfo(x.shape as Shape5, a.filterShape, a.strides, 1, a.pad);
   const [KD, KH, KW, Ci, Co] = a.filterShape;
-  return withScope(backend, 'wasm', (s) => {
+  return withScope(backend, backendName, (s) => {
     const g = foldInput(s, x, info);
     const dy2 = s.reshape(dy, [info.batchSize * info.outDepth, info.outHeight, info.outWidth, Co]);
     const dw = s.run('Conv2DBackpropFilter', { x: g, dy: dy2 }, {
@@ -80,16 +88,20 @@ export function wasmConv3DBackpropFilter({ inputs, backend, attrs }: Args): Info
 }
 
 /**
- * `Conv3DBackpropInputV2` on wasm (the input gradient of Conv3D and the forward op of
- * `conv3dTranspose`), replacing tfjs 4.22's kernel, which is wrong for strides above 1: the 2D
+ * `Conv3DBackpropInputV2` (the input gradient of Conv3D and the forward op of `conv3dTranspose`),
+ * replacing tfjs 4.22's kernels (the wasm one is wrong for strides above 1): the backend's 2D
  * input gradient over the depth-folded layout, scattered back along depth ({@link depthUnfoldAdd}).
  */
-export function wasmConv3DBackpropInput({ inputs, backend, attrs }: Args): Info {
+export function conv3DBackpropInputKernel(backendName: string): tf.KernelFunc {
+  return (args) => conv3DBackpropInput(args, backendName);
+}
+
+function conv3DBackpropInput({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   const a = attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
   const info = tf.backend_util.computeConv3DInfo(a.inputShape, filter.shape as Shape5, a.strides, 1, a.pad);
   const { batchSize: N, outDepth: OD, inHeight: H, inWidth: W, inChannels: Ci, filterDepth: KD } = info;
-  return withScope(backend, 'wasm', (s) => {
+  return withScope(backend, backendName, (s) => {
     const f = foldWeights(s, filter);
     const dy2 = s.reshape(dy, [N * OD, info.outHeight, info.outWidth, info.outChannels]);
     const z = s.run('Conv2DBackpropInput', { dy: dy2, filter: f }, {

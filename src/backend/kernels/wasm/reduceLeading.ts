@@ -14,11 +14,11 @@ function leadingAxes(x: Info, axis: number | number[]): boolean {
   return sorted.length === rank - 1 && sorted.every((v, i) => v === i);
 }
 
-function reduceLeading(args: Args, kernelName: string, mean: boolean): Info {
+function reduceLeading(args: Args, kernelName: string, mean: boolean, backendName: string): Info {
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-  if (!leadingAxes(x, axis)) return stockKernel(kernelName, 'wasm')!.kernelFunc(args) as Info;
+  if (!leadingAxes(x, axis)) return stockKernel(kernelName, backendName)!.kernelFunc(args) as Info;
   const c = x.shape[x.shape.length - 1]!;
   const shape = keepDims ? [...new Array<number>(x.shape.length - 1).fill(1), c] : [c];
   const out = allocF32(backend, shape);
@@ -32,15 +32,15 @@ function reduceLeading(args: Args, kernelName: string, mean: boolean): Info {
 }
 
 /**
- * `Sum` on wasm: a per-channel reduction over all leading axes in one pass (float64 sums);
- * tfjs 4.22's kernel first transposes the whole tensor to make the reduced axes innermost.
+ * `Sum`: a per-channel reduction over all leading axes in one pass (float64 sums); tfjs 4.22's
+ * wasm and cpu kernels first transpose the whole tensor to make the reduced axes innermost.
  * Other reductions use the stock kernel.
  */
-export function wasmSum(args: Args): Info {
-  return reduceLeading(args, tf.Sum, false);
+export function sumKernel(backendName: string): tf.KernelFunc {
+  return (args) => reduceLeading(args, tf.Sum, false, backendName);
 }
 
-/** `Mean` on wasm: as {@link wasmSum}, divided by the number of reduced elements. */
-export function wasmMean(args: Args): Info {
-  return reduceLeading(args, tf.Mean, true);
+/** `Mean`: as {@link sumKernel}, divided by the number of reduced elements. */
+export function meanKernel(backendName: string): tf.KernelFunc {
+  return (args) => reduceLeading(args, tf.Mean, true, backendName);
 }

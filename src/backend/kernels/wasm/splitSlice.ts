@@ -28,14 +28,19 @@ function copyBox(x: Float32Array, shape: number[], begin: number[], size: number
 }
 
 /**
- * `Slice` on wasm for rank-5 and higher float32 tensors (tfjs 4.22's falls back to a generic
- * element-by-element loop there: ~580 ms for one slice of a 3D U-Net activation); other ranks
- * and dtypes use the stock kernel.
+ * `Slice` of float32 tensors of rank `minRank` and up as block copies (tfjs 4.22's wasm kernel
+ * falls back to a generic element-by-element loop from rank 5: ~580 ms for one slice of a 3D
+ * U-Net activation; its cpu kernel does so at every rank); other ranks and dtypes use the stock
+ * kernel.
  */
-export function wasmSlice(args: Args): Info {
+export function sliceKernel(backendName: string, minRank: number): tf.KernelFunc {
+  return (args) => slice(args, backendName, minRank);
+}
+
+function slice(args: Args, backendName: string, minRank: number): Info {
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
-  if (x.shape.length < 5 || x.dtype !== 'float32') return stockKernel(tf.Slice, 'wasm')!.kernelFunc(args) as Info;
+  if (x.shape.length < minRank || x.dtype !== 'float32') return stockKernel(tf.Slice, backendName)!.kernelFunc(args) as Info;
   const a = attrs as unknown as tf.SliceAttrs;
   const [begin, size] = tf.slice_util.parseSliceParams(x as never, a.begin, a.size) as [number[], number[]];
   const out = allocF32(backend, size);
@@ -44,13 +49,17 @@ export function wasmSlice(args: Args): Info {
 }
 
 /**
- * `SplitV` on wasm as block copies (the gradient of every concatenated skip connection); the
- * stock kernel slices each part through the slow rank-5 `Slice`.
+ * `SplitV` of float32 tensors as block copies (the gradient of every concatenated skip
+ * connection); the stock kernels slice each part through their slow generic `Slice`.
  */
-export function wasmSplitV(args: Args): Info[] {
+export function splitVKernel(backendName: string): tf.KernelFunc {
+  return (args) => splitV(args, backendName);
+}
+
+function splitV(args: Args, backendName: string): Info[] {
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
-  if (x.dtype !== 'float32') return stockKernel(tf.SplitV, 'wasm')!.kernelFunc(args) as Info[];
+  if (x.dtype !== 'float32') return stockKernel(tf.SplitV, backendName)!.kernelFunc(args) as Info[];
   const a = attrs as unknown as tf.SplitVAttrs;
   const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
   const sizes = tf.backend_util.prepareSplitSize(x as never, a.numOrSizeSplits, axis);
