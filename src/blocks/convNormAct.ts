@@ -1,26 +1,13 @@
 import { assertBoolean, assertInteger } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import {
-  assertChannels,
-  assertDropout,
-  assertFeatureMap,
-  makeConvUnit,
-  maybeDropout,
-  resolveNormAct,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
 
 /** Options of {@link convNormAct}. */
-export interface ConvNormActOptions extends NormActBlockOptions {
-  /** Kernel size along every spatial axis. Default 3. */
-  kernelSize?: number;
+export interface ConvNormActOptions extends ConvBlockOptions {
   /** Stride along every spatial axis. Default 1. */
   strides?: number;
   /** Dilation along every spatial axis. Default 1. */
   dilationRate?: number;
-  /** Spatial dropout rate (whole feature maps) after the activation. Default 0. */
-  dropout?: number;
   /** `norm -> activation -> conv` (pre-activation, He et al. 2016) instead of `conv -> norm -> activation`. Default false. */
   preActivation?: boolean;
 }
@@ -46,33 +33,14 @@ const KEYS = ['kernelSize', 'strides', 'dilationRate', 'dropout', 'preActivation
  */
 export function convNormAct(x: Sym, filters: number, options: ConvNormActOptions = {}): Sym {
   const fn = 'convNormAct';
-  const o = resolveNormAct(fn, options, 'conv_norm_act', KEYS);
-  const inChannels = assertFeatureMap(fn, 'x', x, o.spatialDims);
-  assertChannels(fn, 'filters', filters);
-  const { kernelSize = 3, strides = 1, dilationRate = 1, dropout = 0, preActivation = false } = options;
-  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
+  const o = resolveConvBlock(fn, x, ['filters', filters], options, 'conv_norm_act', KEYS);
+  const { strides = 1, dilationRate = 1, preActivation = false } = options;
   assertInteger(fn, 'options.strides', strides, { min: 1 });
   assertInteger(fn, 'options.dilationRate', dilationRate, { min: 1 });
-  assertDropout(fn, dropout);
   assertBoolean(fn, 'options.preActivation', preActivation);
   if (strides > 1 && dilationRate > 1) {
     throw new UnetKitError(fn, 'options.dilationRate', `is ${dilationRate} with strides ${strides}; tfjs supports dilation only with strides 1.`);
   }
-  const unit = makeConvUnit(
-    {
-      L: o.L,
-      filters,
-      kernelSize,
-      strides,
-      dilationRate,
-      norm: o.norm,
-      activation: o.activation,
-      useBias: o.useBias,
-      seed: o.nextSeed(),
-      preActivation,
-      names: { conv: `${o.name}_conv`, norm: `${o.name}_norm`, act: `${o.name}_act` },
-    },
-    inChannels,
-  );
-  return maybeDropout(o.L, unit(x), dropout, `${o.name}_drop`, o.nextSeed());
+  const unit = makeConvUnit({ ...unitSettings(o, o.name), filters, kernelSize: o.kernelSize, strides, dilationRate, preActivation }, o.inChannels);
+  return maybeDropout(o.L, unit(x), o.dropout, `${o.name}_drop`, o.nextSeed());
 }

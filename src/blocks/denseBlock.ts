@@ -1,26 +1,14 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger } from '../core/assert.js';
-import {
-  apply,
-  assertChannels,
-  assertDropout,
-  assertFeatureMap,
-  makeConvUnit,
-  maybeDropout,
-  resolveNormAct,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { apply, makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
 
 /** Options of {@link denseBlock}. */
-export interface DenseBlockOptions extends NormActBlockOptions {
+export interface DenseBlockOptions extends ConvBlockOptions {
   /** Number of dense layers. Default 4. */
   layers?: number;
   /** DenseNet-B bottleneck: a `norm -> act -> 1x1 conv` to `4 * growthRate` before each 3x3. Default false. */
   bottleneck?: boolean;
-  /** Kernel size of the growth convs. Default 3. */
-  kernelSize?: number;
-  /** Spatial dropout after each growth conv (DenseNet places dropout there). Default 0. */
+  /** Spatial dropout after each growth conv (DenseNet places dropout there), not on the block output. Default 0. */
   dropout?: number;
 }
 
@@ -45,14 +33,11 @@ const KEYS = ['layers', 'bottleneck', 'kernelSize', 'dropout'];
  */
 export function denseBlock(x: Sym, growthRate: number, options: DenseBlockOptions = {}): Sym {
   const fn = 'denseBlock';
-  const o = resolveNormAct(fn, options, 'dense_block', KEYS);
-  let channels = assertFeatureMap(fn, 'x', x, o.spatialDims);
-  assertChannels(fn, 'growthRate', growthRate);
-  const { layers = 4, bottleneck = false, kernelSize = 3, dropout = 0 } = options;
+  const o = resolveConvBlock(fn, x, ['growthRate', growthRate], options, 'dense_block', KEYS);
+  const { layers = 4, bottleneck = false } = options;
   assertInteger(fn, 'options.layers', layers, { min: 1 });
   assertBoolean(fn, 'options.bottleneck', bottleneck);
-  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
-  assertDropout(fn, dropout);
+  let channels = o.inChannels;
   let features = x;
   for (let i = 1; i <= layers; i++) {
     const p = `${o.name}_l${i}`;
@@ -60,22 +45,15 @@ export function denseBlock(x: Sym, growthRate: number, options: DenseBlockOption
     let hChannels = channels;
     if (bottleneck) {
       h = makeConvUnit(
-        { ...unitBase(o), filters: 4 * growthRate, kernelSize: 1, seed: o.nextSeed(), preActivation: true, names: { conv: `${p}_bconv`, norm: `${p}_bnorm`, act: `${p}_bact` } },
+        { ...unitSettings(o, p), filters: 4 * growthRate, kernelSize: 1, preActivation: true, names: { conv: `${p}_bconv`, norm: `${p}_bnorm`, act: `${p}_bact` } },
         hChannels,
       )(h);
       hChannels = 4 * growthRate;
     }
-    h = makeConvUnit(
-      { ...unitBase(o), filters: growthRate, kernelSize, seed: o.nextSeed(), preActivation: true, names: { conv: `${p}_conv`, norm: `${p}_norm`, act: `${p}_act` } },
-      hChannels,
-    )(h);
-    h = maybeDropout(o.L, h, dropout, `${p}_drop`, o.nextSeed());
+    h = makeConvUnit({ ...unitSettings(o, p), filters: growthRate, kernelSize: o.kernelSize, preActivation: true }, hChannels)(h);
+    h = maybeDropout(o.L, h, o.dropout, `${p}_drop`, o.nextSeed());
     features = apply(tfl.layers.concatenate({ axis: -1, name: `${o.name}_concat${i}` }), [features, h]);
     channels += growthRate;
   }
   return features;
-}
-
-function unitBase(o: ReturnType<typeof resolveNormAct>) {
-  return { L: o.L, norm: o.norm, activation: o.activation, useBias: o.useBias };
 }

@@ -1,25 +1,12 @@
 import { assertInteger } from '../core/assert.js';
-import {
-  assertChannels,
-  assertDropout,
-  assertFeatureMap,
-  makeConvUnit,
-  maybeDropout,
-  resolveNormAct,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { assertChannels, makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
 
 /** Options of {@link doubleConv}. */
-export interface DoubleConvOptions extends NormActBlockOptions {
+export interface DoubleConvOptions extends ConvBlockOptions {
   /** Output channels of every conv but the last. Default `filters`. */
   midFilters?: number;
   /** Number of conv units (2 makes the classic double conv). Default 2. */
   convs?: number;
-  /** Kernel size. Default 3. */
-  kernelSize?: number;
-  /** Spatial dropout rate after the last unit. Default 0. */
-  dropout?: number;
 }
 
 const KEYS = ['midFilters', 'convs', 'kernelSize', 'dropout'];
@@ -43,31 +30,16 @@ const KEYS = ['midFilters', 'convs', 'kernelSize', 'dropout'];
  */
 export function doubleConv(x: Sym, filters: number, options: DoubleConvOptions = {}): Sym {
   const fn = 'doubleConv';
-  const o = resolveNormAct(fn, options, 'double_conv', KEYS);
-  let channels = assertFeatureMap(fn, 'x', x, o.spatialDims);
-  assertChannels(fn, 'filters', filters);
-  const { midFilters = filters, convs = 2, kernelSize = 3, dropout = 0 } = options;
+  const o = resolveConvBlock(fn, x, ['filters', filters], options, 'double_conv', KEYS);
+  const { midFilters = filters, convs = 2 } = options;
   assertChannels(fn, 'options.midFilters', midFilters);
   assertInteger(fn, 'options.convs', convs, { min: 1 });
-  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
-  assertDropout(fn, dropout);
   let y = x;
+  let channels = o.inChannels;
   for (let i = 1; i <= convs; i++) {
     const out = i === convs ? filters : midFilters;
-    y = makeConvUnit(
-      {
-        L: o.L,
-        filters: out,
-        kernelSize,
-        norm: o.norm,
-        activation: o.activation,
-        useBias: o.useBias,
-        seed: o.nextSeed(),
-        names: { conv: `${o.name}_conv${i}`, norm: `${o.name}_norm${i}`, act: `${o.name}_act${i}` },
-      },
-      channels,
-    )(y);
+    y = makeConvUnit({ ...unitSettings(o, o.name, i), filters: out, kernelSize: o.kernelSize }, channels)(y);
     channels = out;
   }
-  return maybeDropout(o.L, y, dropout, `${o.name}_drop`, o.nextSeed());
+  return maybeDropout(o.L, y, o.dropout, `${o.name}_drop`, o.nextSeed());
 }

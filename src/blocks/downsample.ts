@@ -5,6 +5,7 @@ import {
   assertFeatureMap,
   makeConvUnit,
   resolveNormAct,
+  unitSettings,
   type NormActBlockOptions,
   type Sym,
 } from './internal.js';
@@ -52,18 +53,5 @@ export function downsample(x: Sym, options: DownsampleOptions = {}): Sym {
   assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
   if (mode === 'maxPool') return apply(o.L.maxPool({ poolSize: factor, name: `${o.name}_pool` }), x);
   if (mode === 'avgPool') return apply(o.L.avgPool({ poolSize: factor, name: `${o.name}_pool` }), x);
-  return makeConvUnit(
-    {
-      L: o.L,
-      filters,
-      kernelSize,
-      strides: factor,
-      norm: o.norm,
-      activation: o.activation,
-      useBias: o.useBias,
-      seed: o.nextSeed(),
-      names: { conv: `${o.name}_conv`, norm: `${o.name}_norm`, act: `${o.name}_act` },
-    },
-    channels,
-  )(x);
+  return makeConvUnit({ ...unitSettings(o, o.name), filters, kernelSize, strides: factor }, channels)(x);
 }

@@ -29,4 +29,4 @@ export type { UpsampleMode, UpsampleOptions } from './upsample.js';
 export { head, HEAD_ACTIVATIONS } from './head.js';
 export type { HeadActivation, HeadOptions } from './head.js';
 export { claimLayers } from './claimLayers.js';
-export type { CommonBlockOptions, NormActBlockOptions } from './internal.js';
+export type { CommonBlockOptions, ConvBlockOptions, NormActBlockOptions } from './internal.js';

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   assertBoolean,
+  assertInteger,
   assertKnownKeys,
   assertNumber,
   assertOptionsObject,
@@ -94,6 +95,14 @@ export interface NormActBlockOptions extends CommonBlockOptions {
   useBias?: boolean;
 }
 
+/** {@link NormActBlockOptions} plus the kernel size and output dropout of the conv blocks. */
+export interface ConvBlockOptions extends NormActBlockOptions {
+  /** Kernel size of the block's convs along every spatial axis (1x1 projections and bottlenecks excepted). Default 3. */
+  kernelSize?: number;
+  /** Spatial dropout rate (whole feature maps) on the block output, in [0, 1). Default 0. */
+  dropout?: number;
+}
+
 /** Validated common options. */
 export interface ResolvedCommon {
   spatialDims: SpatialDims;
@@ -151,6 +160,53 @@ export function resolveNormAct(
   const resolvedActivation = resolveActivation(activation, functionName);
   if (useBias !== undefined) assertBoolean(functionName, 'options.useBias', useBias);
   return { ...common, norm: resolvedNorm, activation: resolvedActivation, useBias: useBias ?? resolvedNorm.type === 'none' };
+}
+
+/** Validated {@link ConvBlockOptions} and the block input's channel count. */
+export interface ResolvedConvBlock extends ResolvedNormAct {
+  /** Channels of the block input `x`. */
+  inChannels: number;
+  kernelSize: number;
+  dropout: number;
+}
+
+/**
+ * The common front of the conv blocks: validates the options object (unknown keys against
+ * `keys`, which must list `kernelSize` and `dropout`), norm, activation and bias, the input
+ * feature map `x`, the block's channel count (`channels`, named `argument` in errors),
+ * `kernelSize` (default 3) and `dropout` (default 0).
+ */
+export function resolveConvBlock(
+  functionName: string,
+  x: unknown,
+  [argument, channels]: [string, unknown],
+  options: ConvBlockOptions | undefined,
+  kind: string,
+  keys: readonly string[],
+): ResolvedConvBlock {
+  const o = resolveNormAct(functionName, options, kind, keys);
+  const inChannels = assertFeatureMap(functionName, 'x', x, o.spatialDims);
+  assertChannels(functionName, argument, channels);
+  const { kernelSize = 3, dropout = 0 } = options ?? {};
+  assertInteger(functionName, 'options.kernelSize', kernelSize, { min: 1 });
+  assertDropout(functionName, dropout);
+  return { ...o, inChannels, kernelSize, dropout };
+}
+
+/**
+ * The {@link ConvUnitConfig} fields a block's resolved options fix: layer table, norm,
+ * activation, bias, the next initializer seed, and the layer names `${prefix}_conv${suffix}`,
+ * `${prefix}_norm${suffix}`, `${prefix}_act${suffix}`.
+ */
+export function unitSettings(o: ResolvedNormAct, prefix: string, suffix: string | number = '') {
+  return {
+    L: o.L,
+    norm: o.norm,
+    activation: o.activation,
+    useBias: o.useBias,
+    seed: o.nextSeed(),
+    names: { conv: `${prefix}_conv${suffix}`, norm: `${prefix}_norm${suffix}`, act: `${prefix}_act${suffix}` },
+  };
 }
 
 /** Validates a dropout rate in [0, 1). */

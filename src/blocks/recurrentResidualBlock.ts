@@ -1,27 +1,13 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger } from '../core/assert.js';
-import {
-  apply,
-  assertChannels,
-  assertDropout,
-  assertFeatureMap,
-  makeConvUnit,
-  maybeDropout,
-  resolveNormAct,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { apply, makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
 
 /** Options of {@link recurrentResidualBlock}. */
-export interface RecurrentResidualBlockOptions extends NormActBlockOptions {
+export interface RecurrentResidualBlockOptions extends ConvBlockOptions {
   /** Recurrence steps t of each recurrent conv layer. Default 2 (the paper's t = 2). */
   recurrence?: number;
   /** Recurrent conv layers in the block. Default 2. */
   convs?: number;
-  /** Kernel size. Default 3. */
-  kernelSize?: number;
-  /** Spatial dropout on the block output. Default 0. */
-  dropout?: number;
 }
 
 const KEYS = ['recurrence', 'convs', 'kernelSize', 'dropout'];
@@ -48,32 +34,16 @@ const KEYS = ['recurrence', 'convs', 'kernelSize', 'dropout'];
  */
 export function recurrentResidualBlock(x: Sym, filters: number, options: RecurrentResidualBlockOptions = {}): Sym {
   const fn = 'recurrentResidualBlock';
-  const o = resolveNormAct(fn, options, 'recurrent_residual_block', KEYS);
-  assertFeatureMap(fn, 'x', x, o.spatialDims);
-  assertChannels(fn, 'filters', filters);
-  const { recurrence = 2, convs = 2, kernelSize = 3, dropout = 0 } = options;
+  const o = resolveConvBlock(fn, x, ['filters', filters], options, 'recurrent_residual_block', KEYS);
+  const { recurrence = 2, convs = 2 } = options;
   assertInteger(fn, 'options.recurrence', recurrence, { min: 1 });
   assertInteger(fn, 'options.convs', convs, { min: 1 });
-  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
-  assertDropout(fn, dropout);
   // The 1x1 projection is followed by no norm, so it keeps its bias (as in the reference code).
   const u = apply(o.L.conv({ filters, kernelSize: 1, useBias: true, seed: o.nextSeed(), name: `${o.name}_proj` }), x);
   let v = u;
   for (let r = 1; r <= convs; r++) {
     const p = `${o.name}_rcl${r}`;
-    const unit = makeConvUnit(
-      {
-        L: o.L,
-        filters,
-        kernelSize,
-        norm: o.norm,
-        activation: o.activation,
-        useBias: o.useBias,
-        seed: o.nextSeed(),
-        names: { conv: `${p}_conv`, norm: `${p}_norm`, act: `${p}_act` },
-      },
-      filters,
-    );
+    const unit = makeConvUnit({ ...unitSettings(o, p), filters, kernelSize: o.kernelSize }, filters);
     let h = unit(v);
     for (let k = 1; k <= recurrence; k++) {
       h = unit(apply(tfl.layers.add({ name: `${p}_add${k}` }), [v, h]));
@@ -81,5 +51,5 @@ export function recurrentResidualBlock(x: Sym, filters: number, options: Recurre
     v = h;
   }
   const y = apply(tfl.layers.add({ name: `${o.name}_add` }), [u, v]);
-  return maybeDropout(o.L, y, dropout, `${o.name}_drop`, o.nextSeed());
+  return maybeDropout(o.L, y, o.dropout, `${o.name}_drop`, o.nextSeed());
 }

@@ -4,24 +4,20 @@ import { createActivation, createNorm } from '../core/normAct.js';
 import {
   apply,
   applyOptional,
-  assertChannels,
-  assertDropout,
-  assertFeatureMap,
   makeConvUnit,
   maybeDropout,
-  resolveNormAct,
-  type NormActBlockOptions,
+  resolveConvBlock,
+  unitSettings,
+  type ConvBlockOptions,
   type Sym,
 } from './internal.js';
 
 /** Options of {@link residualBlock}. */
-export interface ResidualBlockOptions extends NormActBlockOptions {
+export interface ResidualBlockOptions extends ConvBlockOptions {
   /** Stride of the first conv (and of the shortcut projection). Default 1. */
   strides?: number;
   /** Convs in the residual branch. Default 2 (the basic block of He et al. 2016). */
   convs?: number;
-  /** Kernel size of the branch convs. Default 3. */
-  kernelSize?: number;
   /**
    * Pre-activation ordering `norm -> act -> conv` (He et al. 2016, "Identity Mappings"; the
    * units of ResUNet, Zhang et al. 2018) instead of post-activation `conv -> norm -> act` with
@@ -33,8 +29,6 @@ export interface ResidualBlockOptions extends NormActBlockOptions {
    * false for the first block on raw images (ResUNet's first unit starts with a plain conv). Default true.
    */
   inputNormAct?: boolean;
-  /** Spatial dropout rate on the block output. Default 0. */
-  dropout?: number;
 }
 
 const KEYS = ['strides', 'convs', 'kernelSize', 'preActivation', 'inputNormAct', 'dropout'];
@@ -60,34 +54,26 @@ const KEYS = ['strides', 'convs', 'kernelSize', 'preActivation', 'inputNormAct',
  */
 export function residualBlock(x: Sym, filters: number, options: ResidualBlockOptions = {}): Sym {
   const fn = 'residualBlock';
-  const o = resolveNormAct(fn, options, 'residual_block', KEYS);
-  const inChannels = assertFeatureMap(fn, 'x', x, o.spatialDims);
-  assertChannels(fn, 'filters', filters);
-  const { strides = 1, convs = 2, kernelSize = 3, preActivation = false, inputNormAct = true, dropout = 0 } = options;
+  const o = resolveConvBlock(fn, x, ['filters', filters], options, 'residual_block', KEYS);
+  const { inChannels } = o;
+  const { strides = 1, convs = 2, preActivation = false, inputNormAct = true } = options;
   assertInteger(fn, 'options.strides', strides, { min: 1 });
   assertInteger(fn, 'options.convs', convs, { min: 1 });
-  assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
   assertBoolean(fn, 'options.preActivation', preActivation);
   assertBoolean(fn, 'options.inputNormAct', inputNormAct);
-  assertDropout(fn, dropout);
 
   let branch = x;
   let channels = inChannels;
   for (let i = 1; i <= convs; i++) {
     branch = makeConvUnit(
       {
-        L: o.L,
+        ...unitSettings(o, o.name, i),
         filters,
-        kernelSize,
+        kernelSize: o.kernelSize,
         strides: i === 1 ? strides : 1,
-        norm: o.norm,
-        activation: o.activation,
-        useBias: o.useBias,
-        seed: o.nextSeed(),
         preActivation,
         skipActivation: !preActivation && i === convs,
         skipNormAct: preActivation && i === 1 && !inputNormAct,
-        names: { conv: `${o.name}_conv${i}`, norm: `${o.name}_norm${i}`, act: `${o.name}_act${i}` },
       },
       channels,
     )(branch);
@@ -101,5 +87,5 @@ export function residualBlock(x: Sym, filters: number, options: ResidualBlockOpt
   }
   let y = apply(tfl.layers.add({ name: `${o.name}_add` }), [shortcut, branch]);
   if (!preActivation) y = applyOptional(createActivation(o.activation, `${o.name}_out`), y);
-  return maybeDropout(o.L, y, dropout, `${o.name}_drop`, o.nextSeed());
+  return maybeDropout(o.L, y, o.dropout, `${o.name}_drop`, o.nextSeed());
 }

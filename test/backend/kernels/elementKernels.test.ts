@@ -30,6 +30,8 @@ for (const [kernel, symbol] of [['Add', '+'], ['Sub', '-'], ['Multiply', '*'], [
     { kernel, inputs: { a: r([3, 4, 5, 6], 20), b: r([3, 4, 5, 6], 21) }, attrs: {}, label: `same shape ${symbol}` },
     { kernel, inputs: { a: r([3, 4, 5, 6], 22), b: r([6], 23) }, attrs: {}, label: `tensor ${symbol} channel vector` },
     { kernel, inputs: { a: r([1, 1, 6], 24), b: r([2, 3, 6], 25) }, attrs: {}, label: `channel vector ${symbol} tensor` },
+    { kernel, inputs: { a: r([2, 3, 6], 28), b: r([], 29) }, attrs: {}, label: `tensor ${symbol} scalar` },
+    { kernel, inputs: { a: r([1], 30), b: r([4, 5], 31) }, attrs: {}, label: `one-element ${symbol} tensor` },
     { kernel, inputs: { a: r([2, 3, 6], 26), b: r([3, 1], 27) }, attrs: {}, label: `other broadcast ${symbol} (stock path)` },
   );
 }

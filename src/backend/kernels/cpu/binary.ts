@@ -5,16 +5,20 @@ import { allocF32, readF32, type Info } from '../tensorData.js';
 type Args = Parameters<tf.KernelFunc>[0];
 type Op = (a: number, b: number) => number;
 
-// b broadcasts along the channel (last) axis of a: b has a's last dimension and ones elsewhere.
+// small broadcasts along the channel (last) axis of big: small has big's last dimension (or a
+// single element) and ones elsewhere, and no more axes than big.
 function isChannelVector(big: Info, small: Info): boolean {
   const c = big.shape[big.shape.length - 1];
   const s = small.shape;
-  return c !== undefined && s.length >= 1 && s.length <= big.shape.length && s[s.length - 1] === c && s.slice(0, -1).every((d) => d === 1);
+  if (c === undefined || s.length > big.shape.length) return false;
+  if (tf.util.sizeFromShape(s) === 1) return true;
+  return s.length >= 1 && s[s.length - 1] === c && s.slice(0, -1).every((d) => d === 1);
 }
 
 /**
- * A float32 binary op on cpu with loops for the two shapes a U-Net's batch norm, bias and
- * optimizer use: equal shapes, and a tensor against a per-channel vector (`[..., C]` op `[C]`).
+ * A float32 binary op on cpu with loops for the shapes a U-Net's batch norm, bias and optimizer
+ * use: equal shapes, a tensor against a per-channel vector (`[..., C]` op `[C]`) and against a
+ * scalar.
  * tfjs 4.22's cpu kernels compute broadcast indices element by element (~10x slower); anything
  * else, including other dtypes, goes to the stock kernel. Same JS arithmetic as tfjs' kernels,
  * so results are bit-identical.
@@ -35,6 +39,12 @@ export function binaryKernel(kernelName: string, op: Op): tf.KernelFunc {
     const bv = readF32(backend, b);
     if (same) {
       for (let i = 0; i < y.length; i++) y[i] = op(av[i]!, bv[i]!);
+    } else if (bVector && bv.length === 1) {
+      const k = bv[0]!;
+      for (let i = 0; i < y.length; i++) y[i] = op(av[i]!, k);
+    } else if (aVector && av.length === 1) {
+      const k = av[0]!;
+      for (let i = 0; i < y.length; i++) y[i] = op(k, bv[i]!);
     } else if (bVector) {
       const c = bv.length;
       for (let i = 0; i < y.length; i += c) for (let j = 0; j < c; j++) y[i + j] = op(av[i + j]!, bv[j]!);
