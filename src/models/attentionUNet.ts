@@ -1,8 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { attentionGate } from '../blocks/attentionGate.js';
-import { doubleConv } from '../blocks/doubleConv.js';
 import type { Sym } from '../blocks/internal.js';
-import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -22,26 +21,14 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
 export function attentionUNet(options: UNetOptions): tfl.LayersModel {
   const r = resolveModelOptions('attentionUNet', options, []);
   const input = modelInput(r);
-  const skips: Sym[] = [];
-  let x = input;
-  for (let i = 0; i <= r.depth; i++) {
-    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    if (i > 0) x = down(r, x, name);
-    x = doubleConv(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, dropout: r.dropout[i]! });
-    skips.push(x);
-  }
-  const features: Sym[] = [];
-  for (let i = r.depth - 1; i >= 0; i--) {
-    const gated = attentionGate(skips[i]!, x, {
+  const level = doubleConvLevel(r);
+  const gate = (skip: Sym, coarse: Sym, i: number) =>
+    attentionGate(skip, coarse, {
       spatialDims: r.spatialDims,
       interChannels: Math.max(1, Math.floor(r.filters[i]! / 2)),
       ratio: 2,
       seed: r.nextSeed(),
       name: `dec${i}_att`,
     });
-    x = upAndConcat(r, x, [gated], r.filters[i]!, `dec${i}`);
-    x = doubleConv(x, r.filters[i]!, { ...blockOptions(r, `dec${i}`), convs: r.convsPerLevel, dropout: r.dropout[i]! });
-    features.unshift(x);
-  }
-  return finish(r, input, features);
+  return finish(r, input, decode(r, encode(r, input, level), level, gate));
 }

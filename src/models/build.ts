@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { claimLayers } from '../blocks/claimLayers.js';
+import { doubleConv } from '../blocks/doubleConv.js';
 import { downsample } from '../blocks/downsample.js';
 import { head } from '../blocks/head.js';
 import { apply, type Sym } from '../blocks/internal.js';
@@ -42,6 +43,48 @@ export function upAndConcat(r: ResolvedModelOptions, x: Sym, skips: Sym[], filte
     name,
   });
   return apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [...skips, up]);
+}
+
+/** A level's block: maps `x` to the features of level `i`, its layers prefixed with `name`. */
+export type LevelBlock = (x: Sym, i: number, name: string) => Sym;
+
+/** The U-Net level block: {@link doubleConv} with `convsPerLevel` convs, `filters[i]` channels and the level's dropout. */
+export function doubleConvLevel(r: ResolvedModelOptions): LevelBlock {
+  return (x, i, name) => doubleConv(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, dropout: r.dropout[i]! });
+}
+
+/**
+ * The encoder: levels 0 to `depth` (`enc{i}`, the last `bottleneck`), each but the first
+ * down-sampled into ({@link down}) and then passed through `level`. Returns every level's
+ * output, the bottleneck last.
+ */
+export function encode(r: ResolvedModelOptions, x: Sym, level: LevelBlock): Sym[] {
+  const outputs: Sym[] = [];
+  for (let i = 0; i <= r.depth; i++) {
+    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
+    if (i > 0) x = down(r, x, name);
+    x = level(x, i, name);
+    outputs.push(x);
+  }
+  return outputs;
+}
+
+/**
+ * The decoder over the {@link encode} outputs: from the bottleneck up, level `dec{i}`
+ * up-samples, concatenates skip `i` ({@link upAndConcat}; `gate` may transform the skip first,
+ * given the coarser features) and applies `level`. Returns the decoder features, top level
+ * first, as {@link finish} takes them.
+ */
+export function decode(r: ResolvedModelOptions, encoded: Sym[], level: LevelBlock, gate?: (skip: Sym, coarse: Sym, i: number) => Sym): Sym[] {
+  let x = encoded[r.depth]!;
+  const features: Sym[] = [];
+  for (let i = r.depth - 1; i >= 0; i--) {
+    const skip = gate === undefined ? encoded[i]! : gate(encoded[i]!, x, i);
+    x = upAndConcat(r, x, [skip], r.filters[i]!, `dec${i}`);
+    x = level(x, i, `dec${i}`);
+    features.unshift(x);
+  }
+  return features;
 }
 
 /**

@@ -2,8 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger } from '../core/assert.js';
 import { convNormAct } from '../blocks/convNormAct.js';
 import { denseBlock } from '../blocks/denseBlock.js';
-import type { Sym } from '../blocks/internal.js';
-import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { blockOptions, decode, encode, finish, modelInput, type LevelBlock } from './build.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /** Options of {@link denseUNet}. */
@@ -32,24 +31,11 @@ export function denseUNet(options: DenseUNetOptions): tfl.LayersModel {
   const r = resolveModelOptions('denseUNet', options, ['growthRate']);
   if (options.growthRate !== undefined) assertInteger('denseUNet', 'options.growthRate', options.growthRate, { min: 1 });
   const growth = (i: number) => options.growthRate ?? Math.max(1, Math.round(r.filters[i]! / 2));
-  const level = (x: Sym, i: number, name: string) => {
+  const level: LevelBlock = (x, i, name) => {
     const dense = denseBlock(x, growth(i), { ...blockOptions(r, name), layers: r.convsPerLevel, dropout: r.dropout[i]! });
     return convNormAct(dense, r.filters[i]!, { ...blockOptions(r, `${name}_trans`), kernelSize: 1 });
   };
   const input = modelInput(r);
-  let x = convNormAct(input, r.filters[0]!, blockOptions(r, 'stem'));
-  const skips: Sym[] = [];
-  for (let i = 0; i <= r.depth; i++) {
-    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    if (i > 0) x = down(r, x, name);
-    x = level(x, i, name);
-    skips.push(x);
-  }
-  const features: Sym[] = [];
-  for (let i = r.depth - 1; i >= 0; i--) {
-    x = upAndConcat(r, x, [skips[i]!], r.filters[i]!, `dec${i}`);
-    x = level(x, i, `dec${i}`);
-    features.unshift(x);
-  }
-  return finish(r, input, features);
+  const stem = convNormAct(input, r.filters[0]!, blockOptions(r, 'stem'));
+  return finish(r, input, decode(r, encode(r, stem, level), level));
 }

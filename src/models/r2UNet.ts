@@ -1,8 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger } from '../core/assert.js';
-import type { Sym } from '../blocks/internal.js';
 import { recurrentResidualBlock } from '../blocks/recurrentResidualBlock.js';
-import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { blockOptions, decode, encode, finish, modelInput, type LevelBlock } from './build.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /** Options of {@link r2UNet}. */
@@ -30,22 +29,8 @@ export function r2UNet(options: R2UNetOptions): tfl.LayersModel {
   const r = resolveModelOptions('r2UNet', options, ['recurrence']);
   const { recurrence = 2 } = options;
   assertInteger('r2UNet', 'options.recurrence', recurrence, { min: 1 });
-  const block = (x: Sym, i: number, name: string) =>
+  const level: LevelBlock = (x, i, name) =>
     recurrentResidualBlock(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, recurrence, dropout: r.dropout[i]! });
   const input = modelInput(r);
-  const skips: Sym[] = [];
-  let x = input;
-  for (let i = 0; i <= r.depth; i++) {
-    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    if (i > 0) x = down(r, x, name);
-    x = block(x, i, name);
-    skips.push(x);
-  }
-  const features: Sym[] = [];
-  for (let i = r.depth - 1; i >= 0; i--) {
-    x = upAndConcat(r, x, [skips[i]!], r.filters[i]!, `dec${i}`);
-    x = block(x, i, `dec${i}`);
-    features.unshift(x);
-  }
-  return finish(r, input, features);
+  return finish(r, input, decode(r, encode(r, input, level), level));
 }

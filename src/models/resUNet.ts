@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean } from '../core/assert.js';
 import type { Sym } from '../blocks/internal.js';
 import { residualBlock } from '../blocks/residualBlock.js';
-import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { blockOptions, decode, down, finish, modelInput, type LevelBlock } from './build.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /** Options of {@link resUNet}. */
@@ -49,11 +49,7 @@ export function resUNet(options: ResUNetOptions): tfl.LayersModel {
     });
     skips.push(x);
   }
-  const features: Sym[] = [];
-  for (let i = r.depth - 1; i >= 0; i--) {
-    x = upAndConcat(r, x, [skips[i]!], r.filters[i]!, `dec${i}`);
-    x = residualBlock(x, r.filters[i]!, { ...blockOptions(r, `dec${i}`), convs: r.convsPerLevel, preActivation, dropout: r.dropout[i]! });
-    features.unshift(x);
-  }
-  return finish(r, input, features);
+  const level: LevelBlock = (y, i, name) =>
+    residualBlock(y, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, preActivation, dropout: r.dropout[i]! });
+  return finish(r, input, decode(r, skips, level));
 }

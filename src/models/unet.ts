@@ -1,7 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { doubleConv } from '../blocks/doubleConv.js';
-import type { Sym } from '../blocks/internal.js';
-import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -30,19 +28,6 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
 export function unet(options: UNetOptions): tfl.LayersModel {
   const r = resolveModelOptions('unet', options, []);
   const input = modelInput(r);
-  const skips: Sym[] = [];
-  let x = input;
-  for (let i = 0; i <= r.depth; i++) {
-    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    if (i > 0) x = down(r, x, name);
-    x = doubleConv(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, dropout: r.dropout[i]! });
-    skips.push(x);
-  }
-  const features: Sym[] = [];
-  for (let i = r.depth - 1; i >= 0; i--) {
-    x = upAndConcat(r, x, [skips[i]!], r.filters[i]!, `dec${i}`);
-    x = doubleConv(x, r.filters[i]!, { ...blockOptions(r, `dec${i}`), convs: r.convsPerLevel, dropout: r.dropout[i]! });
-    features.unshift(x);
-  }
-  return finish(r, input, features);
+  const level = doubleConvLevel(r);
+  return finish(r, input, decode(r, encode(r, input, level), level));
 }

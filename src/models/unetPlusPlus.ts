@@ -1,7 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { doubleConv } from '../blocks/doubleConv.js';
 import type { Sym } from '../blocks/internal.js';
-import { blockOptions, down, finish, modelInput, upAndConcat } from './build.js';
+import { doubleConvLevel, down, finish, modelInput, upAndConcat } from './build.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -25,8 +24,8 @@ export function unetPlusPlus(options: UNetOptions): tfl.LayersModel {
   const r = resolveModelOptions('unetPlusPlus', options, [], { allowMean: true });
   const input = modelInput(r);
   const nodes: Sym[][] = [];
-  const block = (x: Sym, i: number, j: number) =>
-    doubleConv(x, r.filters[i]!, { ...blockOptions(r, `x${i}_${j}`), convs: r.convsPerLevel, dropout: r.dropout[i]! });
+  const level = doubleConvLevel(r);
+  const block = (x: Sym, i: number, j: number) => level(x, i, `x${i}_${j}`);
   let x = input;
   for (let i = 0; i <= r.depth; i++) {
     if (i > 0) x = down(r, x, `x${i}_0`);
