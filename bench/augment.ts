@@ -2,44 +2,34 @@
 // each transform and both presets, image (1 channel, float32) and mask (int32) together.
 // Run: node --import tsx bench/augment.ts  (prints JSON)
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  affine,
-  brightness,
-  contrast,
-  cutmix,
-  defaultAugmentation,
-  elasticDeform,
-  flip,
-  gamma,
-  gaussianBlur,
-  gaussianNoise,
-  mixup,
-  nnUNetAugmentation,
-  rotate90,
-  simulateLowResolution,
-  type Transform,
-} from '../src/augment/index.js';
+import * as augment from '../src/augment/index.js';
+import type { Transform } from '../src/augment/index.js';
 import { useBackend } from '../src/backend/useBackend.js';
 
 const backend = process.env.UNET_KIT_BENCH_BACKEND ?? 'wasm';
 const minSeconds = Number(process.env.UNET_KIT_BENCH_SECONDS ?? 1.5);
 
+/** The transforms timed with their default options, then the two presets (for the case's spatialDims). */
+const TRANSFORMS = [
+  'flip',
+  'rotate90',
+  'affine',
+  'elasticDeform',
+  'gaussianNoise',
+  'gaussianBlur',
+  'brightness',
+  'contrast',
+  'gamma',
+  'simulateLowResolution',
+  'mixup',
+  'cutmix',
+] as const;
+const PRESETS = ['nnUNetAugmentation', 'defaultAugmentation'] as const;
+
 function transforms(spatialDims: 2 | 3): Array<[string, Transform]> {
   return [
-    ['flip', flip()],
-    ['rotate90', rotate90()],
-    ['affine', affine()],
-    ['elasticDeform', elasticDeform()],
-    ['gaussianNoise', gaussianNoise()],
-    ['gaussianBlur', gaussianBlur()],
-    ['brightness', brightness()],
-    ['contrast', contrast()],
-    ['gamma', gamma()],
-    ['simulateLowResolution', simulateLowResolution()],
-    ['mixup', mixup()],
-    ['cutmix', cutmix()],
-    ['nnUNetAugmentation', nnUNetAugmentation({ spatialDims })],
-    ['defaultAugmentation', defaultAugmentation({ spatialDims })],
+    ...TRANSFORMS.map((name): [string, Transform] => [name, augment[name]()]),
+    ...PRESETS.map((name): [string, Transform] => [name, augment[name]({ spatialDims })]),
   ];
 }
 

@@ -54,24 +54,20 @@ async function main(): Promise<void> {
   await useBackend('wasm');
   const volume = niftiToTensor(await readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
   const brain = niftiToTensor(await readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1RawSkullStrip.nii.gz'))));
-  // Slice k = 31 of [1, z, y, x, 1]; rows are y, flipped so that world-superior is up.
-  const sample: Sample = tf.tidy(() => ({
-    image: tf.reverse(tf.div(tf.reshape(tf.slice(volume, [0, 31, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 255), 1),
-    mask: tf.reverse(tf.cast(tf.greater(tf.reshape(tf.slice(brain, [0, 31, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 0), 'int32'), 1),
-  }));
-  // cutmix needs a partner: pair the slice with another slice of the volume.
-  const other = tf.tidy(() => ({
-    image: tf.reverse(tf.div(tf.reshape(tf.slice(volume, [0, 20, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 255), 1),
-    mask: tf.reverse(tf.cast(tf.greater(tf.reshape(tf.slice(brain, [0, 20, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 0), 'int32'), 1),
-  }));
+  // Slice k of [1, z, y, x, 1] as [1, y, x, 1]; rows are y, flipped so that world-superior is up.
+  const slice = (v: tf.Tensor, k: number) => tf.reverse(tf.reshape(tf.slice(v, [0, k, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 1);
+  const sliceSample = (k: number): Sample =>
+    tf.tidy(() => ({ image: tf.div(slice(volume, k), 255), mask: tf.cast(tf.greater(slice(brain, k), 0), 'int32') }));
+  const sample = sliceSample(31);
+  // cutmix and mixup need a partner: pair the slice with another slice of the volume.
+  const other = sliceSample(20);
+  const pair = (): Sample => ({ image: tf.concat([sample.image, other.image]), mask: tf.concat([sample.mask!, other.mask!]) });
   const cutmixPanel = tf.tidy(() => {
-    const pair = { image: tf.concat([sample.image, other.image]), mask: tf.concat([sample.mask!, other.mask!]) };
-    const out = cutmix().apply(pair, { partner: [1, 0], lambda: [0.7, 0.7], starts: [[50, 60], [0, 0]], ends: [[110, 128], [1, 1]] });
+    const out = cutmix().apply(pair(), { partner: [1, 0], lambda: [0.7, 0.7], starts: [[50, 60], [0, 0]], ends: [[110, 128], [1, 1]] });
     return { image: tf.slice(out.image, [0], [1]), mask: tf.slice(out.mask!, [0], [1]) };
   });
   const mixupPanel = tf.tidy(() => {
-    const pair = { image: tf.concat([sample.image, other.image]), mask: tf.concat([sample.mask!, other.mask!]) };
-    const out = mixup().apply(pair, { partner: [1, 0], lambda: [0.6, 0.6] });
+    const out = mixup().apply(pair(), { partner: [1, 0], lambda: [0.6, 0.6] });
     // The soft mask is shown where it is at least one half.
     return { image: tf.slice(out.image, [0], [1]), mask: tf.cast(tf.greaterEqual(tf.slice(out.mask!, [0], [1]), 0.5), 'int32') };
   });

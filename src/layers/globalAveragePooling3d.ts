@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertRank, fail } from '../core/assert.js';
+import { assertRank } from '../core/assert.js';
+import { assertChannelsLast, type ChannelsLastLayerArgs } from './args.js';
 
 /** Options of {@link globalAveragePooling3d}. */
-export interface GlobalAveragePooling3DArgs {
-  /** Only `'channelsLast'` (the default), accepted so Keras configs load. */
-  dataFormat?: 'channelsLast' | 'channelsFirst';
-  name?: string;
-  trainable?: boolean;
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  dtype?: tf.DataType;
-}
+export type GlobalAveragePooling3DArgs = ChannelsLastLayerArgs;
 
 /**
  * Mean over the three spatial axes of a channels-last volume: `[N, D, H, W, C] -> [N, C]`.
@@ -23,9 +16,7 @@ export class GlobalAveragePooling3D extends tfl.layers.Layer {
 
   constructor(args: GlobalAveragePooling3DArgs = {}) {
     super(args);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      fail('GlobalAveragePooling3D', 'args.dataFormat', args.dataFormat, "'channelsLast' (unet-kit is channels-last throughout)");
-    }
+    assertChannelsLast('GlobalAveragePooling3D', args.dataFormat);
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {

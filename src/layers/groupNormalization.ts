@@ -3,9 +3,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger, assertNumber, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
+import type { LayerBaseArgs } from './args.js';
 
 /** Options of {@link groupNormalization}. */
-export interface GroupNormalizationArgs {
+export interface GroupNormalizationArgs extends LayerBaseArgs {
   /**
    * Number of channel groups; must divide the channel count. `-1` means one group per channel
    * (instance normalization, the Keras 3 / TF Addons convention). Default 32 (Wu & He 2018).
@@ -19,11 +20,6 @@ export interface GroupNormalizationArgs {
   center?: boolean;
   /** Learn a per-channel scale gamma. Default true. */
   scale?: boolean;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  dtype?: tf.DataType;
 }
 
 /**

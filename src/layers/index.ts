@@ -14,3 +14,4 @@ export type { InstanceNormalizationArgs } from './instanceNormalization.js';
 export { batchNormalization } from './batchNormalization.js';
 export { BatchNormalization } from './batchNormalization.js';
 export type { BatchNormalizationArgs } from './batchNormalization.js';
+export type { ChannelsLastLayerArgs, LayerBaseArgs } from './args.js';

@@ -1,18 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean } from '../core/assert.js';
+import type { LayerBaseArgs } from './args.js';
 import { GroupNormalization } from './groupNormalization.js';
 
 /** Options of {@link instanceNormalization}. */
-export interface InstanceNormalizationArgs {
+export interface InstanceNormalizationArgs extends LayerBaseArgs {
   /** Small constant added to the variance. Default 1e-5 (PyTorch's InstanceNorm, nnU-Net). */
   epsilon?: number;
   /** Learn a per-channel scale and offset (PyTorch's `affine`). Default true. */
   affine?: boolean;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  dtype?: tf.DataType;
 }
 
 /**

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertNumberArray, assertOneOf, assertRank, fail } from '../core/assert.js';
+import { assertNumberArray, assertOneOf, assertRank } from '../core/assert.js';
+import { assertChannelsLast, type ChannelsLastLayerArgs } from './args.js';
 
 /** Options of {@link upSampling3d}. */
-export interface UpSampling3DArgs {
+export interface UpSampling3DArgs extends ChannelsLastLayerArgs {
   /** Integer factors along depth, height and width. Default `[2, 2, 2]`. */
   size?: [number, number, number];
   /**
@@ -13,13 +14,6 @@ export interface UpSampling3DArgs {
    * `[1, 5.5, 10, 10]`, where PyTorch/MONAI (half-pixel) give `[1, 3.25, 7.75, 10]`).
    */
   interpolation?: 'nearest' | 'linear';
-  /** Only `'channelsLast'` (the default), accepted so Keras configs load. */
-  dataFormat?: 'channelsLast' | 'channelsFirst';
-  name?: string;
-  trainable?: boolean;
-  inputShape?: (number | null)[];
-  batchInputShape?: (number | null)[];
-  dtype?: tf.DataType;
 }
 
 /**
@@ -39,9 +33,7 @@ export class UpSampling3D extends tfl.layers.Layer {
     assertNumberArray('UpSampling3D', 'args.size', size, { min: 1, integer: true }, 3);
     const interpolation = args.interpolation ?? 'nearest';
     assertOneOf('UpSampling3D', 'args.interpolation', interpolation, ['nearest', 'linear']);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      fail('UpSampling3D', 'args.dataFormat', args.dataFormat, "'channelsLast' (unet-kit is channels-last throughout)");
-    }
+    assertChannelsLast('UpSampling3D', args.dataFormat);
     this.size = [...size] as [number, number, number];
     this.interpolation = interpolation;
   }

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { BatchNormalization, batchNormalization } from '../../src/layers/batchNormalization.js';
 import { UnetKitError } from '../../src/core/errors.js';
+import { BATCH_NORM_TRAINING } from '../../src/backend/kernels/names.js';
 import { createRng } from '../../src/core/rng.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -130,6 +131,35 @@ describeEachBackend('BatchNormalization (rank 5)', () => {
     const weightsB = stock.getWeights();
     for (let i = 2; i < 4; i++) expectClose(Array.from(await weightsA[i]!.data()), Array.from(await weightsB[i]!.data()), 1e-5);
     tf.dispose([x, r, a!, b!, da!, db!]);
+  });
+});
+
+describeEachBackend('BatchNormalization without unet-kit\'s fused kernel', (backend) => {
+  it('the tensor-op path gives the fused kernel\'s outputs, gradients and moving averages', async () => {
+    const shape = [2, 3, 2, 2, 4];
+    const xv = randomArray(96, 7, 0.3);
+    const rv = randomArray(96, 8);
+    const run = async () => {
+      const layer = batchNormalization({ momentum: 0.8 });
+      layer.build(shape);
+      layer.setWeights([tf.tensor1d([0.5, 1, 1.5, 2]), tf.tensor1d([0.1, -0.2, 0.3, 0]), tf.zeros([C]), tf.ones([C])]);
+      const x = tf.tensor(xv, shape);
+      const r = tf.tensor(rv, shape);
+      const y = layer.apply(x, { training: true }) as tf.Tensor;
+      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, r)))(x);
+      const out = [await y.data(), await dx.data(), ...(await Promise.all(layer.getWeights().slice(2).map((w) => w.data())))].map((a) => Array.from(a));
+      tf.dispose([x, r, y, dx]);
+      return out;
+    };
+    const fused = await run();
+    const kernel = tf.getKernel(BATCH_NORM_TRAINING, backend)!;
+    tf.unregisterKernel(BATCH_NORM_TRAINING, backend);
+    try {
+      const ops = await run();
+      ops.forEach((values, i) => expectClose(values, fused[i], 1e-4));
+    } finally {
+      tf.registerKernel(kernel);
+    }
   });
 });
 

@@ -5,9 +5,11 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrainingKernel } from './batchNormKernels.js';
 import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
 import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './loopKernels.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
 import { replaceKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './wasm/conv2dBackpropInput.js';
@@ -20,12 +22,20 @@ import { sliceKernel, splitVKernel } from './wasm/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
+export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
 
 const installed = new Set<string>();
+
+// Added (not replaced) on both cpu and wasm: fused training-mode batch norm and its gradient.
+const BATCH_NORM: ReadonlyArray<[string, tf.KernelFunc]> = [
+  [BATCH_NORM_TRAINING, batchNormTrainingKernel as unknown as tf.KernelFunc],
+  [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel as unknown as tf.KernelFunc],
+];
 
 /** The kernels unet-kit registers, per backend. */
 const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
   cpu: [
+    ...BATCH_NORM,
     [tf.Conv2DBackpropFilter, conv2dBackpropFilterKernel('cpu')],
     [tf.Conv2D, cpuConv2D as tf.KernelFunc],
     [tf.FusedConv2D, cpuFusedConv2D as tf.KernelFunc],
@@ -43,6 +53,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.ResizeBilinearGrad, resizeBilinearGradKernel as tf.KernelFunc],
   ],
   wasm: [
+    ...BATCH_NORM,
     [tf.Conv2DBackpropFilter, wasmConv2dBackpropFilter as tf.KernelFunc],
     [tf.Conv2DBackpropInput, conv2dBackpropInputKernel('wasm')],
     [tf.DepthwiseConv2dNativeBackpropFilter, wasmDepthwiseBackpropFilter as tf.KernelFunc],
@@ -68,6 +79,7 @@ export function kernelNames(backendName: string): string[] {
 function installGradients(): void {
   // Gradients are global (not per backend); keep a gradient tfjs or the user registered.
   if (tf.getGradient(tf.Conv3DBackpropInputV2) === undefined) tf.registerGradient(conv3dBackpropInputV2GradConfig);
+  if (tf.getGradient(BATCH_NORM_TRAINING) === undefined) tf.registerGradient(batchNormTrainingGradConfig);
 }
 
 /** Backends registered with the engine now (whether or not initialized). */
@@ -80,6 +92,8 @@ function registeredBackends(): string[] {
  * Registers unet-kit's kernels and gradients for `backendName` (default: every backend
  * registered now), replacing the stock kernels listed in TFJS-GAPS.md:
  * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
+ * - `cpu` and `wasm`: a fused training-mode batch-norm kernel and its gradient (used by
+ *   unet-kit's `BatchNormalization` layer where present);
  * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and
  *   `FusedConv2D` (~4x) with `Conv2DBackpropInput` and the three Conv3D kernels through them
  *   (as on wasm, below), per-channel `Sum`/`Mean`, block-copy `Slice`/`SplitV`, loops for

@@ -1,0 +1,48 @@
+// The README's quick start, pasted into a consumer project as the README says, must run and learn.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+/** The first ```js block after the "Save as `quickstart.mjs`" sentence. */
+function quickStart(): string {
+  const match = /Save as `quickstart\.mjs`[\s\S]*?```js\n([\s\S]*?)```/.exec(readme);
+  if (match === null) throw new Error('README.md has no quick start block after "Save as `quickstart.mjs`"');
+  return match[1]!;
+}
+
+let consumer: string;
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+  consumer = await mkdtemp(join(tmpdir(), 'unet-kit-readme-'));
+  await mkdir(join(consumer, 'node_modules'));
+  await symlink(root, join(consumer, 'node_modules', 'unet-kit'), 'dir');
+  await symlink(join(root, 'node_modules', '@tensorflow'), join(consumer, 'node_modules', '@tensorflow'), 'dir');
+});
+afterAll(async () => {
+  await rm(consumer, { recursive: true, force: true });
+});
+
+describe('README quick start', () => {
+  it('runs when pasted and segments the toy squares (Dice > 0.9)', async () => {
+    await writeFile(join(consumer, 'quickstart.mjs'), quickStart());
+    const { stdout } = await run(process.execPath, ['quickstart.mjs'], { cwd: consumer, timeout: 180_000 });
+    expect(stdout).toMatch(/^backend: (wasm|tensorflow|cpu)$/m);
+    const dice = /^Dice: ([0-9.]+)$/m.exec(stdout);
+    expect(dice, `quick start printed:\n${stdout}`).not.toBeNull();
+    expect(Number(dice![1])).toBeGreaterThan(0.9);
+  });
+
+  it('shows the two set-up commands CI and users run', () => {
+    expect(readme).toContain('npm ci && npm test');
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).toMatch(/^npm ci && npm test$/m);
+  });
+});
