@@ -65,6 +65,13 @@ function planeRotation(k: number, [i, j]: [number, number], degrees: number): nu
  * The output-to-input index mapping of affine parameters for one sample: matrix
  * `R * Sh * Z^-1` about the centre, then the shift. Exposed for tests and for users who want
  * the matrix of a draw.
+ *
+ * @example
+ * ```ts
+ * // zoom x2 on a 64 x 64 image: each output index reads the input at half the distance from the centre
+ * const { matrix } = affineMatrix(2, { rotation: [0], scale: [2, 2], translation: [0, 0], shear: [0] }, [64, 64]);
+ * // matrix: [[0.5, 0], [0, 0.5]]
+ * ```
  */
 export function affineMatrix(k: 2 | 3, params: { rotation: number[]; scale: number[]; translation: number[]; shear: number[] }, spatial: readonly number[]): { matrix: number[][]; offset: number[] } {
   let m = identityMatrix(k);

@@ -10,6 +10,9 @@ export interface Shaped {
 /**
  * Throws a {@link UnetKitError} for `argument` of `functionName` showing the bad value and what
  * would be valid. The building stone of every other assertion.
+ *
+ * @example `fail('unet', 'options.depth', 0, 'an integer >= 1')` throws
+ * "unet: options.depth is 0; expected an integer >= 1."
  */
 export function fail(functionName: string, argument: string, value: unknown, expected: string): never {
   throw new UnetKitError(functionName, argument, `is ${formatValue(value)}; expected ${expected}.`);
@@ -54,7 +57,12 @@ function describeRange(range: NumberRange): string {
   return parts.length > 0 ? `${kind} ${parts.join(' and ')}` : kind;
 }
 
-/** Asserts `value` is a finite number (optionally an integer) inside `range`. */
+/**
+ * Asserts `value` is a finite number (optionally an integer) inside `range`.
+ *
+ * @example `assertNumber('dropout', 'options.rate', 1.5, { min: 0, max: 1, maxExclusive: true })` throws
+ * "dropout: options.rate is 1.5; expected a finite number >= 0 and < 1."
+ */
 export function assertNumber(
   functionName: string,
   argument: string,
@@ -70,7 +78,12 @@ export function assertNumber(
   if (!ok) fail(functionName, argument, value, describeRange(range));
 }
 
-/** Asserts `value` is an integer inside `range` (shorthand for {@link assertNumber}). */
+/**
+ * Asserts `value` is an integer inside `range` (shorthand for {@link assertNumber}).
+ *
+ * @example `assertInteger('unet', 'options.depth', 2.5, { min: 1 })` throws
+ * "unet: options.depth is 2.5; expected an integer >= 1."
+ */
 export function assertInteger(
   functionName: string,
   argument: string,
@@ -80,12 +93,22 @@ export function assertInteger(
   assertNumber(functionName, argument, value, { ...range, integer: true });
 }
 
-/** Asserts `value` is a probability in [0, 1]. */
+/**
+ * Asserts `value` is a probability in [0, 1].
+ *
+ * @example `assertProbability('flip', 'options.probability', 1.2)` throws
+ * "flip: options.probability is 1.2; expected a finite number >= 0 and <= 1."
+ */
 export function assertProbability(functionName: string, argument: string, value: unknown): asserts value is number {
   assertNumber(functionName, argument, value, { min: 0, max: 1 });
 }
 
-/** Asserts `value` is a boolean. */
+/**
+ * Asserts `value` is a boolean.
+ *
+ * @example `assertBoolean('unet', 'options.deepSupervision', 'yes')` throws
+ * "unet: options.deepSupervision is 'yes'; expected true or false."
+ */
 export function assertBoolean(functionName: string, argument: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') fail(functionName, argument, value, 'true or false');
 }
@@ -93,6 +116,9 @@ export function assertBoolean(functionName: string, argument: string, value: unk
 /**
  * Asserts `value` is a non-empty array of numbers each satisfying `range`
  * (and of exactly `length` items when given).
+ *
+ * @example `assertNumberArray('unet', 'options.filters', [16, 0, 64], { min: 1, integer: true })` throws
+ * "unet: options.filters is [16, 0, 64]; expected a non-empty array of numbers, each an integer >= 1 (item 1 is 0)."
  */
 export function assertNumberArray(
   functionName: string,
@@ -114,12 +140,22 @@ export function assertNumberArray(
   });
 }
 
-/** Asserts `spatialDims` is 2 or 3, the only spatial ranks unet-kit builds. */
+/**
+ * Asserts `spatialDims` is 2 or 3, the only spatial ranks unet-kit builds.
+ *
+ * @example `assertSpatialDims('unet', 4)` throws
+ * "unet: options.spatialDims is 4; expected 2 (images) or 3 (volumes)."
+ */
 export function assertSpatialDims(functionName: string, value: unknown): asserts value is 2 | 3 {
   if (value !== 2 && value !== 3) fail(functionName, 'options.spatialDims', value, '2 (images) or 3 (volumes)');
 }
 
-/** Asserts a tensor (or symbolic tensor) has one of the allowed ranks. */
+/**
+ * Asserts a tensor (or symbolic tensor) has one of the allowed ranks.
+ *
+ * @example `assertRank('diceLoss', 'yPred', tf.zeros([2, 2]), [4, 5], '[N, H, W, C] or [N, D, H, W, C]')` throws
+ * "diceLoss: yPred has shape [2, 2] (rank 2); expected rank 4 or 5 ([N, H, W, C] or [N, D, H, W, C])."
+ */
 export function assertRank(
   functionName: string,
   argument: string,
@@ -141,7 +177,12 @@ export function assertRank(
   }
 }
 
-/** Asserts two tensors have the same shape (`null` dimensions match anything). */
+/**
+ * Asserts two tensors have the same shape (`null` dimensions match anything).
+ *
+ * @example `assertSameShape('dice', 'yTrue', tf.zeros([1, 4, 4, 2]), 'yPred', tf.zeros([1, 4, 4, 3]))` throws
+ * "dice: yTrue and yPred have shapes [1, 4, 4, 2] and [1, 4, 4, 3]; expected the same shape."
+ */
 export function assertSameShape(
   functionName: string,
   argumentA: string,
@@ -164,7 +205,11 @@ export function assertSameShape(
   }
 }
 
-/** Asserts `value` is a plain options object (or undefined, treated as `{}`). */
+/**
+ * Asserts `value` is a plain options object (or undefined, treated as `{}`).
+ *
+ * @example `assertOptionsObject('unet', 42)` throws "unet: options is 42; expected an options object."
+ */
 export function assertOptionsObject(functionName: string, value: unknown, argument = 'options'): void {
   if (value === undefined) return;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -175,6 +220,9 @@ export function assertOptionsObject(functionName: string, value: unknown, argume
 /**
  * Asserts every key of an options object is known, catching misspelt options that would
  * otherwise be silently ignored (`{ filter: [...] }` instead of `filters`).
+ *
+ * @example `assertKnownKeys('unet', { filter: [16] }, ['filters', 'depth'])` throws
+ * "unet: options.filter is not a known option; expected one of filters, depth. Did you mean 'filters'?"
  */
 export function assertKnownKeys(
   functionName: string,

@@ -1,6 +1,8 @@
 /**
  * Levenshtein edit distance between two strings (case-insensitive), used to suggest the
  * closest valid option in error messages.
+ *
+ * @example `editDistance('bach', 'Batch')` is 1 (one insertion; case is ignored).
  */
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();

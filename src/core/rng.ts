@@ -39,6 +39,12 @@ function splitmix32(seed: number): number {
  * Creates a seeded generator. Without a seed it draws one from `Math.random` (non-repeatable).
  *
  * @param seed - Any finite number; equal seeds give equal streams.
+ * @example
+ * ```ts
+ * const rng = createRng(42);
+ * const angle = rng.uniform(-15, 15); // the same value on every run with seed 42
+ * const flip = rng.bernoulli(0.5);
+ * ```
  */
 export function createRng(seed?: number): Rng {
   // NaN or Infinity would silently collapse to one fixed stream.

@@ -40,6 +40,8 @@ export interface ReassemblePatchesOptions {
 /**
  * Start positions along one axis: as few equally spaced windows as cover `size` with at least the
  * requested overlap, the last one ending at the edge (nnU-Net's `compute_steps_for_sliding_window`).
+ *
+ * @example `patchStarts(128, 64, 0.5)` is `[0, 32, 64]`; `patchStarts(100, 64, 0.5)` is `[0, 18, 36]`.
  */
 export function patchStarts(size: number, patch: number, overlap: number): number[] {
   if (size <= patch) return [0];
@@ -94,7 +96,15 @@ export function extractPatches(
   return { patches, layout };
 }
 
-/** nnU-Net's gaussian importance map for a patch: sigma = size / 8, max 1, zeros replaced by the smallest positive value. */
+/**
+ * nnU-Net's gaussian importance map for a patch: sigma = size / 8, max 1, zeros replaced by the smallest positive value.
+ *
+ * @returns `[...patchSize, 1]`, 1 at the centre.
+ * @example
+ * ```ts
+ * const weights = gaussianImportance([64, 64, 64]); // [64, 64, 64, 1]
+ * ```
+ */
 export function gaussianImportance(patchSize: readonly number[]): tf.Tensor {
   return tf.tidy(() => {
     let map: tf.Tensor = tf.ones([1]);
@@ -116,6 +126,12 @@ export function gaussianImportance(patchSize: readonly number[]): tf.Tensor {
  * weighting of nnU-Net's sliding window, then the padding is cropped off.
  * `[N * P, ...patchSize, K]` -> `[N, ...S, K]`. Without overlap and with constant weights the
  * round trip is exact.
+ *
+ * @example
+ * ```ts
+ * const { patches, layout } = extractPatches(volume, [64, 64, 64], { overlap: 0.5 });
+ * const merged = reassemblePatches(model.predict(patches) as tf.Tensor, layout, { weighting: 'gaussian' });
+ * ```
  */
 export function reassemblePatches(patches: tf.Tensor, layout: PatchLayout, options: ReassemblePatchesOptions = {}): tf.Tensor {
   const fn = 'reassemblePatches';

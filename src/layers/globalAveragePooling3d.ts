@@ -9,6 +9,11 @@ export type GlobalAveragePooling3DArgs = ChannelsLastLayerArgs;
 /**
  * Mean over the three spatial axes of a channels-last volume: `[N, D, H, W, C] -> [N, C]`.
  * tfjs 4.22 has only the 1D and 2D versions; saved under Keras' class name `GlobalAveragePooling3D`.
+ *
+ * @example
+ * ```ts
+ * const pooled = new GlobalAveragePooling3D().apply(tf.input({ shape: [8, 8, 8, 16] })); // [null, 16]
+ * ```
  */
 export class GlobalAveragePooling3D extends tfl.layers.Layer {
   /** Keras class name, used by save/load. */

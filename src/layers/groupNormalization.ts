@@ -28,6 +28,11 @@ export interface GroupNormalizationArgs extends LayerBaseArgs {
  * `y = gamma * (x - mean_g) / sqrt(var_g + epsilon) + beta`, statistics per sample and group,
  * biased variance. Works at any rank (channels last); batch-size independent, so it suits the
  * small batches of 3D segmentation. Saved under Keras 3's class name `GroupNormalization`.
+ *
+ * @example
+ * ```ts
+ * const y = new GroupNormalization({ groups: 8 }).apply(x); // x with 32 channels: 8 groups of 4
+ * ```
  */
 export class GroupNormalization extends tfl.layers.Layer {
   /** Keras class name, used by save/load. */

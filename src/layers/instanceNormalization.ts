@@ -16,6 +16,11 @@ export interface InstanceNormalizationArgs extends LayerBaseArgs {
  * Normalization", 2016): group normalization with one group per channel. The norm nnU-Net uses.
  * Any rank, channels last. Saved under the class name `InstanceNormalization` (TensorFlow
  * Addons / keras-contrib) with keys `axis`, `epsilon`, `center`, `scale`.
+ *
+ * @example
+ * ```ts
+ * const y = new InstanceNormalization({ affine: false }).apply(x);
+ * ```
  */
 export class InstanceNormalization extends GroupNormalization {
   /** Keras class name, used by save/load. */

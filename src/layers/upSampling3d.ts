@@ -20,6 +20,11 @@ export interface UpSampling3DArgs extends ChannelsLastLayerArgs {
  * Repeats (nearest) or trilinearly interpolates a channels-last volume `[N, D, H, W, C]` by
  * integer factors, giving `[N, D*sd, H*sh, W*sw, C]`. The layer tfjs 4.22 lacks; saved under
  * Keras' class name `UpSampling3D` with Keras' `size` key.
+ *
+ * @example
+ * ```ts
+ * const up = new UpSampling3D({ size: [2, 2, 2] }).apply(tf.input({ shape: [8, 8, 8, 16] })); // [null, 16, 16, 16, 16]
+ * ```
  */
 export class UpSampling3D extends tfl.layers.Layer {
   /** Keras class name, used by save/load. */

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertClassWeights, named, reduceLoss, resolveClassWeights } from './common.js';
-import {
-  assertOverlapOptions,
-  overlapAxes,
-  overlapInputs,
-  overlapKeys,
-  resolveOverlapOptions,
-  type OverlapLossOptions,
-} from './overlap.js';
+import { assertOverlapOptions, overlapAxes, overlapInputs, overlapKeys, resolveOverlapOptions } from './overlap.js';
+import type { OverlapLossOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** Options of {@link diceLoss} (MONAI `DiceLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */

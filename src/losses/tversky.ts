@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertNumber } from '../core/assert.js';
 import { named, reduceLoss, safePow } from './common.js';
-import {
-  assertOverlapOptions,
-  overlapAxes,
-  overlapInputs,
-  overlapKeys,
-  resolveOverlapOptions,
-  type OverlapLossOptions,
-  type ResolvedOverlapOptions,
-} from './overlap.js';
+import { assertOverlapOptions, overlapAxes, overlapInputs, overlapKeys, resolveOverlapOptions } from './overlap.js';
+import type { OverlapLossOptions, ResolvedOverlapOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** Options of {@link tverskyLoss} (MONAI `TverskyLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */

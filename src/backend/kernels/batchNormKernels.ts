@@ -61,9 +61,9 @@ export const batchNormTrainingGradConfig: tf.GradConfig = {
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
     const dy = Array.isArray(dys) ? dys[0]! : dys;
     const [x, gamma, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    let grads: tf.Tensor[] | undefined;
-    const all = () =>
-      (grads ??= tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, gamma, mean, variance }, { epsilon: attrs['epsilon'] as number }) as tf.Tensor[]);
-    return { x: () => all()[0]!, gamma: () => all()[1]!, beta: () => all()[2]! };
+    // Computed here, not in the per-input closures: tfjs runs each closure in its own tidy, which
+    // would dispose the other two outputs of a shared call.
+    const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, gamma, mean, variance }, { epsilon: attrs['epsilon'] as number }) as tf.Tensor[];
+    return { x: () => dx!, gamma: () => dGamma!, beta: () => dBeta! };
   },
 };
