@@ -5,20 +5,20 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrainingKernel } from './batchNormKernels.js';
+import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrainingKernel } from './common/batchNorm.js';
 import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
-import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './loopKernels.js';
+import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
 import { replaceKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
-import { conv2dBackpropInputKernel } from './wasm/conv2dBackpropInput.js';
+import { conv2dBackpropInputKernel } from './common/conv2dBackpropInput.js';
 import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
-import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './wasm/conv3d.js';
+import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './common/conv3d.js';
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
-import { meanKernel, sumKernel } from './wasm/reduceLeading.js';
-import { sliceKernel, splitVKernel } from './wasm/splitSlice.js';
+import { meanKernel, sumKernel } from './common/reduceLeading.js';
+import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';

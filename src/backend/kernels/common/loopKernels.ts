@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maxPool2dGradLoop } from './loops/maxPool2dGrad.js';
-import { resizeBilinearGradLoop, resizeNearestGradLoop, type ResizeGeometry } from './loops/resizeGrad.js';
-import { allocF32, readF32, type Info } from './tensorData.js';
+import { maxPool2dGradLoop } from '../loops/maxPool2dGrad.js';
+import { resizeBilinearGradLoop, resizeNearestGradLoop, type ResizeGeometry } from '../loops/resizeGrad.js';
+import { allocF32, readF32, type Info } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNormTrainingGradLoop, batchNormTrainingLoop } from './loops/batchNorm.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
-import { allocF32, readF32, type Info } from './tensorData.js';
+import { batchNormTrainingGradLoop, batchNormTrainingLoop } from '../loops/batchNorm.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../names.js';
+import { allocF32, readF32, type Info } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
