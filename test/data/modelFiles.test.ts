@@ -199,7 +199,9 @@ describe('saved model.json in a program that imports only tfjs and unet-kit/laye
     `;
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, timeout: 60_000 });
     const lines = stdout.trim().split('\n');
-    expect(JSON.parse(lines[lines.length - 1]!)).toEqual(expected);
+    // The child runs stock tfjs kernels, this process unet-kit's (installed by useBackend): the
+    // same weights give the same outputs up to float32 summation order, not bit for bit.
+    expectClose(JSON.parse(lines[lines.length - 1]!), expected, 1e-5);
     x.dispose();
     model.dispose();
   });
