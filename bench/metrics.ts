@@ -3,8 +3,8 @@
 // volume is present, its real brain mask against its k-means tissue labels >= 5.
 // Prints one JSON object. Run: node --import tsx bench/metrics.ts
 import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { createRng } from '../src/core/rng.js';
+import { readNifti } from '../src/data/nifti.js';
 import { averageSurfaceDistance } from '../src/metrics/averageSurfaceDistance.js';
 import { hausdorffDistance } from '../src/metrics/hausdorff.js';
 import { normalizedSurfaceDice } from '../src/metrics/surfaceDice.js';
@@ -54,25 +54,19 @@ function time<T>(fn: () => T, repeats: number): { value: T; ms: number[] } {
 const bigTarget = { data: blob([64, 64, 31], 118, 0, 3), shape: [1, H, W, D, 1] };
 const bigPred = { data: blob([62, 66, 30], 112, 0.1, 4), shape: [1, H, W, D, 1] };
 
-/**
- * Just enough NIfTI-1 to read a uint8 volume for this bench (the library's reader lives in
- * src/data): x runs fastest on disk, so the C-order shape is [z, y, x].
- */
-function readUint8Nifti(path: string): { data: Uint8Array; shape: number[]; spacing: number[] } {
-  const bytes = gunzipSync(readFileSync(path));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [nx, ny, nz] = [1, 2, 3].map((i) => view.getInt16(40 + 2 * i, true)) as [number, number, number];
-  if (view.getInt16(70, true) !== 2) throw new Error(`${path}: expected uint8 data`);
-  const [sx, sy, sz] = [1, 2, 3].map((i) => view.getFloat32(76 + 4 * i, true)) as [number, number, number];
-  const offset = view.getFloat32(108, true);
-  return { data: bytes.subarray(offset, offset + nx * ny * nz), shape: [nz, ny, nx], spacing: [sz, sy, sx] };
+/** A uint8 NIfTI fixture as a [z, y, x] mask (x fastest, as NIfTI stores it) with its spacing. */
+async function readUint8Nifti(path: string): Promise<{ data: Uint8Array; shape: number[]; spacing: number[] }> {
+  const volume = await readNifti(readFileSync(path));
+  const [nx, ny, nz] = volume.shape as [number, number, number];
+  const [sx, sy, sz] = volume.spacing as [number, number, number];
+  return { data: Uint8Array.from(volume.data), shape: [nz, ny, nx], spacing: [sz, sy, sx] };
 }
 
-const dataDir = '/work/shared/data/itk-brain-t1';
+const dataDir = new URL('../test/fixtures/itk-brain-t1', import.meta.url).pathname;
 let real: { pred: { data: Uint8Array; shape: number[] }; target: { data: Uint8Array; shape: number[] }; spacing: number[] } | undefined;
 if (existsSync(`${dataDir}/KmeansTest_T1RawSkullStrip.nii.gz`)) {
-  const brain = readUint8Nifti(`${dataDir}/KmeansTest_T1RawSkullStrip.nii.gz`);
-  const tissue = readUint8Nifti(`${dataDir}/KmeansTest_T1KmeansPrelimSegmentation.nii.gz`);
+  const brain = await readUint8Nifti(`${dataDir}/KmeansTest_T1RawSkullStrip.nii.gz`);
+  const tissue = await readUint8Nifti(`${dataDir}/KmeansTest_T1KmeansPrelimSegmentation.nii.gz`);
   real = {
     target: { data: brain.data.map((v) => (v !== 0 ? 1 : 0)), shape: [1, ...brain.shape, 1] },
     pred: { data: tissue.data.map((v) => (v >= 5 ? 1 : 0)), shape: [1, ...tissue.shape, 1] },
@@ -109,7 +103,7 @@ console.log(
       },
       hd95RealBrain:
         r === undefined || hd95Real === undefined
-          ? 'skipped: /work/shared/data/itk-brain-t1 not found'
+          ? 'skipped: test/fixtures/itk-brain-t1 not found'
           : {
               pair: 'skull-strip brain mask (target) vs k-means tissue labels >= 5 (pred)',
               shapeZYX: r.target.shape.slice(1, -1),
