@@ -96,15 +96,7 @@ describeEachBackend('saveModel / loadModel', () => {
   });
 
   it('with includeOptimizer, saves the training config and the optimizer state and restores them', async () => {
-    // tfjs' IS_TEST kernel leak check (set by the test setup) misfires on wasm for the gradient of
-    // fusedMatMul (dense layers): the tensors its custom gradient saves count as leaked data ids.
-    const isTest = tf.env().getBool('IS_TEST');
-    tf.env().set('IS_TEST', false);
-    try {
-      await optimizerRoundTrip();
-    } finally {
-      tf.env().set('IS_TEST', isTest);
-    }
+    await optimizerRoundTrip();
   });
 
   async function optimizerRoundTrip(): Promise<void> {

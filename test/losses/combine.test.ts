@@ -7,7 +7,7 @@ import { diceLoss } from '../../src/losses/dice.js';
 import { focalLoss } from '../../src/losses/focal.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/numeric.js';
-import { A, B, D, TOL, expectFiniteAtEdges, expectThrowsNoLeak, scalar, sigmoidLogits, softmaxLogits, withoutKernelLeakCheck } from './fixtures.js';
+import { A, B, D, TOL, expectFiniteAtEdges, expectThrowsNoLeak, scalar, sigmoidLogits, softmaxLogits } from './fixtures.js';
 
 const ln = Math.log;
 // Fixture A: Dice 0.32 (see dice.test.ts); CE = (-ln 0.9 - ln 0.8 - ln 0.4 - ln 0.7) / 4
@@ -80,7 +80,7 @@ describeEachBackend('combined losses', () => {
     const x = tf.reshape(tf.linspace(-1, 1, 32), [2, 4, 4, 1]);
     const labels = tf.cast(tf.greater(x, 0), 'int32');
     const y = tf.oneHot(tf.reshape(labels, [2, 4, 4]), 2);
-    const history = await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 }));
+    const history = await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
     const loss = history.history.loss![0] as number;
     expect(Number.isFinite(loss)).toBe(true);
     expect(loss).toBeGreaterThan(0);
@@ -95,7 +95,7 @@ describeEachBackend('combined losses', () => {
     model.compile({ optimizer: tf.train.sgd(0.1), loss: focalLoss() });
     const x = tf.tensor2d([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0], [4, 3]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3);
-    const history = await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }));
+    const history = await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
     expect(Number.isFinite(history.history.loss![0] as number)).toBe(true);
     tf.dispose([x, y]);
     model.dispose();

@@ -13,7 +13,7 @@ import { diceLoss } from '../../src/losses/dice.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectClose } from '../helpers/numeric.js';
-import { expectFinite, withoutKernelLeakCheck } from './fixtures.js';
+import { expectFinite } from './fixtures.js';
 
 describe('deepSupervisionWeights', () => {
   it("is nnU-Net's 1/2^i with the lowest resolution 0, normalized", () => {
@@ -118,14 +118,12 @@ describeEachBackend('deep supervision', () => {
 
     model.compile({ optimizer: tf.train.sgd(0.1), loss: deepSupervisionLosses(diceCELoss(), 2, { weights: [0.75, 0.25] }) });
     const ys = deepSupervisionTargets(labels, model.outputs);
-    const history = await withoutKernelLeakCheck(() => model.fit(x, ys, { epochs: 1, batchSize: 2, verbose: 0 }));
+    const history = await model.fit(x, ys, { epochs: 1, batchSize: 2, verbose: 0 });
     expect(Number.isFinite(history.history.loss![0] as number)).toBe(true);
 
     const dsLoss = deepSupervisionLoss(diceCELoss(), { weights: [0.75, 0.25] });
     const optimizer = tf.train.sgd(0.1);
-    const value = await withoutKernelLeakCheck(async () =>
-      optimizer.minimize(() => dsLoss(labels, model.apply(x, { training: true }) as tf.Tensor[]), true),
-    );
+    const value = optimizer.minimize(() => dsLoss(labels, model.apply(x, { training: true }) as tf.Tensor[]), true);
     expectFinite([value!.dataSync()[0]!], 'custom-loop loss');
     tf.dispose([x, labels, value!, ...ys]);
     optimizer.dispose();

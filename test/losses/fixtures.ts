@@ -145,18 +145,3 @@ export function expectFiniteAtEdges(
     tf.dispose([yTrue, yPred]);
   }
 }
-
-/**
- * Runs `fn` with tfjs' IS_TEST per-kernel data-id check off. On wasm that check misreports ops
- * with custom gradients (fusedMatMul in Dense, logSoftmax) as leaking inside `model.fit`; the
- * data-id count is in fact unchanged after the call.
- */
-export async function withoutKernelLeakCheck<T>(fn: () => Promise<T>): Promise<T> {
-  const previous = tf.env().getBool('IS_TEST');
-  tf.env().set('IS_TEST', false);
-  try {
-    return await fn();
-  } finally {
-    tf.env().set('IS_TEST', previous);
-  }
-}

@@ -62,16 +62,10 @@ export async function fitLosses(
 ): Promise<number[]> {
   const optimizer = tf.train.adam(learningRate);
   model.compile({ optimizer, loss });
-  // tfjs' per-kernel leak check (on under IS_TEST) misfires on wasm's fused conv2d under a
-  // gradient tape: scratch data ids freed later in the same scope count as leaked, though the
-  // backend's data ids are unchanged over whole steps. Callers check whole steps instead.
-  const isTest = tf.env().getBool('IS_TEST');
-  tf.env().set('IS_TEST', false);
   try {
     const history = await model.fit(x, y, { epochs: steps, batchSize: x.shape[0], shuffle: false, verbose: 0 });
     return history.history.loss as number[];
   } finally {
-    tf.env().set('IS_TEST', isTest);
     optimizer.dispose();
   }
 }

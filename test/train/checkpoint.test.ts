@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkpoint } from '../../src/train/checkpoint.js';
 import { modelDirHandler } from '../../src/data/modelFiles.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { injectLog, recordWeights, tinyDense, weightValues, withoutKernelLeakCheck } from './fixtures.js';
+import { injectLog, recordWeights, tinyDense, weightValues } from './fixtures.js';
 
 let root = '';
 beforeAll(async () => {
@@ -24,9 +24,7 @@ describeEachBackend('checkpoint', (backend) => {
     const snapshots: number[][][] = [];
     const save = checkpoint(dir, { monitor: 'val_dice' });
     // val_dice 0.2, 0.6 (save), 0.5, 0.7 (save), 0.1: saves at epochs 0, 1, 3.
-    await withoutKernelLeakCheck(() =>
-      model.fit(x, y, { epochs: 5, callbacks: [injectLog('val_dice', [0.2, 0.6, 0.5, 0.7, 0.1]), recordWeights(() => model, snapshots), save], verbose: 0 }),
-    );
+    await model.fit(x, y, { epochs: 5, callbacks: [injectLog('val_dice', [0.2, 0.6, 0.5, 0.7, 0.1]), recordWeights(() => model, snapshots), save], verbose: 0 });
     expect(save.saves).toBe(3);
     expect(save.savedEpoch).toBe(3);
     expect(save.best).toBe(0.7);
@@ -45,7 +43,7 @@ describeEachBackend('checkpoint', (backend) => {
     const dir = join(root, backend, 'every');
     const { model, x, y } = tinyDense();
     const save = checkpoint(dir, { saveBestOnly: false });
-    await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 3, callbacks: [save], verbose: 0 }));
+    await model.fit(x, y, { epochs: 3, callbacks: [save], verbose: 0 });
     expect(save.saves).toBe(3);
     const loaded = await tfl.loadLayersModel(modelDirHandler(dir));
     expect(weightValues(loaded)).toEqual(weightValues(model));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { earlyStopping } from '../../src/train/earlyStopping.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { injectLog, recordWeights, tinyDense, weightValues, withoutKernelLeakCheck } from './fixtures.js';
+import { injectLog, recordWeights, tinyDense, weightValues } from './fixtures.js';
 
 describeEachBackend('earlyStopping', () => {
   it('stops after patience epochs without improvement and restores the best weights', async () => {
@@ -11,14 +11,12 @@ describeEachBackend('earlyStopping', () => {
     // score by epoch: 5, 3 (best, epoch 1), 4, 4.5 -> two epochs without improvement = patience 2: stop at epoch 3.
     const stop = earlyStopping({ monitor: 'score', mode: 'min', patience: 2 });
     const before = tf.memory().numTensors;
-    const history = await withoutKernelLeakCheck(() =>
-      model.fit(x, y, {
-        epochs: 8,
-        batchSize: 4,
-        callbacks: [injectLog('score', [5, 3, 4, 4.5, 6, 7, 8, 9]), recordWeights(() => model, snapshots), stop],
-        verbose: 0,
-      }),
-    );
+    const history = await model.fit(x, y, {
+      epochs: 8,
+      batchSize: 4,
+      callbacks: [injectLog('score', [5, 3, 4, 4.5, 6, 7, 8, 9]), recordWeights(() => model, snapshots), stop],
+      verbose: 0,
+    });
     expect(history.epoch).toEqual([0, 1, 2, 3]);
     expect(stop.bestEpoch).toBe(1);
     expect(stop.best).toBe(3);
@@ -37,9 +35,7 @@ describeEachBackend('earlyStopping', () => {
     // val_dice: 0.5, 0.8 (best), 0.8005 (gain 0.0005 < minDelta 0.001: no improvement) -> patience 1 stops at epoch 2.
     const stop = earlyStopping({ monitor: 'val_dice', patience: 1, minDelta: 0.001 });
     expect(stop.mode).toBe('max');
-    const history = await withoutKernelLeakCheck(() =>
-      model.fit(x, y, { epochs: 6, callbacks: [injectLog('val_dice', [0.5, 0.8, 0.8005, 0.9, 0.95, 0.99]), stop], verbose: 0 }),
-    );
+    const history = await model.fit(x, y, { epochs: 6, callbacks: [injectLog('val_dice', [0.5, 0.8, 0.8005, 0.9, 0.95, 0.99]), stop], verbose: 0 });
     expect(history.epoch).toEqual([0, 1, 2]);
     expect(stop.bestEpoch).toBe(1);
     expect(earlyStopping({ monitor: 'val_loss' }).mode).toBe('min');
@@ -51,9 +47,7 @@ describeEachBackend('earlyStopping', () => {
     const { model, x, y } = tinyDense();
     const snapshots: number[][][] = [];
     const stop = earlyStopping({ monitor: 'score', mode: 'min', patience: 1, restoreBestWeights: false });
-    await withoutKernelLeakCheck(() =>
-      model.fit(x, y, { epochs: 5, callbacks: [injectLog('score', [1, 2, 3, 4, 5]), recordWeights(() => model, snapshots), stop], verbose: 0 }),
-    );
+    await model.fit(x, y, { epochs: 5, callbacks: [injectLog('score', [1, 2, 3, 4, 5]), recordWeights(() => model, snapshots), stop], verbose: 0 });
     expect(snapshots.length).toBe(2);
     expect(weightValues(model)).toEqual(snapshots[1]);
     tf.dispose([x, y]);
@@ -63,9 +57,9 @@ describeEachBackend('earlyStopping', () => {
   it('names the missing log and suggests the closest', async () => {
     const { model, x, y } = tinyDense();
     await expect(
-      withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 1, callbacks: [earlyStopping({ monitor: 'los' })], verbose: 0 })),
+      model.fit(x, y, { epochs: 1, callbacks: [earlyStopping({ monitor: 'los' })], verbose: 0 }),
     ).rejects.toThrow(/earlyStopping: options.monitor is 'los', which is not in the epoch logs \(loss\). Did you mean 'loss'\?/);
-    await expect(withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 1, callbacks: [earlyStopping()], verbose: 0 }))).rejects.toThrow(
+    await expect(model.fit(x, y, { epochs: 1, callbacks: [earlyStopping()], verbose: 0 })).rejects.toThrow(
       /'val_loss'.*Pass validationData or validationSplit/,
     );
     expect(() => earlyStopping({ patience: -1 })).toThrow(/earlyStopping: options.patience is -1; expected an integer >= 0/);

@@ -37,19 +37,3 @@ export function recordWeights(model: () => tfl.LayersModel, into: number[][][]):
     },
   });
 }
-
-/**
- * Runs `fn` with tfjs' per-kernel leak check (on under `IS_TEST`) switched off, then restores it.
- * tfjs-backend-wasm 4.22's `_FusedMatMul` trips that check during `fit` ("internal memory leak
- * (3 data ids) after running 'fusedMatMul__op'") although nothing leaks: the backend's data-id
- * count and `tf.memory()` are unchanged over 20 epochs (measured). Whole-call leak checks stay.
- */
-export async function withoutKernelLeakCheck<T>(fn: () => Promise<T>): Promise<T> {
-  const before = tf.env().getBool('IS_TEST');
-  tf.env().set('IS_TEST', false);
-  try {
-    return await fn();
-  } finally {
-    tf.env().set('IS_TEST', before);
-  }
-}

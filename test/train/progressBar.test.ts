@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { progressBar } from '../../src/train/progressBar.js';
 import { polyLR } from '../../src/train/schedules.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { tinyDense, withoutKernelLeakCheck } from './fixtures.js';
+import { tinyDense } from './fixtures.js';
 
 function sink(isTTY: boolean): { stream: { write(s: string): boolean; isTTY: boolean; columns: number }; text: () => string } {
   const chunks: string[] = [];
@@ -24,15 +24,13 @@ describeEachBackend('progressBar', () => {
   it('prints one line per epoch with loss, val logs and lr where the stream is not a terminal', async () => {
     const { model, x, y } = tinyDense();
     const out = sink(false);
-    await withoutKernelLeakCheck(() =>
-      model.fit(x, y, {
-        epochs: 3,
-        batchSize: 4,
-        validationData: [x, y],
-        callbacks: [polyLR({ initialLR: 0.1, totalSteps: 3 }), progressBar({ stream: out.stream })],
-        verbose: 0,
-      }),
-    );
+    await model.fit(x, y, {
+      epochs: 3,
+      batchSize: 4,
+      validationData: [x, y],
+      callbacks: [polyLR({ initialLR: 0.1, totalSteps: 3 }), progressBar({ stream: out.stream })],
+      verbose: 0,
+    });
     const lines = out.text().trim().split('\n');
     expect(lines.length).toBe(3);
     expect(lines[0]).toMatch(/^epoch 1\/3 loss \d+\.\d{4} val_loss \d+\.\d{4} lr 1\.00e-1 \(\d+\.\d s\)$/);
@@ -44,7 +42,7 @@ describeEachBackend('progressBar', () => {
   it('draws a cli-progress bar with epoch, logs and ETA on a terminal', async () => {
     const { model, x, y } = tinyDense();
     const out = sink(true);
-    await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [progressBar({ stream: out.stream, metrics: ['loss'] })], verbose: 0 }));
+    await model.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [progressBar({ stream: out.stream, metrics: ['loss'] })], verbose: 0 });
     const text = out.text();
     // 8 samples / batch 2 = 4 steps per epoch, 8 in all: the bar ends at 100% in epoch 2.
     expect(text).toMatch(/epoch 2\/2 \|.*\| 100% \| loss \d+\.\d{4}/);

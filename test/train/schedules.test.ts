@@ -4,7 +4,7 @@ import { cosineAnnealing, learningRateScheduler, polyLR, stepDecay, warmup } fro
 import { getLearningRate, setLearningRate } from '../../src/train/learningRate.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/numeric.js';
-import { recordWeights, tinyDense, weightValues, withoutKernelLeakCheck } from './fixtures.js';
+import { recordWeights, tinyDense, weightValues } from './fixtures.js';
 
 const seq = (s: { valueAt: (t: number) => number }, n: number): number[] => Array.from({ length: n }, (_, t) => s.valueAt(t));
 
@@ -57,7 +57,7 @@ describeEachBackend('schedules (in fit)', () => {
   it('sets the optimizer rate each epoch and logs it as lr', async () => {
     const { model, x, y } = tinyDense(tf.train.adam(0.5));
     const schedule = stepDecay({ initialLR: 0.01, stepSize: 2, gamma: 0.5 });
-    const history = await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 5, batchSize: 4, callbacks: [schedule], verbose: 0 }));
+    const history = await model.fit(x, y, { epochs: 5, batchSize: 4, callbacks: [schedule], verbose: 0 });
     expect(schedule.history).toEqual([
       { step: 0, lr: 0.01 },
       { step: 1, lr: 0.01 },
@@ -75,7 +75,7 @@ describeEachBackend('schedules (in fit)', () => {
     const { model, x, y } = tinyDense(tf.train.sgd(1));
     const schedule = learningRateScheduler((t) => 0.01 * (t + 1), { per: 'batch' });
     // 8 samples, batch 2 -> 4 steps per epoch, 2 epochs -> steps 0..7.
-    await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [schedule], verbose: 0 }));
+    await model.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [schedule], verbose: 0 });
     expect(schedule.history.map((h) => h.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expectClose(getLearningRate(model.optimizer), 0.08, 1e-12);
     tf.dispose([x, y]);
@@ -93,7 +93,7 @@ describeEachBackend('schedules (in fit)', () => {
       const before = weightValues(model);
       const snapshots: number[][][] = [];
       const schedule = learningRateScheduler((epoch) => (epoch === 0 ? 0.3 : 0));
-      await withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, callbacks: [schedule, recordWeights(() => model, snapshots)], verbose: 0 }));
+      await model.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, callbacks: [schedule, recordWeights(() => model, snapshots)], verbose: 0 });
       // Epoch 0 moved the weights; epochs 1 and 2 ran with rate 0 and did not.
       expect(snapshots[0]).not.toEqual(before);
       expect(snapshots[1]).toEqual(snapshots[0]);
@@ -112,7 +112,7 @@ describeEachBackend('schedules (in fit)', () => {
     sgd.dispose();
     const bad = learningRateScheduler(() => NaN);
     const { model, x, y } = tinyDense();
-    await expect(withoutKernelLeakCheck(() => model.fit(x, y, { epochs: 1, callbacks: [bad], verbose: 0 }))).rejects.toThrow(/learningRateScheduler: schedule gave NaN at step 0/);
+    await expect(model.fit(x, y, { epochs: 1, callbacks: [bad], verbose: 0 })).rejects.toThrow(/learningRateScheduler: schedule gave NaN at step 0/);
     tf.dispose([x, y]);
     model.dispose();
   });

@@ -1,23 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { describeEachBackend } from '../../helpers/backends.js';
 import { tinyUNet, type TinyNetOptions } from './tinyNets.js';
 
 const STEPS = 20;
-
-// tfjs' IS_TEST leak check counts the saved-tensor clones of a fused conv's custom gradient on
-// wasm as a leak ("internal memory leak (4 data ids) after running 'fusedConv2d__op'") with or
-// without unet-kit's kernels; repeated steps keep the backend's data-id count flat (checked in
-// 'leaves no tensors behind'), so the check is switched off while these nets train.
-let wasTest = true;
-beforeAll(() => {
-  wasTest = tf.env().getBool('IS_TEST');
-  tf.env().set('IS_TEST', false);
-});
-afterAll(() => {
-  tf.env().set('IS_TEST', wasTest);
-});
 
 /** Trains `options`' net for 20 steps on one fixed batch; returns the loss of every step. */
 async function trainLosses(options: TinyNetOptions, batch: number): Promise<number[]> {

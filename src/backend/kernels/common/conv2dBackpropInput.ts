@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2dInfoOf } from '../loops/geometry.js';
 import { stockKernel } from '../registry.js';
 import { readF32, withScope, type Info, type KernelScope } from '../tensorData.js';
 
@@ -28,7 +29,7 @@ function conv2dBackpropInput(args: Args, backendName: string): Info {
     return config.kernelFunc(args) as Info;
   };
   if (a.dataFormat === 'NCHW') return stock();
-  const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode);
+  const info = conv2dInfoOf(a.inputShape, filter.shape, a);
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
   const { top, left } = info.padInfo;
   if (sh === 1 && sw === 1) {

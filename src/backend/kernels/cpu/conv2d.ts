@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dForwardLoop, padSpatial, type PaddedConv2D } from '../loops/conv2dForward.js';
+import { conv2dInfoOf, geometryOf } from '../loops/geometry.js';
 import { stockKernel } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
 
@@ -15,33 +16,8 @@ function convolve(x: Float32Array, w: Float32Array, info: tf.backend_util.Conv2D
     xp = new Float32Array(info.batchSize * paddedHeight * paddedWidth * info.inChannels);
     padSpatial(x, [info.batchSize, info.inHeight, info.inWidth, info.inChannels], top, left, paddedHeight, paddedWidth, xp);
   }
-  const g: PaddedConv2D = {
-    batch: info.batchSize,
-    inHeight: paddedHeight,
-    inWidth: paddedWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-  };
+  const g: PaddedConv2D = { ...geometryOf(info), inHeight: paddedHeight, inWidth: paddedWidth };
   conv2dForwardLoop(xp, w, g, y);
-}
-
-function convInfoOf(x: Info, filter: Info, attrs: tf.Conv2DAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
 }
 
 function stock(kernelName: string, args: Args): Info {
@@ -56,7 +32,7 @@ export function cpuConv2D(args: Args): Info {
   const { x, filter } = inputs as { x: Info; filter: Info };
   const a = attrs as unknown as tf.Conv2DAttrs;
   if (a.dataFormat === 'NCHW' || x.dtype !== 'float32') return stock(tf.Conv2D, args);
-  const info = convInfoOf(x, filter, a);
+  const info = conv2dInfoOf(x.shape, filter.shape, a, a.dilations);
   const out = allocF32(backend, info.outShape);
   convolve(readF32(backend, x), readF32(backend, filter), info, readF32(backend, out.info));
   return out.info;
@@ -94,7 +70,7 @@ export function cpuFusedConv2D(args: Args): Info {
   const { x, filter, bias, preluActivationWeights } = inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
   const a = attrs as unknown as tf.FusedConv2DAttrs;
   const activation = activationOf(a);
-  const info = convInfoOf(x, filter, a as unknown as tf.Conv2DAttrs);
+  const info = conv2dInfoOf(x.shape, filter.shape, a, a.dilations);
   const vectorBias = bias === undefined || bias === null || (bias.shape.length === 1 && bias.shape[0] === info.outChannels) || tf.util.sizeFromShape(bias.shape) === 1;
   if (a.dataFormat === 'NCHW' || activation === undefined || (preluActivationWeights !== undefined && preluActivationWeights !== null) || !vectorBias) {
     return stock(tf.FusedConv2D, args);

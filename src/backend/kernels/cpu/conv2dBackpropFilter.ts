@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterLoop } from '../loops/conv2dBackpropFilter.js';
-import { geometryOf } from '../loops/geometry.js';
+import { conv2dInfoOf, geometryOf } from '../loops/geometry.js';
 import { stockKernel } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
 
@@ -18,14 +18,7 @@ export function conv2dBackpropFilterKernel(backendName: string): tf.KernelFunc {
       if (stock === undefined) throw new Error('unet-kit kernels: Conv2DBackpropFilter supports NHWC only here');
       return stock.kernelFunc({ inputs, backend, attrs });
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      a.filterShape,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-    );
+    const info = conv2dInfoOf(x.shape, a.filterShape, a);
     const out = allocF32(backend, info.filterShape);
     conv2dBackpropFilterLoop(readF32(backend, x), readF32(backend, dy), geometryOf(info), readF32(backend, out.info));
     return out.info;

@@ -1,20 +1,10 @@
-/** Geometry of a channels-last 2D convolution over an already padded input. */
-export interface PaddedConv2D {
-  batch: number;
-  /** Padded input height and width. */
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-}
+import type { Conv2DGeometry } from './geometry.js';
+
+/**
+ * Geometry of a channels-last 2D convolution over an already padded input: a
+ * {@link Conv2DGeometry} whose `inHeight` and `inWidth` are the padded sizes (no padding left).
+ */
+export type PaddedConv2D = Omit<Conv2DGeometry, 'padTop' | 'padLeft'>;
 
 /**
  * `y[n, oh, ow, co] = sum_{kh, kw, ci} xp[n, oh*sh + kh*dh, ow*sw + kw*dw, ci] * w[kh, kw, ci, co]`

@@ -19,6 +19,19 @@ export interface DepthFold {
 
 /** Gathers `x` [N, D, H, W, Ci] into `g` [N*OD, H, W, KD*Ci] (see {@link DepthFold}). */
 export function depthFold(x: Float32Array, f: DepthFold, g: Float32Array): void {
+  depthFoldSweep(x, f, g, false);
+}
+
+/** The adjoint of {@link depthFold}: adds `g` [N*OD, H, W, KD*Ci] into `dx` [N, D, H, W, Ci]. */
+export function depthUnfoldAdd(g: Float32Array, f: DepthFold, dx: Float32Array): void {
+  depthFoldSweep(dx, f, g, true);
+}
+
+/**
+ * The (od, kd) sweep of {@link depthFold} (`g = gather(x)`, zeros outside the volume) and, when
+ * `adjoint`, of {@link depthUnfoldAdd} (`x += scatter(g)`, out-of-volume taps skipped).
+ */
+function depthFoldSweep(x: Float32Array, f: DepthFold, g: Float32Array, adjoint: boolean): void {
   const { batch, inDepth, outDepth, planeSize, inChannels: Ci, filterDepth: KD } = f;
   const pixels = planeSize / Ci;
   const gPixel = KD * Ci;
@@ -29,34 +42,17 @@ export function depthFold(x: Float32Array, f: DepthFold, g: Float32Array): void 
         const d = od * f.strideDepth + kd * f.dilationDepth - f.padFront;
         let go = gBase + kd * Ci;
         if (d < 0 || d >= inDepth) {
-          for (let p = 0; p < pixels; p++, go += gPixel) for (let c = 0; c < Ci; c++) g[go + c] = 0;
+          if (!adjoint) for (let p = 0; p < pixels; p++, go += gPixel) for (let c = 0; c < Ci; c++) g[go + c] = 0;
           continue;
         }
         let xo = (n * inDepth + d) * planeSize;
-        if (KD === 1) {
+        if (adjoint) {
+          for (let p = 0; p < pixels; p++, go += gPixel, xo += Ci) for (let c = 0; c < Ci; c++) x[xo + c]! += g[go + c]!;
+        } else if (KD === 1) {
           g.set(x.subarray(xo, xo + planeSize), gBase);
-          continue;
+        } else {
+          for (let p = 0; p < pixels; p++, go += gPixel, xo += Ci) for (let c = 0; c < Ci; c++) g[go + c] = x[xo + c]!;
         }
-        for (let p = 0; p < pixels; p++, go += gPixel, xo += Ci) for (let c = 0; c < Ci; c++) g[go + c] = x[xo + c]!;
-      }
-    }
-  }
-}
-
-/** The adjoint of {@link depthFold}: adds `g` [N*OD, H, W, KD*Ci] into `dx` [N, D, H, W, Ci]. */
-export function depthUnfoldAdd(g: Float32Array, f: DepthFold, dx: Float32Array): void {
-  const { batch, inDepth, outDepth, planeSize, inChannels: Ci, filterDepth: KD } = f;
-  const pixels = planeSize / Ci;
-  const gPixel = KD * Ci;
-  for (let n = 0; n < batch; n++) {
-    for (let od = 0; od < outDepth; od++) {
-      const gBase = (n * outDepth + od) * pixels * gPixel;
-      for (let kd = 0; kd < KD; kd++) {
-        const d = od * f.strideDepth + kd * f.dilationDepth - f.padFront;
-        if (d < 0 || d >= inDepth) continue;
-        let go = gBase + kd * Ci;
-        let xo = (n * inDepth + d) * planeSize;
-        for (let p = 0; p < pixels; p++, go += gPixel, xo += Ci) for (let c = 0; c < Ci; c++) dx[xo + c]! += g[go + c]!;
       }
     }
   }
@@ -64,28 +60,26 @@ export function depthUnfoldAdd(g: Float32Array, f: DepthFold, dx: Float32Array):
 
 /** Filter [KD, KH, KW, Ci, Co] -> [KH, KW, KD*Ci, Co] (depth taps stacked along input channels). */
 export function foldFilter(w: Float32Array, shape: number[], out: Float32Array): void {
-  const [KD, KH, KW, Ci, Co] = shape as [number, number, number, number, number];
-  const block = Ci * Co;
-  for (let kd = 0; kd < KD; kd++) {
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const src = ((kd * KH + kh) * KW + kw) * block;
-        const dst = ((kh * KW + kw) * KD + kd) * block;
-        out.set(w.subarray(src, src + block), dst);
-      }
-    }
-  }
+  moveFilterTaps(w, shape, out, false);
 }
 
 /** The inverse of {@link foldFilter}: [KH, KW, KD*Ci, Co] -> [KD, KH, KW, Ci, Co]. */
 export function unfoldFilter(w: Float32Array, shape: number[], out: Float32Array): void {
+  moveFilterTaps(w, shape, out, true);
+}
+
+// Copies each [Ci, Co] tap block between the 3D layout [KD, KH, KW] and the folded [KH, KW, KD]
+// (3D -> folded, or back when `unfold`); `shape` is the 3D filter's.
+function moveFilterTaps(w: Float32Array, shape: number[], out: Float32Array, unfold: boolean): void {
   const [KD, KH, KW, Ci, Co] = shape as [number, number, number, number, number];
   const block = Ci * Co;
   for (let kd = 0; kd < KD; kd++) {
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
-        const dst = ((kd * KH + kh) * KW + kw) * block;
-        const src = ((kh * KW + kw) * KD + kd) * block;
+        const spatial = ((kd * KH + kh) * KW + kw) * block;
+        const folded = ((kh * KW + kw) * KD + kd) * block;
+        const src = unfold ? folded : spatial;
+        const dst = unfold ? spatial : folded;
         out.set(w.subarray(src, src + block), dst);
       }
     }

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** The 2D convolution geometry the loop kernels use (channels last). */
 export interface Conv2DGeometry {
@@ -18,6 +18,35 @@ export interface Conv2DGeometry {
   dilationWidth: number;
   padTop: number;
   padLeft: number;
+}
+
+/** The attributes {@link conv2dInfoOf} reads: those shared by Conv2D, its backprops and the depthwise ops. */
+export interface Conv2DWindowAttrs {
+  strides: [number, number] | number;
+  pad: tf.Conv2DAttrs['pad'];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/**
+ * The tfjs `Conv2DInfo` (channels last) of a 2D convolution of an input of `xShape` with a filter
+ * of `filterShape` (`[KH, KW, Ci, Co]`, or `[KH, KW, Ci, M]` when `depthwise`).
+ */
+export function conv2dInfoOf(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Conv2DWindowAttrs,
+  dilations: [number, number] | number = 1,
+  depthwise = false,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+  );
 }
 
 /** The loop geometry of a tfjs `Conv2DInfo` (channels last). */

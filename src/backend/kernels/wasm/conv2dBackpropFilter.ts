@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterLoop } from '../loops/conv2dBackpropFilter.js';
-import { geometryOf } from '../loops/geometry.js';
+import { conv2dInfoOf, geometryOf } from '../loops/geometry.js';
 import { allocF32, readF32, withScope, type Info } from '../tensorData.js';
 
 /**
@@ -16,14 +16,7 @@ export function wasmConv2dBackpropFilter({ inputs, backend, attrs }: Parameters<
   const { x, dy } = inputs as { x: Info; dy: Info };
   const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (a.dataFormat === 'NCHW') throw new Error("unet-kit wasm Conv2DBackpropFilter: dataFormat 'NCHW' is not supported; use 'NHWC'");
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    a.filterShape,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  const info = conv2dInfoOf(x.shape, a.filterShape, a);
   if (preferLoop(info)) {
     const out = allocF32(backend, info.filterShape);
     conv2dBackpropFilterLoop(readF32(backend, x), readF32(backend, dy), geometryOf(info), readF32(backend, out.info));

@@ -1,0 +1,70 @@
+/**
+ * Messages between {@link dataParallelTrainer} and its worker threads (internal).
+ * @module
+ */
+
+/** How a worker obtains the loss: a tfjs-layers loss name or an export of a module. */
+export type DataParallelLoss =
+  | 'meanSquaredError'
+  | 'meanAbsoluteError'
+  | 'binaryCrossentropy'
+  | 'categoricalCrossentropy'
+  | DataParallelLossModule;
+
+/**
+ * A loss exported by a module that each worker imports: `module` is a bare specifier
+ * (`'unet-kit/losses'`) or an absolute path or `file:` URL (relative paths are resolved against
+ * `process.cwd()`); `name` the export; with `args` the export is a factory called as
+ * `exported(...args)` (args must be structured-cloneable), without it the export is the loss.
+ * The loss is `(yTrue, yPred) => tf.Scalar`.
+ */
+export interface DataParallelLossModule {
+  module: string;
+  name: string;
+  args?: unknown[];
+}
+
+/** The names of the built-in losses (tfjs-layers' per-sample losses, averaged over the batch). */
+export const BUILTIN_LOSSES = [
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'binaryCrossentropy',
+  'categoricalCrossentropy',
+] as const;
+
+/** Data every worker receives at start. */
+export interface WorkerInit {
+  /** `model.toJSON()` as a string. */
+  topology: string;
+  /** Shapes of `model.weights`, in order. */
+  shapes: number[][];
+  /** For each of `model.weights`: true when trainable. */
+  trainable: boolean[];
+  backend: 'wasm' | 'cpu';
+  imports: string[];
+  loss: DataParallelLoss;
+  /** All weights, float32, concatenated in `model.weights` order (written by the main thread). */
+  weights: SharedArrayBuffer;
+  /** Per worker: the trainable gradients, concatenated (this worker's region starts at `index * trainableSize`). */
+  grads: SharedArrayBuffer;
+  /** Per worker: the non-trainable weights after a training step (batch-norm moving statistics). */
+  state: SharedArrayBuffer;
+  index: number;
+}
+
+/** An array that crosses threads with its shape and dtype. */
+export interface WireTensor {
+  data: Float32Array | Int32Array;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+export type WorkerRequest =
+  | { type: 'grad'; id: number; x: WireTensor; y: WireTensor }
+  | { type: 'predict'; id: number; x: WireTensor };
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'grad'; id: number; loss: number }
+  | { type: 'predict'; id: number; y: WireTensor }
+  | { type: 'error'; id?: number; message: string };
