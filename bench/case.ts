@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { installKernels } from '../src/backend/kernels/index.js';
+import { dataParallelTrainer } from '../src/train/dataParallel.js';
 import { benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
 
 interface CaseArgs {
@@ -16,6 +17,8 @@ interface CaseArgs {
   forward: boolean;
   train: boolean;
   profile: boolean;
+  /** Worker threads of a dataParallelTrainer (train step and forward split across them); 0: off. */
+  dataParallel?: number;
 }
 
 const NETS = {
@@ -66,6 +69,12 @@ async function main(): Promise<void> {
     params: parameterCount(model),
     forwardGflop: +(flops / 1e9).toFixed(3),
   };
+  if ((args.dataParallel ?? 0) > 0) {
+    await dataParallelCase(args, model, x, y, flops, result);
+    tf.dispose([x, y]);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
   if (args.forward) {
     const fwd = await timeIt(args.reps, async () => {
       const out = model.predict(x) as tf.Tensor;
@@ -115,6 +124,45 @@ async function main(): Promise<void> {
   }
   tf.dispose([x, y]);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+// Train step and forward through dataParallelTrainer: the batch is split across worker threads,
+// each with its own wasm backend; this process' CPU time is meaningless here (wall time only).
+async function dataParallelCase(
+  args: CaseArgs,
+  model: ReturnType<typeof benchUNet>,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  flops: number,
+  result: Record<string, unknown>,
+): Promise<void> {
+  const started = performance.now();
+  const trainer = await dataParallelTrainer(model, {
+    workers: args.dataParallel,
+    backend: args.backend,
+    loss: 'meanSquaredError',
+    optimizer: tf.train.adam(1e-3),
+  });
+  result.dataParallelWorkers = args.dataParallel;
+  result.workerStartMs = +(performance.now() - started).toFixed(0);
+  try {
+    if (args.forward) {
+      const fwd = await timeIt(args.reps, async () => {
+        (await trainer.predict(x)).dispose();
+      });
+      result.forwardMs = +fwd.ms.toFixed(1);
+      result.forwardGflops = +(flops / fwd.ms / 1e6).toFixed(2);
+    }
+    if (args.train) {
+      const step = await timeIt(args.reps, async () => {
+        await trainer.trainOnBatch(x, y);
+      });
+      result.trainStepMs = +step.ms.toFixed(1);
+      result.trainGflops = +((3 * flops) / step.ms / 1e6).toFixed(2);
+    }
+  } finally {
+    await trainer.dispose();
+  }
 }
 
 await main();

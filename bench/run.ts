@@ -8,6 +8,7 @@
 //   npm run bench -- --backends wasm --reps 5      # wasm only
 //   npm run bench -- --nets 2d --stock-cpu-train   # include the stock cpu train step (minutes)
 //   npm run bench -- --profile                     # per-kernel times of one train step
+//   npm run bench -- --data-parallel 2             # plus a row per net: wasm, 2 worker threads
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,10 +21,11 @@ interface Options {
   reps: number;
   stockCpuTrain: boolean;
   profile: boolean;
+  dataParallel: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { backends: ['wasm', 'cpu'], nets: ['2d', '3d'], reps: 3, stockCpuTrain: false, profile: false };
+  const options: Options = { backends: ['wasm', 'cpu'], nets: ['2d', '3d'], reps: 3, stockCpuTrain: false, profile: false, dataParallel: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = () => {
@@ -37,7 +39,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--stock-cpu-train') options.stockCpuTrain = true;
     else if (arg === '--skip-stock-cpu') options.stockCpuTrain = false;
     else if (arg === '--profile') options.profile = true;
-    else throw new Error(`bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --stock-cpu-train --skip-stock-cpu --profile`);
+    else if (arg === '--data-parallel') options.dataParallel = Math.max(1, Number.parseInt(next(), 10));
+    else throw new Error(`bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --stock-cpu-train --skip-stock-cpu --profile --data-parallel N`);
   }
   return options;
 }
@@ -74,6 +77,11 @@ function main(): void {
         if (slowStock) result.trainStepMs = 'skipped (stock cpu filter gradient takes minutes; --stock-cpu-train to run it)';
         results.push(result);
       }
+    }
+    if (options.dataParallel > 0 && options.backends.includes('wasm')) {
+      const args = { backend: 'wasm', kernels: true, net, reps: options.reps, forward: true, train: true, profile: false, dataParallel: options.dataParallel };
+      process.stderr.write(`bench: ${net} wasm unet-kit kernels, ${options.dataParallel} worker threads ...\n`);
+      results.push(runCase(args));
     }
   }
   const doc = {

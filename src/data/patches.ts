@@ -40,6 +40,10 @@ export interface ReassemblePatchesOptions {
 /**
  * Start positions along one axis: as few equally spaced windows as cover `size` with at least the
  * requested overlap, the last one ending at the edge (nnU-Net's `compute_steps_for_sliding_window`).
+ * The inference module's `windowStarts` (MONAI's `dense_patch_slices`) uses a fixed stride of
+ * `floor(patch * (1 - overlap))` instead and shifts only the last window back, so the two differ
+ * whenever the stride does not divide `size - patch` (for 100, 64, 0.5: `[0, 18, 36]` here,
+ * `[0, 32, 36]` there).
  *
  * @example `patchStarts(128, 64, 0.5)` is `[0, 32, 64]`; `patchStarts(100, 64, 0.5)` is `[0, 18, 36]`.
  */
@@ -98,6 +102,9 @@ export function extractPatches(
 
 /**
  * nnU-Net's gaussian importance map for a patch: sigma = size / 8, max 1, zeros replaced by the smallest positive value.
+ * The inference module's `importanceMap` (MONAI's `compute_importance_map`) instead takes the
+ * blend mode and sigma as options, is not normalized (its maximum is below 1 for even sizes),
+ * clamps its tails up to `minWeight` (default 1e-3) and has no trailing channel axis.
  *
  * @returns `[...patchSize, 1]`, 1 at the centre.
  * @example
@@ -126,6 +133,11 @@ export function gaussianImportance(patchSize: readonly number[]): tf.Tensor {
  * weighting of nnU-Net's sliding window, then the padding is cropped off.
  * `[N * P, ...patchSize, K]` -> `[N, ...S, K]`. Without overlap and with constant weights the
  * round trip is exact.
+ *
+ * For inference on large volumes prefer the inference module's sliding window, which runs the
+ * model window by window with MONAI's stride and blending ({@link patchStarts} and
+ * {@link gaussianImportance} describe the differences); this function works on patches already
+ * predicted, laid out by {@link extractPatches}.
  *
  * @example
  * ```ts

@@ -49,6 +49,10 @@ export function importanceMapData(roi: readonly number[], blend: BlendMode, sigm
  * smallest values clamped up to `minWeight` so that voxels covered only by window borders still
  * get a positive weight (MONAI's `compute_importance_map` and its `1e-3` clamp).
  *
+ * Differs from `gaussianImportance` (data module, used by `reassemblePatches`): that one is
+ * nnU-Net's map, fixed at sigma = size / 8, normalized to a maximum of 1 (also for even sizes),
+ * with only its zeros raised to the smallest positive value, and shaped `[...patchSize, 1]`.
+ *
  * @param roiSize - window size, `[H, W]` or `[D, H, W]`.
  * @returns a float32 tensor of shape `roiSize` (the caller disposes it); 1 at the centre of odd sizes.
  * @example

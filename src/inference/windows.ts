@@ -6,6 +6,11 @@ import { assertInteger, assertNumber } from '../core/assert.js';
  * `floor(roi * (1 - overlap))` (at least 1; the whole axis when `roi === size`), and the last
  * window shifted back so that it ends exactly at the edge. Every voxel is covered.
  *
+ * Unlike `patchStarts` (data module, used by `extractPatches`), which spaces its windows evenly
+ * as nnU-Net's `compute_steps_for_sliding_window` does, the stride here is fixed, so only the
+ * last window may overlap more: `windowStarts(100, 64, 0.5)` is `[0, 32, 36]` where
+ * `patchStarts(100, 64, 0.5)` is `[0, 18, 36]`. Neither can be built on the other.
+ *
  * @param size - axis length (at least `roi`; pad smaller images first).
  * @param roi - window length along the axis.
  * @param overlap - fraction of the window shared by neighbours, in [0, 1).

@@ -36,11 +36,7 @@ export function conv2dBackpropFilterLoop(x: Float32Array, dy: Float32Array, g: C
             const bi = Math.min(4, Ci - ci);
             for (let co = 0; co < Co; co += 4) {
               const bo = Math.min(4, Co - co);
-              if (bi === 4 && bo === 4) {
-                block44(x, dy, dW, n, ohLo, ohHi, owLo, owHi, kh, colShift, ci, co, wBase, g);
-              } else {
-                blockAny(x, dy, dW, n, ohLo, ohHi, owLo, owHi, kh, colShift, ci, co, bi, bo, wBase, g);
-              }
+              accumulateBlock(x, dy, dW, n, ohLo, ohHi, owLo, owHi, kh, colShift, ci, co, bi, bo, wBase, g);
             }
           }
         }
@@ -49,53 +45,11 @@ export function conv2dBackpropFilterLoop(x: Float32Array, dy: Float32Array, g: C
   }
 }
 
-function block44(
-  x: Float32Array,
-  dy: Float32Array,
-  dW: Float32Array,
-  n: number,
-  ohLo: number,
-  ohHi: number,
-  owLo: number,
-  owHi: number,
-  kh: number,
-  colShift: number,
-  ci: number,
-  co: number,
-  wBase: number,
-  g: Conv2DGeometry,
-): void {
-  const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = g;
-  const xStep = g.strideWidth * Ci;
-  let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-  let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
-  for (let oh = ohLo; oh < ohHi; oh++) {
-    const ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
-    let xo = ((n * H + ih) * W + owLo * g.strideWidth + colShift) * Ci + ci;
-    let yo = ((n * OH + oh) * OW + owLo) * Co + co;
-    for (let ow = owLo; ow < owHi; ow++) {
-      const x0 = x[xo]!, x1 = x[xo + 1]!, x2 = x[xo + 2]!, x3 = x[xo + 3]!;
-      const y0 = dy[yo]!, y1 = dy[yo + 1]!, y2 = dy[yo + 2]!, y3 = dy[yo + 3]!;
-      a00 += x0 * y0; a01 += x0 * y1; a02 += x0 * y2; a03 += x0 * y3;
-      a10 += x1 * y0; a11 += x1 * y1; a12 += x1 * y2; a13 += x1 * y3;
-      a20 += x2 * y0; a21 += x2 * y1; a22 += x2 * y2; a23 += x2 * y3;
-      a30 += x3 * y0; a31 += x3 * y1; a32 += x3 * y2; a33 += x3 * y3;
-      xo += xStep;
-      yo += Co;
-    }
-  }
-  let o = wBase + ci * Co + co;
-  dW[o]! += a00; dW[o + 1]! += a01; dW[o + 2]! += a02; dW[o + 3]! += a03;
-  o += Co;
-  dW[o]! += a10; dW[o + 1]! += a11; dW[o + 2]! += a12; dW[o + 3]! += a13;
-  o += Co;
-  dW[o]! += a20; dW[o + 1]! += a21; dW[o + 2]! += a22; dW[o + 3]! += a23;
-  o += Co;
-  dW[o]! += a30; dW[o + 1]! += a31; dW[o + 2]! += a32; dW[o + 3]! += a33;
-}
-
-// Edge blocks (channel counts not divisible by 4, e.g. a 1-channel input): same sums, no unrolling.
-function blockAny(
+// Adds one (bi input x bo output channel) block of one filter tap, summed over the output
+// pixels [ohLo, ohHi) x [owLo, owHi) of sample n, into dW. Full 4x4 blocks accumulate in 16
+// locals; edge blocks (channel counts not divisible by 4, e.g. a 1-channel input) take the same
+// sums without unrolling.
+function accumulateBlock(
   x: Float32Array,
   dy: Float32Array,
   dW: Float32Array,
@@ -114,6 +68,35 @@ function blockAny(
   g: Conv2DGeometry,
 ): void {
   const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = g;
+  if (bi === 4 && bo === 4) {
+    const xStep = g.strideWidth * Ci;
+    let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+    for (let oh = ohLo; oh < ohHi; oh++) {
+      const ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
+      let xo = ((n * H + ih) * W + owLo * g.strideWidth + colShift) * Ci + ci;
+      let yo = ((n * OH + oh) * OW + owLo) * Co + co;
+      for (let ow = owLo; ow < owHi; ow++) {
+        const x0 = x[xo]!, x1 = x[xo + 1]!, x2 = x[xo + 2]!, x3 = x[xo + 3]!;
+        const y0 = dy[yo]!, y1 = dy[yo + 1]!, y2 = dy[yo + 2]!, y3 = dy[yo + 3]!;
+        a00 += x0 * y0; a01 += x0 * y1; a02 += x0 * y2; a03 += x0 * y3;
+        a10 += x1 * y0; a11 += x1 * y1; a12 += x1 * y2; a13 += x1 * y3;
+        a20 += x2 * y0; a21 += x2 * y1; a22 += x2 * y2; a23 += x2 * y3;
+        a30 += x3 * y0; a31 += x3 * y1; a32 += x3 * y2; a33 += x3 * y3;
+        xo += xStep;
+        yo += Co;
+      }
+    }
+    let o = wBase + ci * Co + co;
+    dW[o]! += a00; dW[o + 1]! += a01; dW[o + 2]! += a02; dW[o + 3]! += a03;
+    o += Co;
+    dW[o]! += a10; dW[o + 1]! += a11; dW[o + 2]! += a12; dW[o + 3]! += a13;
+    o += Co;
+    dW[o]! += a20; dW[o + 1]! += a21; dW[o + 2]! += a22; dW[o + 3]! += a23;
+    o += Co;
+    dW[o]! += a30; dW[o + 1]! += a31; dW[o + 2]! += a32; dW[o + 3]! += a33;
+    return;
+  }
   const acc = new Float64Array(16);
   for (let oh = ohLo; oh < ohHi; oh++) {
     const ih = oh * g.strideHeight - g.padTop + kh * g.dilationHeight;
