@@ -109,6 +109,10 @@ export function resolveWindowOptions(fn: string, options: unknown, spatialDims: 
  * - an image smaller than the window along an axis is padded (centred, `padMode`) and the
  *   output cropped back: the output always has the input's spatial size.
  *
+ * The data module's `extractPatches` / `reassemblePatches` pair differs: nnU-Net's evenly spaced
+ * starts (`patchStarts`) and its normalized gaussian (`gaussianImportance`), and it blends
+ * predictions already made for every patch at once rather than running the network itself.
+ *
  * Multi-output (deep supervision) networks: the blended output is `outputIndex` when given,
  * else the first output with the window's spatial size (the full-resolution head). The network
  * must keep the spatial size (a segmentation network); its channel count may differ from the

@@ -45,7 +45,7 @@ export interface DataParallelGradients {
 
 /** A model trained on several worker threads; see {@link dataParallelTrainer}. */
 export interface DataParallelTrainer {
-  /** The model being trained (its weights are the master copy, updated by {@link trainOnBatch}). */
+  /** The model being trained (its weights are the master copy, updated by {@link DataParallelTrainer.trainOnBatch}). */
   readonly model: tfl.LayersModel;
   /** The number of worker threads. */
   readonly workers: number;
@@ -170,7 +170,8 @@ function workerEntry(): { url: string; typescript: boolean } {
 // module. Only dynamic imports, so it runs whether Node evaluates it as CommonJS or (under an
 // inherited --input-type=module) as an ES module.
 const BOOTSTRAP = `
-import('node:worker_threads').then(async ({ workerData, parentPort }) => {
+const threads = 'node:worker_threads';
+import(threads).then(async ({ workerData, parentPort }) => {
   try {
     if (workerData.typescript) (await import('tsx/esm/api')).register();
     await import(workerData.entry);
@@ -179,6 +180,11 @@ import('node:worker_threads').then(async ({ workerData, parentPort }) => {
   }
 });
 `;
+
+// Not a literal specifier: browser bundlers must not try to resolve a Node built-in.
+async function nodeBuiltin<M>(name: string): Promise<M> {
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`)) as M;
+}
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -284,7 +290,7 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
   }
   if (model.weights.some((w) => w.dtype !== 'float32')) fail(FN, 'model', 'non-float32 weights', 'float32 weights only');
 
-  const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:worker_threads')) as typeof import('node:worker_threads');
+  const { Worker } = await nodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
   const weights = model.weights;
   const variables = weights.map((w) => w.read() as tf.Variable);
   const shapes = weights.map((w) => [...(w.shape as number[])]);
@@ -350,7 +356,11 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
     if (batch !== undefined && t.shape[0] !== batch) fail(FN, `${name}.shape[0]`, t.shape[0], `${batch} (the batch size of x)`);
   };
 
-  const gradients = async (x: tf.Tensor, y: tf.Tensor): Promise<{ loss: number; grad: Float64Array }> => {
+  // The shard-size-weighted mean of the workers' gradients, reused across steps (float32: the
+  // sum of a few float32 terms, like the reductions of a single-process gradient).
+  const average = new Float32Array(trainableSize);
+
+  const gradients = async (x: tf.Tensor, y: tf.Tensor): Promise<number> => {
     checkBatch('x', x);
     checkBatch('y', y, x.shape[0]);
     const [xw, yw] = await Promise.all([wire(x), wire(y)]);
@@ -364,12 +374,12 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
       }),
     );
     const share = parts.map(([a, b]) => (b - a) / n);
-    const grad = new Float64Array(trainableSize);
     let lossValue = 0;
     parts.forEach((_, i) => {
       const w = share[i]!;
       const g = gradView.subarray(i * trainableSize, (i + 1) * trainableSize);
-      for (let k = 0; k < trainableSize; k++) grad[k]! += w * g[k]!;
+      if (i === 0) for (let k = 0; k < trainableSize; k++) average[k] = w * g[k]!;
+      else for (let k = 0; k < trainableSize; k++) average[k]! += w * g[k]!;
       lossValue += w * (replies[i] as { loss: number }).loss;
     });
     // Moving statistics: the size-weighted mean of the workers' updated values (skip unchanged).
@@ -381,9 +391,7 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
       let changed = false;
       for (let k = 0; k < size; k++) {
         let s = 0;
-        parts.forEach((_, j) => {
-          s += share[j]! * stateView[j * stateSize + o + k]!;
-        });
+        for (let j = 0; j < parts.length; j++) s += share[j]! * stateView[j * stateSize + o + k]!;
         mean[k] = s;
         if (mean[k] !== current[k]) changed = true;
       }
@@ -394,14 +402,15 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
       }
       o += size;
     }
-    return { loss: lossValue, grad };
+    return lossValue;
   };
 
-  const toNamed = (grad: Float64Array): tf.NamedTensorMap => {
+  // Copies (slice): the cpu backend may keep the array it is given.
+  const averageGrads = (): tf.NamedTensorMap => {
     const named: tf.NamedTensorMap = {};
     let o = 0;
     for (const i of trainableIdx) {
-      named[variables[i]!.name] = tf.tensor(Float32Array.from(grad.subarray(o, o + sizes[i]!)), shapes[i]);
+      named[variables[i]!.name] = tf.tensor(average.slice(o, o + sizes[i]!), shapes[i]);
       o += sizes[i]!;
     }
     return named;
@@ -412,14 +421,14 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
     workers,
     computeGradients(x, y) {
       return serial(async () => {
-        const { loss: value, grad } = await gradients(x, y);
-        return { loss: value, grads: toNamed(grad) };
+        const value = await gradients(x, y);
+        return { loss: value, grads: averageGrads() };
       });
     },
     trainOnBatch(x, y) {
       return serial(async () => {
-        const { loss: value, grad } = await gradients(x, y);
-        const named = toNamed(grad);
+        const value = await gradients(x, y);
+        const named = averageGrads();
         try {
           optimizer.applyGradients(named);
         } finally {

@@ -1,5 +1,5 @@
 /**
- * Messages between {@link dataParallelTrainer} and its worker threads (internal).
+ * Messages between `dataParallelTrainer` and its worker threads (internal).
  * @module
  */
 

@@ -1,5 +1,5 @@
 /**
- * The worker-thread side of {@link dataParallelTrainer} (internal; Node only). Started by the
+ * The worker-thread side of `dataParallelTrainer` (internal; Node only). Started by the
  * trainer, never imported by users: it rebuilds the model from its JSON topology on its own tfjs
  * backend, and per request copies the current weights from shared memory and computes the loss
  * gradients of its shard of the batch (written to shared memory) or the predictions of its shard.

@@ -1,7 +1,8 @@
 /**
  * unet-kit/train: learning-rate schedules and callbacks for `model.fit` (early stopping with
  * best-weight restore, checkpoints, a progress bar, metric logs), batch-norm folding for
- * inference, encoder freezing and knowledge distillation.
+ * inference, encoder freezing, knowledge distillation and data-parallel training on Node
+ * worker threads.
  * @module
  */
 export {
@@ -36,3 +37,11 @@ export { foldBatchNorm } from './foldBatchNorm.js';
 export { freezeEncoder } from './freezeEncoder.js';
 export { distillationLoss } from './distillation.js';
 export type { DistillationOptions } from './distillation.js';
+export { dataParallelTrainer } from './dataParallel.js';
+export type {
+  DataParallelGradients,
+  DataParallelLoss,
+  DataParallelLossModule,
+  DataParallelOptions,
+  DataParallelTrainer,
+} from './dataParallel.js';
