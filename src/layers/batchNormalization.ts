@@ -14,7 +14,7 @@ type StockBatchNormClass = new (args?: BatchNormalizationArgs) => StockBatchNorm
 // take its parent so the subclass chain never wraps itself.
 function stockClass(): StockBatchNormClass {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap['BatchNormalization'];
-  if (entry === undefined) throw new Error('unet-kit: tfjs-layers did not register BatchNormalization');
+  if (entry === undefined) throw new UnetKitError('BatchNormalization', '@tensorflow/tfjs-layers', 'did not register its BatchNormalization class; expected @tensorflow/tfjs-layers ^4.22.');
   let cls = entry[0] as unknown as StockBatchNormClass & { unetKitRank5?: boolean };
   while (cls.unetKitRank5 === true) cls = Object.getPrototypeOf(cls) as StockBatchNormClass & { unetKitRank5?: boolean };
   return cls;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { UnetKitError } from '../../core/errors.js';
 
 /** A kernel's view of a tensor: what `kernelFunc` receives and returns. */
 export type Info = tf.TensorInfo;
@@ -28,7 +29,7 @@ function isWasm(backend: unknown): backend is WasmBackendLike {
  * kernel is allocated ({@link allocF32}), and allocate nothing while holding them.
  */
 export function readF32(backend: AnyBackend, info: Info): Float32Array {
-  if (info.dtype !== 'float32') throw new Error(`unet-kit kernels: expected a float32 tensor, got ${info.dtype}`);
+  if (info.dtype !== 'float32') throw new UnetKitError('unet-kit kernels', 'input dtype', `is '${info.dtype}'; expected 'float32'.`);
   if (isWasm(backend)) return backend.typedArrayFromHeap(info) as Float32Array;
   const values = (backend as unknown as CpuBackendLike).data.get(info.dataId)?.values;
   if (values instanceof Float32Array) return values;
@@ -65,7 +66,7 @@ export class KernelScope {
   /** Runs the kernel registered now for `kernelName` (a unet-kit replacement where there is one). */
   run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): Info {
     const kernel = tf.getKernel(kernelName, this.backendName);
-    if (kernel === undefined) throw new Error(`unet-kit kernels: '${kernelName}' is not registered for '${this.backendName}'`);
+    if (kernel === undefined) throw new UnetKitError('unet-kit kernels', 'kernelName', `is '${kernelName}', which is not registered for backend '${this.backendName}'; import the backend package before installKernels().`);
     return this.track(kernel.kernelFunc({ inputs, attrs, backend: this.backend as tf.KernelBackend }) as Info);
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dInfoOf } from '../loops/geometry.js';
 import { stockKernel } from '../registry.js';
 import { readF32, withScope, type Info, type KernelScope } from '../tensorData.js';
+import { UnetKitError } from '../../../core/errors.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -25,7 +26,7 @@ function conv2dBackpropInput(args: Args, backendName: string): Info {
   const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const stock = () => {
     const config = stockKernel(tf.Conv2DBackpropInput, backendName);
-    if (config === undefined) throw new Error(`unet-kit kernels: stock ${backendName} Conv2DBackpropInput is missing`);
+    if (config === undefined) throw new UnetKitError('installKernels', 'backendName', `is '${backendName}', whose stock Conv2DBackpropInput kernel is missing; register the tfjs backend before installing unet-kit's kernels.`);
     return config.kernelFunc(args) as Info;
   };
   if (a.dataFormat === 'NCHW') return stock();

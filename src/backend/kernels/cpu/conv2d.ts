@@ -3,6 +3,7 @@ import { conv2dForwardLoop, padSpatial, type PaddedConv2D } from '../loops/conv2
 import { conv2dInfoOf, geometryOf } from '../loops/geometry.js';
 import { stockKernel } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
+import { UnetKitError } from '../../../core/errors.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -22,7 +23,7 @@ function convolve(x: Float32Array, w: Float32Array, info: tf.backend_util.Conv2D
 
 function stock(kernelName: string, args: Args): Info {
   const config = stockKernel(kernelName, 'cpu');
-  if (config === undefined) throw new Error(`unet-kit kernels: stock cpu ${kernelName} is missing`);
+  if (config === undefined) throw new UnetKitError('installKernels', 'backendName', `is 'cpu', whose stock ${kernelName} kernel is missing; import @tensorflow/tfjs-backend-cpu before installing unet-kit's kernels.`);
   return config.kernelFunc(args) as Info;
 }
 

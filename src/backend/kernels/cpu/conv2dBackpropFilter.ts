@@ -3,6 +3,7 @@ import { conv2dBackpropFilterLoop } from '../loops/conv2dBackpropFilter.js';
 import { conv2dInfoOf, geometryOf } from '../loops/geometry.js';
 import { stockKernel } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
+import { UnetKitError } from '../../../core/errors.js';
 
 /**
  * The filter gradient of a 2D convolution (channels last) as a blocked direct loop
@@ -15,7 +16,7 @@ export function conv2dBackpropFilterKernel(backendName: string): tf.KernelFunc {
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (a.dataFormat === 'NCHW') {
       const stock = stockKernel(tf.Conv2DBackpropFilter, backendName);
-      if (stock === undefined) throw new Error('unet-kit kernels: Conv2DBackpropFilter supports NHWC only here');
+      if (stock === undefined) throw new UnetKitError('Conv2DBackpropFilter (cpu)', 'attrs.dataFormat', "is 'NCHW'; expected 'NHWC' (unet-kit is channels-last).");
       return stock.kernelFunc({ inputs, backend, attrs });
     }
     const info = conv2dInfoOf(x.shape, a.filterShape, a);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterLoop } from '../loops/conv2dBackpropFilter.js';
 import { conv2dInfoOf, geometryOf } from '../loops/geometry.js';
 import { allocF32, readF32, withScope, type Info } from '../tensorData.js';
+import { UnetKitError } from '../../../core/errors.js';
 
 /**
  * Filter gradient of a 2D convolution on wasm, which tfjs 4.22 lacks.
@@ -15,7 +16,7 @@ import { allocF32, readF32, withScope, type Info } from '../tensorData.js';
 export function wasmConv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
   const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (a.dataFormat === 'NCHW') throw new Error("unet-kit wasm Conv2DBackpropFilter: dataFormat 'NCHW' is not supported; use 'NHWC'");
+  if (a.dataFormat === 'NCHW') throw new UnetKitError('Conv2DBackpropFilter (wasm)', 'attrs.dataFormat', "is 'NCHW'; expected 'NHWC' (unet-kit is channels-last).");
   const info = conv2dInfoOf(x.shape, a.filterShape, a);
   if (preferLoop(info)) {
     const out = allocF32(backend, info.filterShape);
