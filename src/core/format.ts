@@ -1,10 +1,18 @@
 /**
  * Renders a value for an error message: short, unambiguous, never throwing
- * (strings quoted, arrays bracketed, long arrays elided).
+ * (strings quoted, arrays bracketed, long arrays elided, at most 200 characters).
  *
  * @example `formatValue([1, 2])` is `'[1, 2]'`; `formatValue('x')` is `"'x'"`.
  */
 export function formatValue(value: unknown): string {
+  const text = render(value);
+  // Nested arrays and long strings would otherwise swamp the message around them.
+  return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH - 3)}...` : text;
+}
+
+const MAX_LENGTH = 200;
+
+function render(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (value === null) return 'null';

@@ -10,6 +10,8 @@ export const BORDER_MODES: readonly BorderMode[] = ['constant', 'edge', 'reflect
  * without repeating the border (`cb|abc|ba`), `symmetric` mirrors with it (`ba|abc|cb`).
  * Works for any distance past the border (mirroring repeats periodically). `constant` returns -1
  * for out-of-range indices: the caller fills them. Internal helper.
+ *
+ * @example `borderIndex(-1, 3, 'reflect')` is 1; `borderIndex(3, 3, 'symmetric')` is 2; `borderIndex(-2, 3, 'edge')` is 0.
  */
 export function borderIndex(i: number, size: number, mode: BorderMode): number {
   if (i >= 0 && i < size) return i;

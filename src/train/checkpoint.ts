@@ -23,6 +23,8 @@ export interface CheckpointOptions {
  * Saves the model to a directory (`model.json` + `weights.bin`, loadable with
  * `tf.loadLayersModel` through `loadModel`) whenever the monitored log improves, like Keras'
  * `ModelCheckpoint(save_best_only=True)`. Uses `saveModel` (Node file system, no tfjs-node needed).
+ *
+ * @example `await model.fit(x, y, { validationSplit: 0.2, callbacks: [checkpoint('out/best', { monitor: 'val_loss' })] });`
  */
 export class Checkpoint extends tfl.Callback {
   readonly dir: string;

@@ -24,6 +24,8 @@ export interface EarlyStoppingOptions {
  * tfjs' own `tf.callbacks.earlyStopping`) restores the weights of the best epoch when training
  * ends, like Keras' `EarlyStopping(restore_best_weights=True)`. The best weights are kept as
  * tensor copies (all weights, batch-norm statistics included) and disposed after restoring.
+ *
+ * @example `await model.fit(x, y, { validationSplit: 0.2, epochs: 100, callbacks: [earlyStopping({ patience: 10 })] });`
  */
 export class EarlyStopping extends tfl.Callback {
   readonly monitor: string;

@@ -15,7 +15,11 @@ export type MetricsRow = Record<string, number>;
 const FS_MODULE = 'node:fs/promises';
 const PATH_MODULE = 'node:path';
 
-/** Renders rows as CSV with the union of their keys as header (missing cells empty). */
+/**
+ * Renders rows as CSV with the union of their keys as header (missing cells empty).
+ *
+ * @example `rowsToCsv([{ epoch: 1, loss: 0.5 }, { epoch: 2, lr: 0.1 }])` is `'epoch,loss,lr\n1,0.5,\n2,,0.1\n'`.
+ */
 export function rowsToCsv(rows: readonly MetricsRow[]): string {
   const keys: string[] = [];
   for (const row of rows) for (const k of Object.keys(row)) if (!keys.includes(k)) keys.push(k);
@@ -28,6 +32,8 @@ export function rowsToCsv(rows: readonly MetricsRow[]): string {
  * Records every epoch's logs (loss, metrics, `val_*`, `lr` from a schedule) with the epoch number
  * and elapsed seconds in {@link MetricsLog.rows}, and, given a path, rewrites a JSON or CSV file
  * after each epoch (Node file system, loaded on first use) so a crashed run still leaves its log.
+ *
+ * @example `await model.fit(x, y, { epochs: 10, callbacks: [metricsLog('out/log.csv')] });`
  */
 export class MetricsLog extends tfl.Callback {
   /** The rows recorded so far. */

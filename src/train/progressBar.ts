@@ -47,6 +47,8 @@ function format(logs: Record<string, number>, names: string[] | undefined, digit
  * import, so browser bundles never include it): one bar over all batches of all epochs, with
  * the epoch, the running loss and metrics, the last epoch's validation logs, elapsed time and
  * ETA. Where the stream is not a terminal it prints one line per epoch instead of redrawing.
+ *
+ * @example `await model.fit(x, y, { epochs: 20, verbose: 0, callbacks: [progressBar()] });`
  */
 export class ProgressBar extends tfl.Callback {
   private readonly stream: TextStream | undefined;
