@@ -75,13 +75,15 @@ export function describeBlock(title: string, c: BlockCase): void {
           tf.dispose([x, y]);
         });
 
-        it('saves and loads with identical outputs', async () => {
+        it('saves and loads with identical outputs, leaving no tensors', async () => {
           const x = randomInput([1, ...inputShape], 5);
-          const model = blockModel(c.build, spatialDims, c.channels);
-          const loaded = await roundTrip(model);
-          expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
-          model.dispose();
-          loaded.dispose();
+          await expectNoLeak(async () => {
+            const model = blockModel(c.build, spatialDims, c.channels);
+            const loaded = await roundTrip(model);
+            expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
+            model.dispose();
+            loaded.dispose();
+          });
           x.dispose();
         });
       });

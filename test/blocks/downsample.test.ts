@@ -42,6 +42,21 @@ describeEachBackend('downsample pooling', () => {
     model.dispose();
   });
 
+  it('useBias sets the bias of the strided conv (default: only without a norm; parameter counts)', () => {
+    const input = tfl.input({ shape: [4, 4, 3] });
+    const count = (options: Parameters<typeof downsample>[1]) => {
+      const model = tfl.model({ inputs: input, outputs: downsample(input, { mode: 'strided', filters: 5, ...options }) });
+      const n = model.countParams();
+      model.dispose();
+      return n;
+    };
+    // 3x3 conv 3 -> 5: 135 weights; + 5 biases; batch norm 4 * 5 numbers.
+    expect(count({ norm: 'none', name: 'a' })).toBe(135 + 5);
+    expect(count({ norm: 'none', useBias: false, name: 'b' })).toBe(135);
+    expect(count({ name: 'c' })).toBe(135 + 20);
+    expect(count({ useBias: true, name: 'd' })).toBe(135 + 5 + 20);
+  });
+
   it('rejects unknown modes and factors < 1', () => {
     const input = tfl.input({ shape: [4, 4, 1] });
     expect(() => downsample(input, { mode: 'maxpool' as never })).toThrow(/downsample: options\.mode is 'maxpool'.*Did you mean 'maxPool'\?/);

@@ -20,7 +20,74 @@ describeBlock('upsample (nearest with a 1x1 conv to the channels)', {
   outputShape: (d) => [...tinySpatial(d).map((s) => s * 2), 2],
 });
 
+describeBlock('upsample (bilinear / trilinear with a 1x1 conv to the channels)', {
+  channels: 4,
+  build: (x, spatialDims) => upsample(x, { spatialDims, mode: spatialDims === 2 ? 'bilinear' : 'trilinear', filters: 2, seed: 1, name: 'l' }),
+  names: () => ['l_up_proj', 'l_up'],
+  outputShape: (d) => [...tinySpatial(d).map((s) => s * 2), 2],
+});
+
 describeEachBackend('upsample numbers', () => {
+  it("bilinear doubles [[1, 10], [3, 30]] with tfjs' convention (alignCorners false, no half-pixel shift; hand-checked)", async () => {
+    const input = tfl.input({ shape: [2, 2, 1] });
+    const model = tfl.model({ inputs: input, outputs: upsample(input, { mode: 'bilinear', name: 'b' }) });
+    const x = tf.tensor([1, 10, 3, 30], [1, 2, 2, 1]);
+    const y = model.predict(x) as tf.Tensor;
+    // Output pixel i reads input position min(i / 2, 1): rows 0, 0.5, 1, 1 and the same columns.
+    expectClose(Array.from(await y.data()), [1, 5.5, 10, 10, 2, 11, 20, 20, 3, 16.5, 30, 30, 3, 16.5, 30, 30]);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it("trilinear reproduces a linear function of (d, h, w) at input positions min(i / 2, 1) (hand-checked)", async () => {
+    const input = tfl.input({ shape: [2, 2, 2, 1] });
+    const model = tfl.model({ inputs: input, outputs: upsample(input, { spatialDims: 3, mode: 'trilinear', name: 't3' }) });
+    const f = (d: number, h: number, w: number) => 1 + 2 * d + 4 * h + 8 * w;
+    const x = tf.tensor([0, 1].flatMap((d) => [0, 1].flatMap((h) => [0, 1].map((w) => f(d, h, w)))), [1, 2, 2, 2, 1]);
+    const y = model.predict(x) as tf.Tensor;
+    const at = (i: number) => Math.min(i / 2, 1);
+    const expected = [0, 1, 2, 3].flatMap((d) => [0, 1, 2, 3].flatMap((h) => [0, 1, 2, 3].map((w) => f(at(d), at(h), at(w)))));
+    expect(y.shape).toEqual([1, 4, 4, 4, 1]);
+    expectClose(Array.from(await y.data()), expected);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it("'linear', 'bilinear' and 'trilinear' are one mode: the same layer config", () => {
+    const input = tfl.input({ shape: [2, 2, 1] });
+    const configs = (['linear', 'bilinear', 'trilinear'] as const).map((mode, i) => {
+      const model = tfl.model({ inputs: input, outputs: upsample(input, { mode, name: `m${i}` }) });
+      const config = model.getLayer(`m${i}_up`).getConfig();
+      model.dispose();
+      return { ...config, name: undefined };
+    });
+    expect(configs[1]).toEqual(configs[0]);
+    expect(configs[2]).toEqual(configs[0]);
+    expect(configs[0]!['interpolation']).toBe('bilinear');
+  });
+
+  it('useBias false drops the bias of the transposed conv and of the 1x1 projection (parameter counts)', () => {
+    const input = tfl.input({ shape: [4, 4, 6] });
+    const count = (options: Parameters<typeof upsample>[1]) => {
+      const model = tfl.model({ inputs: input, outputs: upsample(input, options) });
+      const n = model.countParams();
+      model.dispose();
+      return n;
+    };
+    // Transposed conv 2x2, 6 -> 3 channels: 2*2*6*3 = 72 weights + 3 biases.
+    expect(count({ filters: 3, name: 'tb' })).toBe(72 + 3);
+    expect(count({ filters: 3, useBias: false, name: 'tn' })).toBe(72);
+    // 1x1 projection 6 -> 3 before nearest / bilinear: 18 weights + 3 biases.
+    expect(count({ mode: 'nearest', filters: 3, name: 'nb' })).toBe(18 + 3);
+    expect(count({ mode: 'bilinear', filters: 3, useBias: false, name: 'bn' })).toBe(18);
+    // In 3D: 2x2x2 transposed conv 6 -> 3: 144 weights.
+    const volume = tfl.input({ shape: [2, 2, 2, 6] });
+    const model3d = tfl.model({ inputs: volume, outputs: upsample(volume, { spatialDims: 3, filters: 3, useBias: false, name: 't3n' }) });
+    expect(model3d.countParams()).toBe(144);
+    model3d.dispose();
+  });
+
+
   it('nearest repeats every pixel into a 2x2 block (hand-checked)', async () => {
     const input = tfl.input({ shape: [2, 2, 1] });
     const model = tfl.model({ inputs: input, outputs: upsample(input, { mode: 'nearest', name: 'n' }) });

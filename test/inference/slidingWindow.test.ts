@@ -58,10 +58,12 @@ describeEachBackend('slidingWindowInference', () => {
     ] as Array<[number[], number[]]>) {
       const input = ramp([1, ...size, 2]);
       for (const overlap of [0, 0.5]) {
-        const out = await expectNoLeak(() => slidingWindowInference(identity, input, { roiSize: roi, overlap }));
-        expect(out.shape).toEqual(input.shape);
-        expect(maxAbsDiff(await out.data(), await input.data()), `size ${size}`).toBeLessThan(1e-4);
-        out.dispose();
+        for (const blend of ['gaussian', 'constant'] as const) {
+          const out = await expectNoLeak(() => slidingWindowInference(identity, input, { roiSize: roi, overlap, blend }));
+          expect(out.shape).toEqual(input.shape);
+          expect(maxAbsDiff(await out.data(), await input.data()), `size ${size} overlap ${overlap} ${blend}`).toBeLessThan(1e-4);
+          out.dispose();
+        }
       }
       input.dispose();
     }
@@ -106,6 +108,19 @@ describeEachBackend('slidingWindowInference', () => {
     const expected = [10, 10, (10 * g[2]! + 20 * g[0]!) / (g[2]! + g[0]!), (10 * g[3]! + 20 * g[1]!) / (g[3]! + g[1]!), 20, 20];
     expectClose(v, expected, 1e-5);
     out.dispose();
+    // sigmaScale 0.25: sigma = 0.25 * 4 = 1, g = exp(-x^2 / 2) = [0.324652, 0.882497, 0.882497, 0.324652]
+    // (the height-1 axis, sigma 0.25, still gives exp(0) = 1).
+    call = 0;
+    const wide = await slidingWindowInference(constantPerWindow, input, { roiSize: [1, 4], batchSize: 1, sigmaScale: 0.25 });
+    const h = [-1.5, -0.5, 0.5, 1.5].map((x) => Math.exp(-(x * x) / 2));
+    expectClose(h, [0.324652, 0.882497, 0.882497, 0.324652], 1e-5);
+    expectClose(Array.from(await wide.data()), [10, 10, (10 * h[2]! + 20 * h[0]!) / (h[2]! + h[0]!), (10 * h[3]! + 20 * h[1]!) / (h[3]! + h[1]!), 20, 20], 1e-5);
+    wide.dispose();
+    // constant blend: plain average (10 + 20) / 2 = 15 where the windows overlap.
+    call = 0;
+    const flatBlend = await slidingWindowInference(constantPerWindow, input, { roiSize: [1, 4], batchSize: 1, blend: 'constant' });
+    expectClose(Array.from(await flatBlend.data()), [10, 10, 15, 15, 20, 20], 1e-6);
+    flatBlend.dispose();
     input.dispose();
   });
 

@@ -53,6 +53,22 @@ describeEachBackend('focalLoss', () => {
     expectClose(scalar(focalLoss({ gamma: 0.5, fromLogits: false }), B.mask(), B.probs()), half, TOL);
   });
 
+  it("mode 'binary' on two channels (multi-label): mean over voxels x channels", () => {
+    // fixture A as independent channels, p_t = p where g = 1, 1 - p where g = 0:
+    //   px0 (0.9|1, 0.1|0) -> 0.9, 0.9; px1 (0.2|0, 0.8|1) -> 0.8, 0.8; px2 (0.6|0, 0.4|1) -> 0.4, 0.4; px3 (0.3|0, 0.7|1) -> 0.7, 0.7
+    // gamma 2: 2 * (0.01 * 0.10536 + 0.04 * 0.22314 + 0.36 * 0.91629 + 0.09 * 0.35667) / 8 = 0.092986 (= the softmax value here)
+    const pt = [0.9, 0.9, 0.8, 0.8, 0.4, 0.4, 0.7, 0.7];
+    const expected = sum(pt.map((p) => focalTerm(p, 2))) / 8;
+    expectClose(expected, 0.092986, 1e-5);
+    expectClose(scalar(focalLoss({ mode: 'binary', fromLogits: false }), A.oneHot(), A.probs()), expected, TOL);
+    expectClose(scalar(focalLoss({ mode: 'binary' }), A.oneHot(), sigmoidLogits(A.probs())), expected, TOL);
+    // per-channel alpha [0.2, 0.9]: channel 0 positive px0 * 0.2, negatives px1..3 * 0.8;
+    //   channel 1 negative px0 * 0.1, positives px1..3 * 0.9 -> (0.3 f(0.9) + 1.7 (f(0.8) + f(0.4) + f(0.7))) / 8
+    const weighted = (0.3 * focalTerm(0.9, 2) + 1.7 * (focalTerm(0.8, 2) + focalTerm(0.4, 2) + focalTerm(0.7, 2))) / 8;
+    expectClose(scalar(focalLoss({ mode: 'binary', alpha: [0.2, 0.9], fromLogits: false }), A.oneHot(), A.probs()), weighted, TOL);
+    expect(Math.abs(weighted - expected)).toBeGreaterThan(0.01);
+  });
+
   it('binary alpha weights positives by alpha, negatives by 1 - alpha', () => {
     const expected = sum(B_PT.map((pt, i) => (B_POSITIVE[i] ? 0.25 : 0.75) * focalTerm(pt, 2))) / 4;
     expectClose(scalar(focalLoss({ alpha: 0.25 }), B.mask(), sigmoidLogits(B.probs())), expected, TOL);

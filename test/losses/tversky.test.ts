@@ -49,6 +49,25 @@ describeEachBackend('tverskyLoss', () => {
     expectClose(scalar(tverskyLoss({ alpha: 0.3, beta: 0.7 }), D.labels(), D.probs()), 0.3, TOL);
   });
 
+  it('smoothNumerator / smoothDenominator enter as written', () => {
+    // alpha 0.3, beta 0.7, both smoothing terms 1: TI0 = (0.9 + 1) / (1.3 + 1) = 1.9 / 2.3 -> 0.4 / 2.3;
+    //   TI1 = (1.9 + 1) / (2.7 + 1) = 2.9 / 3.7 -> 0.8 / 3.7; mean (0.17391 + 0.21622) / 2 = 0.19506
+    const smooth = { alpha: 0.3, beta: 0.7, smoothNumerator: 1, smoothDenominator: 1 };
+    expectClose(scalar(tverskyLoss(smooth), A.labels(), A.probs()), (0.4 / 2.3 + 0.8 / 3.7) / 2, 1e-6);
+    expectClose((0.4 / 2.3 + 0.8 / 3.7) / 2, 0.195066, 1e-5);
+  });
+
+  it('ignoreIndex drops the ignored pixels from TP, FP and FN', () => {
+    // px2 (0.6, 0.4) ignored; alpha 0.3, beta 0.7:
+    //   class 0: TP = 0.9, FP = 0.2 + 0.3 = 0.5, FN = 0.1 -> TI0 = 0.9 / (0.9 + 0.15 + 0.07) = 0.9 / 1.12
+    //   class 1: TP = 0.8 + 0.7 = 1.5, FP = 0.1, FN = 0.2 + 0.3 = 0.5 -> TI1 = 1.5 / (1.5 + 0.03 + 0.35) = 1.5 / 1.88
+    const labels = tf.tensor3d([0, 1, 255, 1], [1, 2, 2], 'int32');
+    const expected = (1 - 0.9 / 1.12 + (1 - 1.5 / 1.88)) / 2;
+    expectClose(scalar(tverskyLoss({ alpha: 0.3, beta: 0.7, ignoreIndex: 255 }), labels, A.probs()), expected, TOL);
+    expectClose(scalar(focalTverskyLoss({ gamma: 2, ignoreIndex: 255 }), labels, A.probs()), ((0.9 / 1.12 - 1) ** 2 + (1.5 / 1.88 - 1) ** 2) / 2, TOL);
+    labels.dispose();
+  });
+
   it('perfect prediction gives 0; finite at the edges', () => {
     expect(scalar(tverskyLoss({ alpha: 0.3, beta: 0.7 }), A.labels(), A.oneHot())).toBeLessThan(1e-6);
     expectFiniteAtEdges([tverskyLoss({ alpha: 0.3, beta: 0.7 })]);

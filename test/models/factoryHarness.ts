@@ -79,15 +79,17 @@ export function describeFactory(
           tf.dispose([x, y]);
         });
 
-        it('saves and loads with tf.loadLayersModel, giving identical outputs', async () => {
+        it('saves and loads with tf.loadLayersModel, giving identical outputs and leaving no tensors', async () => {
           const x = randomInput([1, ...spatial, 1], 5);
-          const model = factory(tinyOptions(spatialDims, settings.extra));
-          const loaded = await roundTrip(model);
-          expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
-          expect(loaded.countParams()).toBe(model.countParams());
-          expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
-          model.dispose();
-          loaded.dispose();
+          await expectNoLeak(async () => {
+            const model = factory(tinyOptions(spatialDims, settings.extra));
+            const loaded = await roundTrip(model);
+            expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
+            expect(loaded.countParams()).toBe(model.countParams());
+            expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
+            model.dispose();
+            loaded.dispose();
+          });
           x.dispose();
         });
       });

@@ -120,7 +120,7 @@ describe('factory options: behaviour', () => {
     model.dispose();
   });
 
-  it('useBias false removes every block bias; up-sampling convs keep theirs unless told', () => {
+  it('useBias false removes every block bias and the up-sampling convs\' (the head keeps its own)', () => {
     const withBias = unet({ ...base, norm: 'none' });
     const without = unet({ ...base, norm: 'none', useBias: false });
     // Block convs: enc0 2 + 2, enc1 4 + 4, bottleneck 8 + 8, dec1 4 + 4, dec0 2 + 2 = 40 biases;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { attentionUNet } from '../../src/models/attentionUNet.js';
@@ -22,11 +24,17 @@ interface Setting {
   f: number[];
   /** Numbers per channel of the norm: 4 (batch), 2 (instance), 0 (none). */
   n: number;
+  /**
+   * Kernel of the decoder's up-sampling conv: 2 for `upsampling: 'transpose'` (2x2 up-conv,
+   * default), 1 for interpolation (nearest / bi- / trilinear after a 1x1 conv to the level's
+   * width, with bias).
+   */
+  upKernel?: 1 | 2;
 }
 
 const conv = (s: Setting, k: number, i: number, o: number, bias: boolean) => k ** s.d * i * o + (bias ? o : 0);
 const head = (s: Setting) => conv(s, 1, s.f[0]!, s.classes, true);
-const up = (s: Setting, i: number, out = s.f[i]!) => conv(s, 2, s.f[i + 1]!, out, true);
+const up = (s: Setting, i: number, out = s.f[i]!) => conv(s, s.upKernel ?? 2, s.f[i + 1]!, out, true);
 const bias = (s: Setting) => s.n === 0;
 const depth = (s: Setting) => s.f.length - 1;
 const inputOf = (s: Setting, i: number) => (i === 0 ? s.cin : s.f[i - 1]!);
@@ -148,6 +156,9 @@ describe('parameter counts', () => {
     ['2D, no norm', { d: 2, cin: 1, classes: 2, f: [8, 16, 32, 64], n: 0 }, { norm: 'none' }],
     ['2D, batch norm, 3 channels in, 4 classes', { d: 2, cin: 3, classes: 4, f: [8, 16, 32, 64], n: 4 }, { norm: 'batch' }],
     ['3D, instance norm', { d: 3, cin: 1, classes: 2, f: [4, 8, 16], n: 2 }, { norm: 'instance' }],
+    ['2D, nearest up-sampling', { d: 2, cin: 1, classes: 2, f: [8, 16, 32], n: 4, upKernel: 1 }, { upsampling: 'nearest' }],
+    ['2D, bilinear up-sampling, no norm', { d: 2, cin: 2, classes: 3, f: [8, 16, 32], n: 0, upKernel: 1 }, { norm: 'none', upsampling: 'bilinear' }],
+    ['3D, trilinear up-sampling', { d: 3, cin: 1, classes: 2, f: [4, 8, 16], n: 4, upKernel: 1 }, { upsampling: 'trilinear' }],
   ];
   for (const [factoryName, factory, closedForm] of FACTORIES) {
     for (const [label, s, extra] of settings) {
@@ -158,6 +169,24 @@ describe('parameter counts', () => {
       });
     }
   }
+
+  it('the table of docs/parameter-counts.md equals the closed forms (2D and 3D defaults, 2015 widths without norm)', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'parameter-counts.md'), 'utf8');
+    const defaults = [32, 64, 128, 256, 512];
+    const columns: Setting[] = [
+      { d: 2, cin: 1, classes: 2, f: defaults, n: 4 },
+      { d: 3, cin: 1, classes: 2, f: defaults, n: 4 },
+      { d: 2, cin: 1, classes: 2, f: [64, 128, 256, 512, 1024], n: 0 },
+    ];
+    const unet2d = unetCount(columns[0]!);
+    for (const [factoryName, , closedForm] of FACTORIES) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${factoryName}\` |`));
+      expect(row, `a row for ${factoryName}`).toBeDefined();
+      const cells = row!.split('|').slice(2, -1).map((cell) => cell.trim());
+      const expected = columns.map((s) => closedForm(s).toLocaleString('en-US'));
+      expect(cells, factoryName).toEqual([...expected, (closedForm(columns[0]!) / unet2d).toFixed(2)]);
+    }
+  });
 
   it('mobileUNet has about 80% fewer parameters than unet of the same widths', () => {
     const s: Setting = { d: 2, cin: 1, classes: 2, f: [64, 128, 256, 512, 1024], n: 0 };

@@ -20,6 +20,28 @@ describe('schedules (values)', () => {
     expectClose(cosineAnnealing({ initialLR: 1, minLR: 0.1, period: 4 }).valueAt(2), 0.55, 1e-12);
   });
 
+  it("cosineAnnealing equals PyTorch CosineAnnealingWarmRestarts' closed form over several cycles", () => {
+    // T_0 = 2, T_mult = 3: cycles [0, 2), [2, 8), [8, 26). t = 5: T_cur = 3 of T_i = 6 -> (1 + cos(pi / 2)) / 2 = 0.5;
+    // t = 8: restart -> 1; t = 9: T_cur = 1 of 18 -> (1 + cos(pi / 18)) / 2 = 0.992404.
+    const s = cosineAnnealing({ initialLR: 1, period: 2, periodMult: 3 });
+    expectClose([s.valueAt(2), s.valueAt(5), s.valueAt(8), s.valueAt(9)], [1, 0.5, 1, 0.992404], 1e-6);
+    // PyTorch (T_mult > 1): n = floor(log_{T_mult}(t / T_0 * (T_mult - 1) + 1)),
+    // T_cur = t - T_0 * (T_mult^n - 1) / (T_mult - 1), T_i = T_0 * T_mult^n;
+    // lr = eta_min + (base - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.
+    const torch = (t: number, T0: number, mult: number, base: number, etaMin: number): number => {
+      const n = mult === 1 ? Math.floor(t / T0) : Math.floor(Math.log((t / T0) * (mult - 1) + 1) / Math.log(mult) + 1e-12);
+      const tCur = mult === 1 ? t - n * T0 : t - (T0 * (mult ** n - 1)) / (mult - 1);
+      const Ti = T0 * mult ** n;
+      return etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * tCur) / Ti))) / 2;
+    };
+    for (const [T0, mult] of [[3, 1], [2, 2], [5, 3]] as Array<[number, number]>) {
+      const sched = cosineAnnealing({ initialLR: 0.1, minLR: 0.001, period: T0, periodMult: mult });
+      const ours = seq(sched, 60);
+      const reference = Array.from({ length: 60 }, (_, t) => torch(t, T0, mult, 0.1, 0.001));
+      expectClose(ours, reference, 1e-9);
+    }
+  });
+
   it('polyLR is initial * (1 - t / T)^0.9, then 0', () => {
     const s = polyLR({ initialLR: 0.01, totalSteps: 10 });
     // t = 5: 0.01 * 0.5^0.9 = 0.01 * 0.535887 = 0.00535887; t = 1: 0.01 * 0.9^0.9 = 0.00909533.
@@ -27,6 +49,11 @@ describe('schedules (values)', () => {
     expectClose(s.valueAt(5), 0.00535887, 1e-5);
     expect(s.valueAt(10)).toBe(0);
     expect(s.valueAt(12)).toBe(0);
+    // The doc example: totalSteps 1000 -> 1e-2, 1e-2 * 0.999^0.9 = 9.991e-3 (to 4 digits), ..., 1e-2 * 0.5^0.9 at t = 500.
+    const doc = polyLR({ initialLR: 1e-2, totalSteps: 1000 });
+    expectClose([doc.valueAt(0), doc.valueAt(1), doc.valueAt(500)], [1e-2, 9.991e-3, 0.00535887], 1e-4);
+    // exponent 2: 1 * (1 - 3 / 4)^2 = 0.0625
+    expectClose(polyLR({ initialLR: 1, totalSteps: 4, exponent: 2 }).valueAt(3), 0.0625, 1e-12);
   });
 
   it('stepDecay multiplies by gamma every stepSize steps', () => {

@@ -13,6 +13,7 @@ describeEachBackend('resize gradients are the adjoints of the resizes', () => {
     { shape: [3, 4, 5, 2], size: [8, 10], alignCorners: false },
     { shape: [2, 5, 3, 3], size: [10, 9], alignCorners: true },
     { shape: [1, 3, 3, 1], size: [7, 5], alignCorners: false },
+    { shape: [3, 5, 7, 16], size: [10, 14], alignCorners: false },
   ];
   for (const kind of ['nearest', 'bilinear'] as const) {
     cases.forEach((c, i) => {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { BATCH_NORM_TRAINING } from '../../../src/backend/kernels/names.js';
 import { useBackend } from '../../../src/backend/useBackend.js';
+import { upSampling3d } from '../../../src/layers/upSampling3d.js';
 import { backendBuffers, expectAllClose, randomInput } from './kernelHarness.js';
 
 type Op = (...inputs: tf.Tensor[]) => tf.Tensor;
@@ -68,6 +70,20 @@ const OPS: OpCase[] = [
       return tf.reshape(tf.batchNorm(y, mean, variance, b, g, 1e-3), [2, 3, 4, 4, 3]);
     },
   },
+  // unet-kit's own paths: the fused training batch norm of its BatchNormalization layer (rank 4
+  // and 5) and the 3D up-sampling layer of the 3D decoders (nearest and trilinear).
+  {
+    name: "unet-kit's fused training batch norm, rank 4",
+    inputs: [[3, 5, 4, 3], [3], [3]],
+    op: (x, g, b) => (tf.engine().runKernel(BATCH_NORM_TRAINING, { x: x!, gamma: g!, beta: b! }, { epsilon: 1e-3 }) as tf.Tensor[])[0]!,
+  },
+  {
+    name: "unet-kit's fused training batch norm, rank 5",
+    inputs: [[2, 3, 4, 5, 16], [16], [16]],
+    op: (x, g, b) => (tf.engine().runKernel(BATCH_NORM_TRAINING, { x: x!, gamma: g!, beta: b! }, { epsilon: 1e-3 }) as tf.Tensor[])[0]!,
+  },
+  { name: 'UpSampling3D nearest x2', inputs: [[2, 2, 3, 2, 3]], op: (x) => upSampling3d({ size: [2, 2, 2] }).apply(x!) as tf.Tensor },
+  { name: 'UpSampling3D trilinear x2', inputs: [[2, 3, 2, 3, 2]], op: (x) => upSampling3d({ size: [2, 2, 2], interpolation: 'linear' }).apply(x!) as tf.Tensor },
 ];
 
 /** Output and the gradients of sum(r * output) with respect to every input, as plain arrays. */
