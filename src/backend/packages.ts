@@ -1,11 +1,19 @@
-/** Backend names `useBackend` accepts. */
+/**
+ * Backend names `useBackend` accepts.
+ *
+ * @example `BACKEND_NAMES.includes(name)` checks a name from a command line before `useBackend(name)`.
+ */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'webgpu', 'webgl', 'cpu'] as const;
 /** A backend name for {@link useBackend}; `'auto'` picks the fastest present. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** A concrete backend (not `'auto'`). */
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
-/** The npm packages that provide each backend, in the order they are tried. */
+/**
+ * The npm packages that provide each backend, in the order they are tried.
+ *
+ * @example `BACKEND_PACKAGES.tensorflow` is `['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']`.
+ */
 export const BACKEND_PACKAGES: Record<ConcreteBackend, readonly string[]> = {
   tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
   wasm: ['@tensorflow/tfjs-backend-wasm'],

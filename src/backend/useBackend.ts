@@ -123,15 +123,37 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
 }
 
 /**
- * Lists the backends that can be used here, fastest first, loading optional packages to find
- * out (nothing is activated; the current backend stays).
+ * True when registered backend `name` initializes here (a WebGPU adapter exists, a WebGL context
+ * can be made, the wasm binary loads, ...). Initializing a backend keeps it in tfjs' registry for
+ * a later `setBackend` but does not activate it.
+ */
+async function initializes(name: ConcreteBackend): Promise<boolean> {
+  const engine = tf.engine();
+  if (name in engine.registry) return true;
+  // Initializes a backend with a synchronous factory (cpu, webgl, tensorflow) and starts an
+  // asynchronous one (wasm, webgpu), which tfjs keeps as its pending initialization.
+  if (engine.findBackend(name) != null) return true;
+  const pending = (engine as unknown as { pendingBackendInit?: Promise<boolean> | null }).pendingBackendInit;
+  if (pending != null) await pending;
+  return name in engine.registry;
+}
+
+/**
+ * Lists the backends that can be used here, fastest first: those whose package is present (loading
+ * optional packages to find out) and that initialize on this machine, so `useBackend(name)`
+ * succeeds for each (nothing is activated; the current backend stays).
  *
- * @example `await availableBackends()` is `['wasm', 'cpu']` in Node without tfjs-node.
+ * @returns Backend names in `useBackend('auto')`'s order of preference.
+ * @example
+ * ```ts
+ * import { availableBackends } from 'unet-kit/backend';
+ * await availableBackends(); // ['wasm', 'cpu'] in Node without tfjs-node; ['webgl', 'wasm', 'cpu'] in a browser without WebGPU
+ * ```
  */
 export async function availableBackends(): Promise<ConcreteBackend[]> {
   const found: ConcreteBackend[] = [];
   for (const candidate of AUTO_ORDER[isNode() ? 'node' : 'browser']) {
-    if (await ensureRegistered(candidate)) found.push(candidate);
+    if ((await ensureRegistered(candidate)) && (await initializes(candidate))) found.push(candidate);
   }
   return found;
 }

@@ -12,7 +12,11 @@ import {
 
 /** How {@link downsample} reduces resolution. */
 export type DownsampleMode = 'maxPool' | 'avgPool' | 'strided';
-/** The modes {@link downsample} accepts. */
+/**
+ * The modes {@link downsample} accepts.
+ *
+ * @example `DOWNSAMPLE_MODES.map((mode) => downsample(x, { mode, name: 'down_' + mode }))`
+ */
 export const DOWNSAMPLE_MODES: readonly DownsampleMode[] = ['maxPool', 'avgPool', 'strided'];
 
 /** Options of {@link downsample}. */

@@ -6,7 +6,11 @@ import { UnetKitError } from '../core/errors.js';
 
 /** The output activation of a segmentation {@link head}. */
 export type HeadActivation = 'softmax' | 'sigmoid' | 'none';
-/** The activations {@link head} accepts. */
+/**
+ * The activations {@link head} accepts.
+ *
+ * @example `HEAD_ACTIVATIONS.includes('softmax')` is `true`.
+ */
 export const HEAD_ACTIVATIONS: readonly HeadActivation[] = ['softmax', 'sigmoid', 'none'];
 
 /** Options of {@link head}. */

@@ -19,7 +19,8 @@ const KEYS = ['recurrence', 'convs', 'kernelSize', 'dropout'];
  * times: `h_0 = f(v)`, `h_k = f(v + h_{k-1})` for k = 1..t (the reference implementation).
  * Weights are shared across steps, so the params of an RCL are those of one unit. tfjs counts
  * each application of a shared layer as a reference: pass your model to {@link claimLayers} so
- * `model.dispose()` frees these weights (the factories do).
+ * `model.dispose()` frees these weights (the factories do), and pass a loaded copy of such a
+ * model (`tf.loadLayersModel`) to it too.
  *
  * Layers: `${name}_proj`, `${name}_rcl${r}_conv`, `${name}_rcl${r}_norm`, `${name}_rcl${r}_act`,
  * `${name}_rcl${r}_add${k}`, `${name}_add`, `${name}_drop`.

@@ -3,7 +3,11 @@ import { apply, assertChannels, assertFeatureMap, resolveCommon, type CommonBloc
 
 /** How {@link upsample} increases resolution. */
 export type UpsampleMode = 'transpose' | 'nearest' | 'linear' | 'bilinear' | 'trilinear';
-/** The modes {@link upsample} accepts (`'bilinear'` and `'trilinear'` are names for `'linear'`). */
+/**
+ * The modes {@link upsample} accepts (`'bilinear'` and `'trilinear'` are names for `'linear'`).
+ *
+ * @example `UPSAMPLE_MODES.map((mode) => upsample(x, { mode, name: 'up_' + mode }))`
+ */
 export const UPSAMPLE_MODES: readonly UpsampleMode[] = ['transpose', 'nearest', 'linear', 'bilinear', 'trilinear'];
 
 /** Options of {@link upsample}. */

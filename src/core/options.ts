@@ -1,6 +1,10 @@
 import { assertKnownKeys, assertNumber, assertOneOf, fail } from './assert.js';
 
-/** Normalization names accepted wherever a block takes `norm`. */
+/**
+ * Normalization names accepted wherever a block takes `norm`.
+ *
+ * @example `NORM_TYPES.map((norm) => unet({ inputShape: [64, 64, 1], numClasses: 1, norm }))`
+ */
 export const NORM_TYPES = ['batch', 'instance', 'group', 'layer', 'none'] as const;
 /** A normalization kind. */
 export type NormType = (typeof NORM_TYPES)[number];
@@ -67,7 +71,11 @@ export function resolveNorm(spec: unknown, functionName: string, argument = 'opt
   return resolved;
 }
 
-/** Activation names accepted wherever a block takes `activation`. */
+/**
+ * Activation names accepted wherever a block takes `activation`.
+ *
+ * @example `ACTIVATION_TYPES.includes('leakyRelu')` is `true`.
+ */
 export const ACTIVATION_TYPES = [
   'relu',
   'leakyRelu',

@@ -42,6 +42,11 @@ const Base = stockClass();
  * saved topology stays the one Keras (Python) reads for 2D and 3D nets, and a program that
  * imports `unet-kit/layers` loads 3D nets saved by unet-kit. Configuration, weights and results
  * at rank <= 4 are the stock layer's, so other models loaded in the same program are unaffected.
+ *
+ * @example
+ * ```ts
+ * const y = new BatchNormalization({ momentum: 0.99, epsilon: 1e-3 }).apply(tf.input({ shape: [16, 16, 16, 8] })); // rank 5
+ * ```
  */
 export class BatchNormalization extends Base {
   /** Keras class name, used by save/load. */

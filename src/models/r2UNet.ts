@@ -15,6 +15,8 @@ export interface R2UNetOptions extends UNetOptions {
  * (R2U-Net) for Medical Image Segmentation"): the {@link unet} with every level block replaced by
  * a recurrent residual block of `convsPerLevel` recurrent conv layers (shared weights across
  * `recurrence` steps), so it is deeper in computation at the same parameter count per conv.
+ * The shared convs are claimed (see `claimLayers`) so `model.dispose()` frees them; after
+ * `tf.loadLayersModel`, call `claimLayers(loaded)` for the same effect.
  *
  * Layers: `enc{i}_proj`, `enc{i}_rcl{r}_conv`, `enc{i}_rcl{r}_add{k}`, `enc{i}_add`,
  * `enc{i}_down_pool`, `bottleneck_*`, `dec{i}_up`, `dec{i}_concat`, `dec{i}_*`, `head_*`.

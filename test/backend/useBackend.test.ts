@@ -57,6 +57,31 @@ describe('useBackend', () => {
     expect(await availableBackends()).toEqual(['wasm', 'cpu']);
     expect(tf.getBackend()).toBe('cpu');
   });
+
+  it('leaves out a backend whose package is present but that fails to initialize here', async () => {
+    await useBackend('cpu');
+    const quiet = tf.env().getBool('IS_TEST');
+    // Stand-ins for a present tfjs-node whose native library fails to load (synchronous
+    // factory) and for a backend whose asynchronous set-up rejects (a WebGPU without adapter).
+    for (const factory of [
+      () => {
+        throw new Error('libtensorflow not found');
+      },
+      async () => {
+        throw new Error('no adapter');
+      },
+    ] as Array<() => tf.KernelBackend | Promise<tf.KernelBackend>>) {
+      tf.env().set('IS_TEST', true); // tfjs logs the failed initialization unless testing
+      tf.registerBackend('tensorflow', factory, 0);
+      try {
+        expect(await availableBackends()).toEqual(['wasm', 'cpu']);
+        expect(tf.getBackend()).toBe('cpu');
+      } finally {
+        tf.removeBackend('tensorflow');
+        tf.env().set('IS_TEST', quiet);
+      }
+    }
+  });
 });
 
 describe('backend tables', () => {

@@ -51,11 +51,12 @@ const ENTRY = `
   }
 
   window.smoke = async ({ weights, inputs }) => {
+    const available = await kit.availableBackends();
     const auto = await kit.useBackend('auto');
     const before = tf.memory().numTensors;
     const webgl = { backend: await kit.useBackend('webgl'), values: await outputs(weights, inputs) };
     const wasm = { backend: await kit.useBackend('wasm'), values: await outputs(weights, inputs) };
-    return { auto, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
+    return { available, auto, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
   };
   window.smokeReady = true;
 `;
@@ -111,7 +112,7 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   });
 
-  it("loads the built bundle, picks webgl with 'auto', and matches Node's outputs on webgl and wasm within 1e-3", async () => {
+  it("loads the built bundle, lists and picks webgl with 'auto', and matches Node's outputs on webgl and wasm within 1e-3", async () => {
     // Node reference on cpu, and the weights the page will use.
     await useBackend('cpu');
     const kit = { spatialLayers, createNorm, createActivation, resolveNorm, resolveActivation };
@@ -139,6 +140,7 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
       (w) => (window as unknown as { smoke: (w: unknown) => Promise<unknown> }).smoke(w),
       { weights, inputs },
     ) as {
+      available: string[];
       auto: string;
       webgl: { backend: string; values: Record<number, number[]> };
       wasm: { backend: string; values: Record<number, number[]> };
@@ -150,6 +152,7 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
     expect(errors).toEqual([]);
     expect(result.isNode).toBe(false);
     // No webgpu package in the bundle, and WebGL runs through SwiftShader even with --disable-gpu.
+    expect(result.available).toEqual(['webgl', 'wasm', 'cpu']);
     expect(result.auto).toBe('webgl');
     expect(result.webgl.backend).toBe('webgl');
     expect(result.wasm.backend).toBe('wasm');

@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
+import { claimLayers } from '../../src/blocks/claimLayers.js';
 // Registers unet-kit's custom layers for loading, as a user program would.
 import '../../src/layers/index.js';
 
-/** Saves `model` to memory and loads it back with plain `tf.loadLayersModel`. */
+/**
+ * Saves `model` to memory and loads it back with plain `tf.loadLayersModel`, then claims the
+ * loaded model's layers as a user must for models with shared layers (r2UNet's recurrent convs):
+ * tfjs counts each application of a loaded shared layer as a reference, so without
+ * `claimLayers` the loaded model's `dispose()` would leave those weights allocated.
+ */
 export async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
@@ -16,7 +22,7 @@ export async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel
   if (saved === undefined) throw new Error('nothing saved');
   // Through JSON text, as a model.json file would be.
   const topology = JSON.parse(JSON.stringify(saved.modelTopology)) as object;
-  return tfl.loadLayersModel(tf.io.fromMemory({ ...saved, modelTopology: topology }));
+  return claimLayers(await tfl.loadLayersModel(tf.io.fromMemory({ ...saved, modelTopology: topology })));
 }
 
 /** A seeded input batch. */

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fail } from '../../core/assert.js';
 import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrainingKernel } from './common/batchNorm.js';
 import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
@@ -122,6 +123,9 @@ function registeredBackends(): string[] {
  * ```
  */
 export function installKernels(backendName?: string): string[] {
+  if (backendName !== undefined && (typeof backendName !== 'string' || backendName === '')) {
+    fail('installKernels', 'backendName', backendName, `a backend name such as 'wasm' or 'cpu', or nothing for every registered backend (${registeredBackends().map((n) => `'${n}'`).join(', ')})`);
+  }
   const targets = backendName !== undefined ? [backendName] : registeredBackends();
   const done: string[] = [];
   for (const name of targets) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { installKernels, isUnetKitKernel, kernelNames, stockKernel } from '../../../src/backend/kernels/index.js';
 import { useBackend } from '../../../src/backend/useBackend.js';
+import { UnetKitError } from '../../../src/core/errors.js';
 import { runKernelOn } from './kernelHarness.js';
 
 describe('installKernels', () => {
@@ -24,6 +25,11 @@ describe('installKernels', () => {
     const before = tf.getKernel('Conv3D', 'wasm')?.kernelFunc;
     installKernels('wasm');
     expect(tf.getKernel('Conv3D', 'wasm')?.kernelFunc).toBe(before);
+  });
+
+  it('rejects a backend name that is not a non-empty string with UnetKitError', () => {
+    expect(() => installKernels(3 as never)).toThrow(UnetKitError);
+    expect(() => installKernels('')).toThrow(/^installKernels: backendName is ''; expected a backend name such as 'wasm' or 'cpu', or nothing for every registered backend \(.*'cpu'.*\)\.$/);
   });
 
   it('registers the conv3dTranspose gradient once, for all backends', () => {
