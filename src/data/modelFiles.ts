@@ -4,6 +4,7 @@ import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../co
 import { UnetKitError } from '../core/errors.js';
 // Registers unet-kit's custom layers, so loadModel can read models that use them.
 import '../layers/index.js';
+import { claimLayers } from '../blocks/claimLayers.js';
 
 /** File names {@link saveModel} writes inside its directory. */
 export const MODEL_FILE_NAMES = { modelJson: 'model.json', weights: 'weights.bin' } as const;
@@ -161,6 +162,8 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
  * Loads a model saved by {@link saveModel} (or any tfjs layers model directory) in plain Node:
  * `tfl.loadLayersModel` over {@link modelDirHandler}. unet-kit's custom layers are registered
  * by this module, and the optimizer state comes back when it was saved with `includeOptimizer`.
+ * Layers applied several times (r2UNet) are claimed ({@link claimLayers}), so `model.dispose()`
+ * frees every weight.
  *
  * Throws a {@link UnetKitError} in a browser, or when `dir` lacks `model.json` or a weight file.
  *
@@ -175,5 +178,7 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   assertDir('loadModel', dir);
   if (!isNodeRuntime()) await nodeModules('loadModel');
-  return tfl.loadLayersModel(modelDirHandler(dir));
+  // A saved model with shared layers (r2UNet's recurrent convs) loads with one reference per
+  // application; claim them so that model.dispose() frees every weight.
+  return claimLayers(await tfl.loadLayersModel(modelDirHandler(dir)));
 }

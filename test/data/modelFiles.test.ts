@@ -12,6 +12,7 @@ import { UnetKitError } from '../../src/core/errors.js';
 import { loadModel, modelDirHandler, saveModel } from '../../src/data/modelFiles.js';
 import { groupNormalization } from '../../src/layers/groupNormalization.js';
 import { instanceNormalization } from '../../src/layers/instanceNormalization.js';
+import { recurrentResidualBlock } from '../../src/blocks/recurrentResidualBlock.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/numeric.js';
 
@@ -149,6 +150,22 @@ describeEachBackend('saveModel / loadModel', () => {
     loaded.dispose();
     x.dispose();
     model.dispose();
+  });
+});
+
+describeEachBackend('loadModel with shared layers', () => {
+  it('frees every weight of a loaded model whose layers are applied several times', async () => {
+    const x = tfl.input({ shape: [8, 8, 2] });
+    const model = tfl.model({ inputs: x, outputs: recurrentResidualBlock(x, 4, { name: 'rr', seed: 3 }) });
+    const dir = freshDir();
+    await saveModel(model, dir);
+    model.dispose();
+    const before = tf.memory().numTensors;
+    const loaded = await loadModel(dir);
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    loaded.dispose();
+    // Without claiming the shared recurrent convs, their weights would outlive the model.
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
