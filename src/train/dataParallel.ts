@@ -123,7 +123,12 @@ class WorkerHandle {
     });
   }
 
-  call(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+  /** Posts a message that gets no reply (`load`); a failure surfaces at the next `call`. */
+  send(request: WorkerRequest): void {
+    if (this.failure === undefined) this.worker.postMessage(request);
+  }
+
+  call(request: WorkerRequest & { id: number }, transfer: ArrayBuffer[]): Promise<WorkerReply> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
@@ -218,8 +223,12 @@ function sliceWire(w: { data: Float32Array | Int32Array; dtype: 'float32' | 'int
  * Data-parallel training on Node `worker_threads` (Node only): each of `workers` threads holds a
  * copy of `model` on its own tfjs backend (wasm by default, with unet-kit's kernels), computes the
  * loss gradients of its contiguous shard of each batch, and the calling thread averages them
- * (weighted by shard size) and applies `optimizer` to `model`. Weights travel through one
- * `SharedArrayBuffer` per step; workers hold no optimizer state.
+ * (weighted by shard size, in place in shared memory) and applies `optimizer` to `model`.
+ * Weights travel through a `SharedArrayBuffer`: only those whose value changed (every weight
+ * after an optimizer step, none between two `predict` calls) are copied, right after the step so
+ * that the workers load them while the caller prepares the next batch; weights the caller changes
+ * between calls (`setWeights`, `assign`) are sent at the next call. Workers hold no optimizer
+ * state; `model` and `optimizer` are up to date whenever a call has resolved.
  *
  * Why: tfjs' wasm backend runs on one thread in Node (its threaded build cannot start workers
  * there), so a train step uses one core; with 2 workers on a 2-core machine a step of the bench
@@ -346,8 +355,26 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
   };
 
   const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
-  const publishWeights = async (): Promise<void> => {
-    for (let i = 0; i < variables.length; i++) weightView.set((await variables[i]!.data()) as Float32Array, offsets[i]);
+  // Every change of a tf.Variable's value (optimizer steps, layer.setWeights, assign) gives it a
+  // new dataId: the weights whose dataId differs from the one last published are copied into the
+  // shared buffer and named in a `load` message to every worker. Called before each request (so
+  // changes made by the caller between calls reach the workers) and right after each optimizer
+  // step (so that the workers copy the new weights while the caller prepares its next batch).
+  const published: Array<object | undefined> = variables.map(() => undefined);
+  const dataIdOf = (v: tf.Variable): object => (v as unknown as { dataId: object }).dataId;
+  const publishWeights = (): void => {
+    const indices: number[] = [];
+    for (let i = 0; i < variables.length; i++) {
+      const v = variables[i]!;
+      const id = dataIdOf(v);
+      if (published[i] === id) continue;
+      weightView.set(v.dataSync() as Float32Array, offsets[i]);
+      published[i] = id;
+      indices.push(i);
+    }
+    if (indices.length === 0) return;
+    const request: WorkerRequest = { type: 'load', indices };
+    for (const h of handles) h.send(request);
   };
 
   const checkBatch = (name: string, t: tf.Tensor, batch?: number): void => {
@@ -356,15 +383,11 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
     if (batch !== undefined && t.shape[0] !== batch) fail(FN, `${name}.shape[0]`, t.shape[0], `${batch} (the batch size of x)`);
   };
 
-  // The shard-size-weighted mean of the workers' gradients, reused across steps (float32: the
-  // sum of a few float32 terms, like the reductions of a single-process gradient).
-  const average = new Float32Array(trainableSize);
-
   const gradients = async (x: tf.Tensor, y: tf.Tensor): Promise<number> => {
     checkBatch('x', x);
     checkBatch('y', y, x.shape[0]);
     const [xw, yw] = await Promise.all([wire(x), wire(y)]);
-    await publishWeights();
+    publishWeights();
     const n = x.shape[0]!;
     const parts = shards(n, workers);
     const replies = await Promise.all(
@@ -375,42 +398,64 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
     );
     const share = parts.map(([a, b]) => (b - a) / n);
     let lossValue = 0;
-    parts.forEach((_, i) => {
-      const w = share[i]!;
-      const g = gradView.subarray(i * trainableSize, (i + 1) * trainableSize);
-      if (i === 0) for (let k = 0; k < trainableSize; k++) average[k] = w * g[k]!;
-      else for (let k = 0; k < trainableSize; k++) average[k]! += w * g[k]!;
-      lossValue += w * (replies[i] as { loss: number }).loss;
-    });
+    parts.forEach((_, i) => (lossValue += share[i]! * (replies[i] as { loss: number }).loss));
+    averageInPlace(share);
     // Moving statistics: the size-weighted mean of the workers' updated values (skip unchanged).
     let o = 0;
     for (const i of stateIdx) {
       const size = sizes[i]!;
-      const current = (await variables[i]!.data()) as Float32Array;
+      const current = variables[i]!.dataSync() as Float32Array;
       const mean = new Float32Array(size);
       let changed = false;
+      let diverged = false;
       for (let k = 0; k < size; k++) {
         let s = 0;
         for (let j = 0; j < parts.length; j++) s += share[j]! * stateView[j * stateSize + o + k]!;
         mean[k] = s;
         if (mean[k] !== current[k]) changed = true;
+        for (let j = 0; j < parts.length && !diverged; j++) diverged = stateView[j * stateSize + o + k] !== mean[k];
       }
       if (changed) {
         const t = tf.tensor(mean, shapes[i]);
         weights[i]!.write(t);
         t.dispose();
+      } else if (diverged) {
+        // The mean equals the main thread's value but a worker holds its own: send it again.
+        published[i] = undefined;
       }
       o += size;
     }
     return lossValue;
   };
 
-  // Copies (slice): the cpu backend may keep the array it is given.
+  // The shard-size-weighted mean of the workers' gradients, written over worker 0's region of
+  // the shared buffer in one pass (float32 after each term, as before: the sum of a few float32
+  // terms, like the reductions of a single-process gradient). One shard: region 0 already is it.
+  const averageInPlace = (share: readonly number[]): void => {
+    const g = gradView;
+    const size = trainableSize;
+    if (share.length === 2) {
+      const [w0, w1] = share as [number, number];
+      for (let k = 0; k < size; k++) g[k] = Math.fround(w0 * g[k]!) + w1 * g[size + k]!;
+    } else if (share.length > 2) {
+      for (let k = 0; k < size; k++) {
+        let s = Math.fround(share[0]! * g[k]!);
+        for (let j = 1; j < share.length; j++) s = Math.fround(s + share[j]! * g[j * size + k]!);
+        g[k] = s;
+      }
+    }
+  };
+
+  // Tensors of the averaged gradients (region 0). The wasm backend copies the values into its
+  // heap when the tensor is made, so a view of the shared buffer is enough; other backends may
+  // keep the array they are given (the cpu backend does), so they get a copy.
   const averageGrads = (): tf.NamedTensorMap => {
+    const copy = tf.getBackend() !== 'wasm';
     const named: tf.NamedTensorMap = {};
     let o = 0;
     for (const i of trainableIdx) {
-      named[variables[i]!.name] = tf.tensor(average.slice(o, o + sizes[i]!), shapes[i]);
+      const view = gradView.subarray(o, o + sizes[i]!);
+      named[variables[i]!.name] = tf.tensor(copy ? view.slice() : view, shapes[i]);
       o += sizes[i]!;
     }
     return named;
@@ -434,6 +479,7 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
         } finally {
           tf.dispose(Object.values(named));
         }
+        publishWeights();
         return value;
       });
     },
@@ -441,7 +487,7 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
       return serial(async () => {
         checkBatch('x', x);
         const xw = await wire(x);
-        await publishWeights();
+        publishWeights();
         const parts = shards(x.shape[0]!, workers);
         const replies = await Promise.all(
           parts.map((part, i) => {

@@ -43,9 +43,15 @@ export interface WorkerInit {
   backend: 'wasm' | 'cpu';
   imports: string[];
   loss: DataParallelLoss;
-  /** All weights, float32, concatenated in `model.weights` order (written by the main thread). */
+  /**
+   * All weights, float32, concatenated in `model.weights` order (written by the main thread; a
+   * `load` message names the weights that changed since the last one).
+   */
   weights: SharedArrayBuffer;
-  /** Per worker: the trainable gradients, concatenated (this worker's region starts at `index * trainableSize`). */
+  /**
+   * Per worker: the trainable gradients, concatenated (this worker's region starts at
+   * `index * trainableSize`). The main thread averages them in place into region 0.
+   */
   grads: SharedArrayBuffer;
   /** Per worker: the non-trainable weights after a training step (batch-norm moving statistics). */
   state: SharedArrayBuffer;
@@ -59,7 +65,15 @@ export interface WireTensor {
   dtype: 'float32' | 'int32';
 }
 
+/**
+ * `load` (no reply): copy the weights at these indices of `model.weights` from the shared buffer
+ * into the worker's model; sent whenever the main thread's weights changed (right after an
+ * optimizer step, so that the copy overlaps with the caller's next batch). Messages are handled in
+ * order, so a later `grad` or `predict` sees every earlier `load`; a failed load is reported by
+ * the next request.
+ */
 export type WorkerRequest =
+  | { type: 'load'; indices: number[] }
   | { type: 'grad'; id: number; x: WireTensor; y: WireTensor }
   | { type: 'predict'; id: number; x: WireTensor };
 

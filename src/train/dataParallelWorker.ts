@@ -1,8 +1,9 @@
 /**
  * The worker-thread side of `dataParallelTrainer` (internal; Node only). Started by the
  * trainer, never imported by users: it rebuilds the model from its JSON topology on its own tfjs
- * backend, and per request copies the current weights from shared memory and computes the loss
- * gradients of its shard of the batch (written to shared memory) or the predictions of its shard.
+ * backend, copies the weights the main thread names in `load` messages from shared memory, and
+ * per request computes the loss gradients of its shard of the batch (written to shared memory) or
+ * the predictions of its shard.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -67,15 +68,20 @@ async function main(): Promise<void> {
   const state = new Float32Array(init.state, init.index * stateSize * 4, stateSize);
   const variables = weights.map((w) => w.read() as tf.Variable);
 
-  const loadWeights = (): void => {
-    weights.forEach((w, i) => {
-      const t = tf.tensor(all.slice(offsets[i]!, offsets[i]! + sizes[i]!), init.shapes[i]);
-      w.write(t);
+  // wasm copies a tensor's values into its heap at creation, so a view of the shared buffer is
+  // enough there; the cpu backend keeps the array it is given, so it gets a copy.
+  const keepsArray = init.backend !== 'wasm';
+  let loadError: unknown;
+  const loadWeights = (indices: readonly number[]): void => {
+    for (const i of indices) {
+      const view = all.subarray(offsets[i]!, offsets[i]! + sizes[i]!);
+      const t = tf.tensor(keepsArray ? view.slice() : view, init.shapes[i]);
+      weights[i]!.write(t);
       t.dispose();
-    });
+    }
   };
 
-  const gradStep = async (x: tf.Tensor, y: tf.Tensor): Promise<number> => {
+  const gradStep = (x: tf.Tensor, y: tf.Tensor): number => {
     const { value, grads: g } = tf.variableGrads(() => {
       const pred = model.apply(x, { training: true }) as tf.Tensor;
       let total = loss(y, pred);
@@ -83,19 +89,21 @@ async function main(): Promise<void> {
       return tf.reshape(total, []) as tf.Scalar;
     }, trainableIdx.map((i) => variables[i]!));
     try {
+      // dataSync: the values are ready (wasm and cpu compute eagerly) and one await per weight
+      // would only add event-loop turns.
       let o = 0;
       for (const i of trainableIdx) {
         const gi = g[variables[i]!.name];
         if (gi === undefined) grads.fill(0, o, o + sizes[i]!);
-        else grads.set((await gi.data()) as Float32Array, o);
+        else grads.set(gi.dataSync() as Float32Array, o);
         o += sizes[i]!;
       }
       o = 0;
       for (const i of stateIdx) {
-        state.set((await variables[i]!.data()) as Float32Array, o);
+        state.set(variables[i]!.dataSync() as Float32Array, o);
         o += sizes[i]!;
       }
-      return (await value.data())[0]!;
+      return value.dataSync()[0]!;
     } finally {
       tf.dispose([value, ...Object.values(g)]);
     }
@@ -104,16 +112,24 @@ async function main(): Promise<void> {
   const reply = (m: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
   port.on('message', (req: WorkerRequest) => {
+    if (req.type === 'load') {
+      try {
+        loadWeights(req.indices);
+      } catch (e) {
+        loadError ??= e;
+      }
+      return;
+    }
     void (async () => {
       const inputs: tf.Tensor[] = [];
       try {
-        loadWeights();
+        if (loadError !== undefined) throw loadError;
         const x = toTensor(req.x);
         inputs.push(x);
         if (req.type === 'grad') {
           const y = toTensor(req.y);
           inputs.push(y);
-          reply({ type: 'grad', id: req.id, loss: await gradStep(x, y) });
+          reply({ type: 'grad', id: req.id, loss: gradStep(x, y) });
         } else {
           const out = model.predict(x) as tf.Tensor;
           const data = (await out.data()) as Float32Array;

@@ -69,6 +69,59 @@ describe('dataParallelTrainer', () => {
     }
   });
 
+  it('Adam steps match the single-process reference; weights set between calls reach the workers', async () => {
+    const model = tinyNet(false);
+    const reference = tinyNet(false); // same seeds: same initial weights
+    const { x, y } = batch(5);
+    const lossOf = (m: tfl.LayersModel) => tf.mean(tfl.metrics.meanSquaredError(y, m.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+    const referenceOptimizer = tf.train.adam(0.01);
+    const trainer = await dataParallelTrainer(model, { workers: 2, loss: 'meanSquaredError', optimizer: tf.train.adam(0.01) });
+    const expectClose = async (a: tf.Tensor[], b: tf.Tensor[], tolerance = 1e-5) => {
+      expect(a.length).toBe(b.length);
+      for (let i = 0; i < a.length; i++) {
+        const [da, db] = [await a[i]!.data(), await b[i]!.data()];
+        for (let k = 0; k < da.length; k++) expect(Math.abs(da[k]! - db[k]!)).toBeLessThan(tolerance);
+      }
+    };
+    try {
+      for (let step = 0; step < 4; step++) {
+        const got = await trainer.trainOnBatch(x, y);
+        const want = referenceOptimizer.minimize(() => lossOf(reference), true)!;
+        expect(got).toBeCloseTo((await want.data())[0]!, 5);
+        want.dispose();
+      }
+      await expectClose(
+        model.weights.map((w) => w.read()),
+        reference.weights.map((w) => w.read()),
+      );
+      // The workers hold the updated weights: their predictions match the main model's.
+      const p = await trainer.predict(x);
+      const ref = model.predict(x) as tf.Tensor;
+      await expectClose([p], [ref]);
+      tf.dispose([p, ref]);
+      // Weights changed by the caller between calls are sent to the workers.
+      const changed = model.getWeights().map((w) => tf.mul(w, 0.5));
+      model.setWeights(changed);
+      reference.setWeights(changed);
+      tf.dispose(changed);
+      const grads = await trainer.computeGradients(x, y);
+      const expected = tf.variableGrads(() => lossOf(reference), reference.trainableWeights.map((w) => w.read() as tf.Variable));
+      expect(grads.loss).toBeCloseTo((await expected.value.data())[0]!, 5);
+      // Variable names differ between the two models: pair them by position.
+      await expectClose(
+        model.trainableWeights.map((w) => grads.grads[(w.read() as tf.Variable).name]!),
+        reference.trainableWeights.map((w) => expected.grads[(w.read() as tf.Variable).name]!),
+      );
+      tf.dispose([expected.value, ...Object.values(expected.grads), ...Object.values(grads.grads)]);
+    } finally {
+      await trainer.dispose();
+      tf.dispose([x, y]);
+      model.dispose();
+      reference.dispose();
+      referenceOptimizer.dispose();
+    }
+  });
+
   it('lowers the loss in a few steps with unet-kit batch norm and a module loss, and updates moving statistics', async () => {
     const model = tinyNet(true);
     const { x, y } = batch(4);
