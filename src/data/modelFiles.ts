@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
+import { importNodeBuiltin, isNode } from '../backend/environment.js';
 // Registers unet-kit's custom layers, so loadModel can read models that use them.
 import '../layers/index.js';
 import { claimLayers } from '../blocks/claimLayers.js';
@@ -18,20 +19,11 @@ export interface SaveModelOptions {
   includeOptimizer?: boolean;
 }
 
-// Variables, not literals, in the dynamic imports: bundlers then leave them alone, so a browser
-// bundle of unet-kit neither fails on nor pulls in Node's built-ins.
-const FS_MODULE = 'node:fs/promises';
-const PATH_MODULE = 'node:path';
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
-function isNodeRuntime(): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof proc?.versions?.node === 'string';
-}
-
 async function nodeModules(functionName: string): Promise<{ fs: Fs; path: Path }> {
-  if (!isNodeRuntime()) {
+  if (!isNode()) {
     throw new UnetKitError(
       functionName,
       'dir',
@@ -39,10 +31,7 @@ async function nodeModules(functionName: string): Promise<{ fs: Fs; path: Path }
         "tf.loadLayersModel('indexeddb://name'), or 'downloads://' and tf.io.browserFiles.",
     );
   }
-  const [fs, path] = await Promise.all([
-    import(/* @vite-ignore */ /* webpackIgnore: true */ FS_MODULE) as Promise<Fs>,
-    import(/* @vite-ignore */ /* webpackIgnore: true */ PATH_MODULE) as Promise<Path>,
-  ]);
+  const [fs, path] = await Promise.all([importNodeBuiltin<Fs>('fs/promises'), importNodeBuiltin<Path>('path')]);
   return { fs, path };
 }
 
@@ -177,7 +166,7 @@ export function modelDirHandler(dir: string): tf.io.IOHandler {
  */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   assertDir('loadModel', dir);
-  if (!isNodeRuntime()) await nodeModules('loadModel');
+  if (!isNode()) await nodeModules('loadModel');
   // A saved model with shared layers (r2UNet's recurrent convs) loads with one reference per
   // application; claim them so that model.dispose() frees every weight.
   return claimLayers(await tfl.loadLayersModel(modelDirHandler(dir)));

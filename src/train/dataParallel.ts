@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { assertInteger, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { isNode } from '../backend/environment.js';
+import { importNodeBuiltin, isNode } from '../backend/environment.js';
 import {
   BUILTIN_LOSSES,
   type DataParallelLoss,
@@ -186,11 +186,6 @@ import(threads).then(async ({ workerData, parentPort }) => {
 });
 `;
 
-// Not a literal specifier: browser bundlers must not try to resolve a Node built-in.
-async function nodeBuiltin<M>(name: string): Promise<M> {
-  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`)) as M;
-}
-
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -299,7 +294,7 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
   }
   if (model.weights.some((w) => w.dtype !== 'float32')) fail(FN, 'model', 'non-float32 weights', 'float32 weights only');
 
-  const { Worker } = await nodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
+  const { Worker } = await importNodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
   const weights = model.weights;
   const variables = weights.map((w) => w.read() as tf.Variable);
   const shapes = weights.map((w) => [...(w.shape as number[])]);

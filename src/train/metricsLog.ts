@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { importNodeBuiltin, isNode } from '../backend/environment.js';
 import { UnetKitError } from '../core/errors.js';
 import { readLogs, type CallbackLogs } from './logs.js';
 
@@ -11,9 +12,6 @@ export interface MetricsLogOptions {
 
 /** One epoch of a {@link MetricsLog}: `epoch` (1-based), `seconds` since training began, and every log. */
 export type MetricsRow = Record<string, number>;
-
-const FS_MODULE = 'node:fs/promises';
-const PATH_MODULE = 'node:path';
 
 /**
  * Renders rows as CSV with the union of their keys as header (missing cells empty).
@@ -65,12 +63,11 @@ export class MetricsLog extends tfl.Callback {
   }
 
   private async write(path: string): Promise<void> {
-    const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-    if (typeof proc?.versions?.node !== 'string') {
+    if (!isNode()) {
       throw new UnetKitError('metricsLog', 'path', `is '${path}', but writing files needs Node.js; omit the path and read .rows.`);
     }
-    const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ FS_MODULE)) as typeof import('node:fs/promises');
-    const nodePath = (await import(/* @vite-ignore */ /* webpackIgnore: true */ PATH_MODULE)) as typeof import('node:path');
+    const fs = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+    const nodePath = await importNodeBuiltin<typeof import('node:path')>('path');
     await fs.mkdir(nodePath.dirname(path), { recursive: true });
     const text = this.format === 'csv' ? rowsToCsv(this.rows) : `${JSON.stringify(this.rows, null, 2)}\n`;
     await fs.writeFile(path, text);

@@ -187,7 +187,6 @@ describe('saved model.json in a program that imports only tfjs and unet-kit/laye
       import * as tfl from '@tensorflow/tfjs-layers';
       import { readFile } from 'node:fs/promises';
       import '${join(root, 'src', 'layers', 'index.ts')}';
-      tf.env().set('IS_TEST', true);
       await tf.setBackend('cpu');
       const dir = ${JSON.stringify(dir)};
       const handler = {

@@ -1,15 +1,14 @@
 // The built package as a consumer sees it: run after `npm run build` (the `test` script builds first).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { root, useConsumerProject } from './consumer.js';
 
 const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   name: string;
   type: string;
@@ -24,21 +23,10 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 const SUBPATHS = ['blocks', 'models', 'losses', 'metrics', 'augment', 'data', 'inference', 'train', 'backend', 'layers'];
 const SPECIFIERS = ['unet-kit', ...SUBPATHS.map((s) => `unet-kit/${s}`)];
 
-// A consumer project: node_modules/unet-kit -> the repo, and the peers it resolves next to it.
-let consumer: string;
-beforeAll(async () => {
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
-  consumer = await mkdtemp(join(tmpdir(), 'unet-kit-consumer-'));
-  await mkdir(join(consumer, 'node_modules'));
-  await symlink(root, join(consumer, 'node_modules', 'unet-kit'), 'dir');
-  await symlink(join(root, 'node_modules', '@tensorflow'), join(consumer, 'node_modules', '@tensorflow'), 'dir');
-});
-afterAll(async () => {
-  await rm(consumer, { recursive: true, force: true });
-});
+const consumerDir = useConsumerProject('unet-kit-consumer-');
 
 async function node(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, args, { cwd: consumer, timeout: 90_000 });
+  const { stdout } = await run(process.execPath, args, { cwd: consumerDir(), timeout: 90_000 });
   const lines = stdout.trim().split('\n');
   return lines[lines.length - 1]!;
 }
@@ -150,7 +138,7 @@ describe('the built package in plain Node', () => {
 describe('bundling for the browser', () => {
   async function bundle(contents: string) {
     const result = await build({
-      stdin: { contents, resolveDir: consumer, loader: 'js' },
+      stdin: { contents, resolveDir: consumerDir(), loader: 'js' },
       bundle: true,
       write: false,
       format: 'esm',

@@ -1,14 +1,13 @@
 // The README's quick start, pasted into a consumer project as the README says, must run and learn.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { root, useConsumerProject } from './consumer.js';
 
 const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 /** The first ```js block after the "Save as `quickstart.mjs`" sentence. */
@@ -18,22 +17,12 @@ function quickStart(): string {
   return match[1]!;
 }
 
-let consumer: string;
-beforeAll(async () => {
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
-  consumer = await mkdtemp(join(tmpdir(), 'unet-kit-readme-'));
-  await mkdir(join(consumer, 'node_modules'));
-  await symlink(root, join(consumer, 'node_modules', 'unet-kit'), 'dir');
-  await symlink(join(root, 'node_modules', '@tensorflow'), join(consumer, 'node_modules', '@tensorflow'), 'dir');
-});
-afterAll(async () => {
-  await rm(consumer, { recursive: true, force: true });
-});
+const consumerDir = useConsumerProject('unet-kit-readme-');
 
 describe('README quick start', () => {
   it('runs when pasted and segments the toy squares (Dice > 0.9)', async () => {
-    await writeFile(join(consumer, 'quickstart.mjs'), quickStart());
-    const { stdout } = await run(process.execPath, ['quickstart.mjs'], { cwd: consumer, timeout: 180_000 });
+    await writeFile(join(consumerDir(), 'quickstart.mjs'), quickStart());
+    const { stdout } = await run(process.execPath, ['quickstart.mjs'], { cwd: consumerDir(), timeout: 180_000 });
     expect(stdout).toMatch(/^backend: (wasm|tensorflow|cpu)$/m);
     const dice = /^Dice: ([0-9.]+)$/m.exec(stdout);
     expect(dice, `quick start printed:\n${stdout}`).not.toBeNull();
