@@ -5,8 +5,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
-import { installKernels } from '../src/backend/kernels/index.js';
-import { dataParallelTrainer } from '../src/train/dataParallel.js';
+import { installKernels } from '../src/kernels/index.js';
+import { dataParallelTrainer } from '../src/train/dataParallel/trainer.js';
 import { benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
 
 interface CaseArgs {

@@ -24,7 +24,7 @@ import {
   type Sample,
   type Transform,
 } from '../src/augment/index.js';
-import { resizeSpatial } from '../src/augment/resample.js';
+import { resizeSpatial } from '../src/ops/resample.js';
 import { useBackend } from '../src/backend/useBackend.js';
 import { niftiToTensor, readNifti } from '../src/data/index.js';
 

@@ -12,7 +12,7 @@ export interface BrainVolume {
 }
 
 /** Where the ITK brain T1 files are: the test fixtures copied from the project's shared data. */
-export const DEFAULT_DATA_DIR = new URL('../../test/fixtures/itk-brain-t1/', import.meta.url).pathname;
+export const DEFAULT_DATA_DIR = new URL('../../test/fixtures/itk-brain-t1', import.meta.url).pathname;
 
 /**
  * Reads the T1 image (`KmeansTest_T1UCharRaw`) and the brain mask (`KmeansTest_T1RawSkullStrip`,

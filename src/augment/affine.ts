@@ -1,4 +1,5 @@
 import { assertKnownKeys, assertOptionsObject, assertProbability, assertBoolean, assertOneOf, assertNumber } from '../core/assert.js';
+import { BORDER_MODES } from '../ops/border.js';
 import { UnetKitError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { toRange, type RangeLike } from './ranges.js';
@@ -132,7 +133,7 @@ export function affine(options: AffineOptions = {}): ParametricTransform<AffineP
   assertProbability(fn, 'options.scaleProbability', scaleProbability);
   assertProbability(fn, 'options.translationProbability', translationProbability);
   assertProbability(fn, 'options.shearProbability', shearProbability);
-  assertOneOf(fn, 'options.padding', padding, ['constant', 'edge', 'reflect']);
+  assertOneOf(fn, 'options.padding', padding, BORDER_MODES);
   assertNumber(fn, 'options.fill', fill);
   assertNumber(fn, 'options.maskFill', maskFill);
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertOneOf, assertOptionsObject } from '../core/assert.js';
+import { BORDER_MODES } from '../ops/border.js';
 import { UnetKitError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { smoothSpatial } from './gaussian.js';
+import { smoothSpatial } from '../ops/smoothing.js';
 import { toRange } from './ranges.js';
 import { applyMapping, identityMatrix, type SpatialPaddingOptions } from './spatialTransform.js';
 import { makeTransform, spatialDimsOf, type ParametricTransform, type Sample } from './types.js';
@@ -73,7 +74,7 @@ export function elasticDeform(options: ElasticDeformOptions = {}): ParametricTra
   const { alpha = [0, 200], sigma = [9, 13], seed, padding = 'constant', fill = 0, maskFill = 0 } = options;
   const alphaRange = toRange(fn, 'options.alpha', alpha, { min: 0, fixedNumber: true });
   const sigmaRange = toRange(fn, 'options.sigma', sigma, { min: 0, minExclusive: true, fixedNumber: true });
-  assertOneOf(fn, 'options.padding', padding, ['constant', 'edge', 'reflect']);
+  assertOneOf(fn, 'options.padding', padding, BORDER_MODES);
   const draw = (rng: Rng, batchSize: number): ElasticDeformParams => ({
     alpha: Array.from({ length: batchSize }, () => rng.uniform(alphaRange[0], alphaRange[1])),
     sigma: rng.uniform(sigmaRange[0], sigmaRange[1]),

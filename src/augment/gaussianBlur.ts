@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertOptionsObject } from '../core/assert.js';
 import type { Rng } from '../core/rng.js';
-import { smoothSpatial } from './gaussian.js';
+import { smoothSpatial } from '../ops/smoothing.js';
 import { assertBatchParams, floatImage } from './intensityUtils.js';
 import { toRange } from './ranges.js';
 import { makeTransform, type ParametricTransform, type Sample } from './types.js';

@@ -1,11 +1,13 @@
 /**
  * unet-kit/augment: paired image/mask augmentation on tensors, 2D and 3D, seedable and batched.
- * @module
+ * @module unet-kit/augment
  */
 export type { ParametricTransform, Sample, SeedLike, Transform } from './types.js';
 export type { RangeLike } from './ranges.js';
-export { resample, resizeSpatial } from './resample.js';
-export type { Interpolation, ResamplePadding } from './resample.js';
+export { resample, resizeSpatial } from '../ops/resample.js';
+export type { Interpolation } from '../ops/resample.js';
+export { BORDER_MODES } from '../ops/border.js';
+export type { BorderMode } from '../ops/border.js';
 export type { SpatialPaddingOptions } from './spatialTransform.js';
 export { affine, affineMatrix } from './affine.js';
 export type { AffineOptions, AffineParams } from './affine.js';

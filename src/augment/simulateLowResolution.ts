@@ -3,7 +3,7 @@ import { assertKnownKeys, assertOptionsObject } from '../core/assert.js';
 import type { Rng } from '../core/rng.js';
 import { assertBatchParams, floatImage } from './intensityUtils.js';
 import { toRange } from './ranges.js';
-import { resizeSpatial } from './resample.js';
+import { resizeSpatial } from '../ops/resample.js';
 import { makeTransform, type ParametricTransform, type Sample } from './types.js';
 
 /** Options of {@link simulateLowResolution}. */

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { centredGrid, resampleAxes, type ResamplePadding } from './resample.js';
+import type { BorderMode } from '../ops/border.js';
+import { centredGrid, resampleAxes } from '../ops/resample.js';
 import type { Sample } from './types.js';
 
 /** Border handling shared by the spatial transforms. */
 export interface SpatialPaddingOptions {
   /** What points outside the input read. Default `'constant'` (nnU-Net's border_mode_data). */
-  padding?: ResamplePadding;
+  padding?: BorderMode;
   /** Image value outside the input for `'constant'`. Default 0. */
   fill?: number;
   /** Mask value outside the input for `'constant'`. Default 0 (background). */

@@ -1,9 +1,9 @@
 /**
  * Backend selection: the only module that loads tfjs backends.
- * @module
+ * @module unet-kit/backend
  */
 export { useBackend, availableBackends } from './useBackend.js';
-export { installKernels } from './kernels/index.js';
+export { installKernels } from '../kernels/index.js';
 export { BACKEND_NAMES, BACKEND_PACKAGES } from './packages.js';
 export type { BackendName, ConcreteBackend } from './packages.js';
-export { isNode } from './environment.js';
+export { isNode } from '../core/platform.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertOneOf } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { isNode } from './environment.js';
-import { installKernels } from './kernels/index.js';
+import { isNode } from '../core/platform.js';
+import { installKernels } from '../kernels/index.js';
 import {
   AUTO_ORDER,
   BACKEND_NAMES,

@@ -2,7 +2,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger, assertOneOf } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
-import { apply, assertChannels, assertFeatureMap, resolveCommon, type CommonBlockOptions, type Sym } from './internal.js';
+import { resolveCommon, type CommonBlockOptions } from './blockOptions.js';
+import { assertChannels, assertFeatureMap } from './checks.js';
+import { apply, type Sym } from './functional.js';
 
 /** Options of {@link attentionGate}. */
 export interface AttentionGateOptions extends CommonBlockOptions {

@@ -1,6 +1,8 @@
 import { assertBoolean, assertInteger } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
+import { resolveConvBlock, unitSettings, type ConvBlockOptions } from './blockOptions.js';
+import { makeConvUnit } from './convUnit.js';
+import { maybeDropout, type Sym } from './functional.js';
 
 /** Options of {@link convNormAct}. */
 export interface ConvNormActOptions extends ConvBlockOptions {

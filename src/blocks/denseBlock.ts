@@ -1,6 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger } from '../core/assert.js';
-import { apply, makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
+import { resolveConvBlock, unitSettings, type ConvBlockOptions } from './blockOptions.js';
+import { makeConvUnit } from './convUnit.js';
+import { apply, maybeDropout, type Sym } from './functional.js';
 
 /** Options of {@link denseBlock}. */
 export interface DenseBlockOptions extends ConvBlockOptions {

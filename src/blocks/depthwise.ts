@@ -1,8 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
-import type { SpatialDims } from '../core/spatial.js';
-import { apply, type Sym } from './internal.js';
+import type { SpatialDims } from '../layers/spatial.js';
+import { apply, type Sym } from './functional.js';
 
 /** Settings of {@link depthwiseConv}. */
 export interface DepthwiseConfig {

@@ -1,5 +1,8 @@
 import { assertInteger } from '../core/assert.js';
-import { assertChannels, makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
+import { resolveConvBlock, unitSettings, type ConvBlockOptions } from './blockOptions.js';
+import { assertChannels } from './checks.js';
+import { makeConvUnit } from './convUnit.js';
+import { maybeDropout, type Sym } from './functional.js';
 
 /** Options of {@link doubleConv}. */
 export interface DoubleConvOptions extends ConvBlockOptions {

@@ -1,14 +1,8 @@
 import { assertInteger, assertOneOf } from '../core/assert.js';
-import {
-  apply,
-  assertChannels,
-  assertFeatureMap,
-  makeConvUnit,
-  resolveNormAct,
-  unitSettings,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { resolveNormAct, unitSettings, type NormActBlockOptions } from './blockOptions.js';
+import { assertChannels, assertFeatureMap } from './checks.js';
+import { makeConvUnit } from './convUnit.js';
+import { apply, type Sym } from './functional.js';
 
 /** How {@link downsample} reduces resolution. */
 export type DownsampleMode = 'maxPool' | 'avgPool' | 'strided';

@@ -1,17 +1,11 @@
 import { assertOneOf, assertOptionsObject } from '../core/assert.js';
-import { createActivation } from '../core/normAct.js';
-import { resolveActivation } from '../core/options.js';
-import { apply, applyOptional, assertChannels, assertFeatureMap, resolveCommon, type CommonBlockOptions, type Sym } from './internal.js';
+import { createActivation } from '../layers/normAct.js';
+import { resolveActivation } from '../layers/normActOptions.js';
+import { resolveCommon, type CommonBlockOptions } from './blockOptions.js';
+import { assertChannels, assertFeatureMap } from './checks.js';
+import { apply, applyOptional, type Sym } from './functional.js';
 import { UnetKitError } from '../core/errors.js';
-
-/** The output activation of a segmentation {@link head}. */
-export type HeadActivation = 'softmax' | 'sigmoid' | 'none';
-/**
- * The activations {@link head} accepts.
- *
- * @example `HEAD_ACTIVATIONS.includes('softmax')` is `true`.
- */
-export const HEAD_ACTIVATIONS: readonly HeadActivation[] = ['softmax', 'sigmoid', 'none'];
+import { OUTPUT_ACTIVATIONS, type OutputActivation } from '../core/outputActivation.js';
 
 /** Options of {@link head}. */
 export interface HeadOptions extends CommonBlockOptions {
@@ -20,7 +14,7 @@ export interface HeadOptions extends CommonBlockOptions {
    * independent (multi-label or binary) channels, `'none'` for logits.
    * Default `numClasses > 1 ? 'softmax' : 'sigmoid'`.
    */
-  activation?: HeadActivation;
+  activation?: OutputActivation;
 }
 
 /**
@@ -45,10 +39,10 @@ export function head(x: Sym, numClasses: number, options: HeadOptions = {}): Sym
   assertFeatureMap(fn, 'x', x, o.spatialDims);
   assertChannels(fn, 'numClasses', numClasses);
   const { activation = numClasses > 1 ? 'softmax' : 'sigmoid' } = options;
-  assertOneOf(fn, 'options.activation', activation, HEAD_ACTIVATIONS);
+  assertOneOf(fn, 'options.activation', activation, OUTPUT_ACTIVATIONS);
   if (activation === 'softmax' && numClasses === 1) {
     throw new UnetKitError(fn, 'options.activation', "is 'softmax' with one class, which outputs 1 everywhere; use 'sigmoid' for a single foreground channel or numClasses >= 2.");
   }
   const logits = apply(o.L.conv({ filters: numClasses, kernelSize: 1, useBias: true, seed: o.nextSeed(), kernelInitializer: 'glorotUniform', name: `${o.name}_conv` }), x);
-  return applyOptional(createActivation(resolveActivation(activation, fn), `${o.name}_act`), logits);
+  return applyOptional(createActivation(resolveActivation(activation, fn), o.spatialDims, `${o.name}_act`), logits);
 }

@@ -2,7 +2,7 @@
  * unet-kit/blocks: composable U-Net building blocks. Each is a plain function over
  * `tf.SymbolicTensor`s, takes `spatialDims: 2 | 3` (one code path for images and volumes) and a
  * `name` that prefixes every layer inside it, so weights map by name.
- * @module
+ * @module unet-kit/blocks
  */
 export { convNormAct } from './convNormAct.js';
 export type { ConvNormActOptions } from './convNormAct.js';
@@ -26,7 +26,8 @@ export { downsample, DOWNSAMPLE_MODES } from './downsample.js';
 export type { DownsampleMode, DownsampleOptions } from './downsample.js';
 export { upsample, UPSAMPLE_MODES } from './upsample.js';
 export type { UpsampleMode, UpsampleOptions } from './upsample.js';
-export { head, HEAD_ACTIVATIONS } from './head.js';
-export type { HeadActivation, HeadOptions } from './head.js';
-export { claimLayers } from './claimLayers.js';
-export type { CommonBlockOptions, ConvBlockOptions, NormActBlockOptions } from './internal.js';
+export { head } from './head.js';
+export type { HeadOptions } from './head.js';
+export { OUTPUT_ACTIVATIONS } from '../core/outputActivation.js';
+export type { OutputActivation } from '../core/outputActivation.js';
+export type { CommonBlockOptions, ConvBlockOptions, NormActBlockOptions } from './blockOptions.js';

@@ -1,16 +1,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger, assertNumber } from '../core/assert.js';
-import { createActivation, createNorm } from '../core/normAct.js';
+import { createActivation, createNorm } from '../layers/normAct.js';
 import { depthwiseConv } from './depthwise.js';
-import {
-  apply,
-  applyOptional,
-  assertChannels,
-  assertFeatureMap,
-  resolveNormAct,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { resolveNormAct, type NormActBlockOptions } from './blockOptions.js';
+import { assertChannels, assertFeatureMap } from './checks.js';
+import { apply, applyOptional, type Sym } from './functional.js';
 
 /** Options of {@link invertedResidual}. */
 export interface InvertedResidualOptions extends NormActBlockOptions {
@@ -58,7 +52,7 @@ export function invertedResidual(x: Sym, filters: number, options: InvertedResid
   if (expansion !== 1) {
     y = apply(o.L.conv({ filters: hidden, kernelSize: 1, useBias: o.useBias, seed: o.nextSeed(), name: `${o.name}_expand` }), y);
     y = applyOptional(createNorm(o.norm, hidden, `${o.name}_expand_norm`), y);
-    y = applyOptional(createActivation(o.activation, `${o.name}_expand_act`), y);
+    y = applyOptional(createActivation(o.activation, o.spatialDims, `${o.name}_expand_act`), y);
   }
   const dwChannels = expansion !== 1 ? hidden : inChannels;
   y = depthwiseConv(y, {
@@ -72,7 +66,7 @@ export function invertedResidual(x: Sym, filters: number, options: InvertedResid
     caller: fn,
   });
   y = applyOptional(createNorm(o.norm, dwChannels, `${o.name}_dw_norm`), y);
-  y = applyOptional(createActivation(o.activation, `${o.name}_dw_act`), y);
+  y = applyOptional(createActivation(o.activation, o.spatialDims, `${o.name}_dw_act`), y);
   y = apply(o.L.conv({ filters, kernelSize: 1, useBias: o.useBias, seed: o.nextSeed(), name: `${o.name}_project` }), y);
   y = applyOptional(createNorm(o.norm, filters, `${o.name}_project_norm`), y);
   if (strides === 1 && inChannels === filters) y = apply(tfl.layers.add({ name: `${o.name}_add` }), [x, y]);

@@ -1,6 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger } from '../core/assert.js';
-import { apply, makeConvUnit, maybeDropout, resolveConvBlock, unitSettings, type ConvBlockOptions, type Sym } from './internal.js';
+import { resolveConvBlock, unitSettings, type ConvBlockOptions } from './blockOptions.js';
+import { makeConvUnit } from './convUnit.js';
+import { apply, maybeDropout, type Sym } from './functional.js';
 
 /** Options of {@link recurrentResidualBlock}. */
 export interface RecurrentResidualBlockOptions extends ConvBlockOptions {
@@ -18,7 +20,7 @@ const KEYS = ['recurrence', 'convs', 'kernelSize', 'dropout'];
  * added to `u`. An RCL with recurrence t applies one shared `conv -> norm -> act` unit t + 1
  * times: `h_0 = f(v)`, `h_k = f(v + h_{k-1})` for k = 1..t (the reference implementation).
  * Weights are shared across steps, so the params of an RCL are those of one unit. tfjs counts
- * each application of a shared layer as a reference: pass your model to {@link claimLayers} so
+ * each application of a shared layer as a reference: pass your model to `claimLayers` (unet-kit/layers) so
  * `model.dispose()` frees these weights (the factories do), and pass a loaded copy of such a
  * model (`tf.loadLayersModel`) to it too.
  *

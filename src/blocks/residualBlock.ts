@@ -1,16 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger } from '../core/assert.js';
-import { createActivation, createNorm } from '../core/normAct.js';
-import {
-  apply,
-  applyOptional,
-  makeConvUnit,
-  maybeDropout,
-  resolveConvBlock,
-  unitSettings,
-  type ConvBlockOptions,
-  type Sym,
-} from './internal.js';
+import { createActivation, createNorm } from '../layers/normAct.js';
+import { resolveConvBlock, unitSettings, type ConvBlockOptions } from './blockOptions.js';
+import { makeConvUnit } from './convUnit.js';
+import { apply, applyOptional, maybeDropout, type Sym } from './functional.js';
 
 /** Options of {@link residualBlock}. */
 export interface ResidualBlockOptions extends ConvBlockOptions {
@@ -86,6 +79,6 @@ export function residualBlock(x: Sym, filters: number, options: ResidualBlockOpt
     shortcut = applyOptional(createNorm(o.norm, filters, `${o.name}_proj_norm`), apply(proj, x));
   }
   let y = apply(tfl.layers.add({ name: `${o.name}_add` }), [shortcut, branch]);
-  if (!preActivation) y = applyOptional(createActivation(o.activation, `${o.name}_out`), y);
+  if (!preActivation) y = applyOptional(createActivation(o.activation, o.spatialDims, `${o.name}_out`), y);
   return maybeDropout(o.L, y, o.dropout, `${o.name}_drop`, o.nextSeed());
 }

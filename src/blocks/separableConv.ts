@@ -1,15 +1,9 @@
 import { assertBoolean, assertInteger } from '../core/assert.js';
-import { createActivation, createNorm } from '../core/normAct.js';
+import { createActivation, createNorm } from '../layers/normAct.js';
 import { depthwiseConv } from './depthwise.js';
-import {
-  apply,
-  applyOptional,
-  assertChannels,
-  assertFeatureMap,
-  resolveNormAct,
-  type NormActBlockOptions,
-  type Sym,
-} from './internal.js';
+import { resolveNormAct, type NormActBlockOptions } from './blockOptions.js';
+import { assertChannels, assertFeatureMap } from './checks.js';
+import { apply, applyOptional, type Sym } from './functional.js';
 
 /** Options of {@link separableConv}. */
 export interface SeparableConvOptions extends NormActBlockOptions {
@@ -69,9 +63,9 @@ export function separableConv(x: Sym, filters: number, options: SeparableConvOpt
   });
   if (depthwiseNormAct) {
     y = applyOptional(createNorm(o.norm, channels * depthMultiplier, `${o.name}_dw_norm`), y);
-    y = applyOptional(createActivation(o.activation, `${o.name}_dw_act`), y);
+    y = applyOptional(createActivation(o.activation, o.spatialDims, `${o.name}_dw_act`), y);
   }
   y = apply(o.L.conv({ filters, kernelSize: 1, useBias: o.useBias, seed: o.nextSeed(), name: `${o.name}_pw` }), y);
   y = applyOptional(createNorm(o.norm, filters, `${o.name}_norm`), y);
-  return applyOptional(createActivation(o.activation, `${o.name}_act`), y);
+  return applyOptional(createActivation(o.activation, o.spatialDims, `${o.name}_act`), y);
 }

@@ -1,6 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger, assertOneOf } from '../core/assert.js';
-import { apply, assertFeatureMap, resolveCommon, type CommonBlockOptions, type Sym } from './internal.js';
+import { resolveCommon, type CommonBlockOptions } from './blockOptions.js';
+import { assertFeatureMap } from './checks.js';
+import { apply, type Sym } from './functional.js';
 
 /** Which recalibration {@link squeezeExcite} applies. */
 export type SqueezeExciteMode = 'cSE' | 'sSE' | 'scSE';

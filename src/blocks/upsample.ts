@@ -1,5 +1,7 @@
 import { assertBoolean, assertInteger, assertOneOf } from '../core/assert.js';
-import { apply, assertChannels, assertFeatureMap, resolveCommon, type CommonBlockOptions, type Sym } from './internal.js';
+import { resolveCommon, type CommonBlockOptions } from './blockOptions.js';
+import { assertChannels, assertFeatureMap } from './checks.js';
+import { apply, type Sym } from './functional.js';
 
 /** How {@link upsample} increases resolution. */
 export type UpsampleMode = 'transpose' | 'nearest' | 'linear' | 'bilinear' | 'trilinear';

@@ -1,4 +1,4 @@
-import { closestMatch } from './didYouMean.js';
+import { didYouMean } from './didYouMean.js';
 import { UnetKitError } from './errors.js';
 import { formatValue } from './format.js';
 
@@ -9,13 +9,14 @@ export interface Shaped {
 
 /**
  * Throws a {@link UnetKitError} for `argument` of `functionName` showing the bad value and what
- * would be valid. The building stone of every other assertion.
+ * would be valid, then `hint` (a did-you-mean suggestion). The building stone of every other
+ * assertion.
  *
  * @example `fail('unet', 'options.depth', 0, 'an integer >= 1')` throws
  * "unet: options.depth is 0; expected an integer >= 1."
  */
-export function fail(functionName: string, argument: string, value: unknown, expected: string): never {
-  throw new UnetKitError(functionName, argument, `is ${formatValue(value)}; expected ${expected}.`);
+export function fail(functionName: string, argument: string, value: unknown, expected: string, hint = ''): never {
+  throw new UnetKitError(functionName, argument, `is ${formatValue(value)}; expected ${expected}.${hint}`);
 }
 
 /**
@@ -31,13 +32,8 @@ export function assertOneOf<T extends string | number>(
   options: readonly T[],
 ): asserts value is T {
   if ((options as readonly unknown[]).includes(value)) return;
-  const list = options.map((o) => formatValue(o)).join(', ');
-  const suggestion = typeof value === 'string' ? closestMatch(value, options.map(String)) : undefined;
-  throw new UnetKitError(
-    functionName,
-    argument,
-    `is ${formatValue(value)}; expected one of ${list}.${suggestion !== undefined ? ` Did you mean '${suggestion}'?` : ''}`,
-  );
+  const hint = typeof value === 'string' ? didYouMean(value, options.map(String)) : '';
+  fail(functionName, argument, value, `one of ${options.map(formatValue).join(', ')}`, hint);
 }
 
 /** Numeric range with inclusive or exclusive ends. */
@@ -49,12 +45,11 @@ export interface NumberRange {
   integer?: boolean;
 }
 
-function describeRange(range: NumberRange): string {
-  const kind = range.integer === true ? 'an integer' : 'a finite number';
-  const parts: string[] = [];
-  if (range.min !== undefined) parts.push(`${range.minExclusive === true ? '>' : '>='} ${range.min}`);
-  if (range.max !== undefined) parts.push(`${range.maxExclusive === true ? '<' : '<='} ${range.max}`);
-  return parts.length > 0 ? `${kind} ${parts.join(' and ')}` : kind;
+function describeRange({ min, max, minExclusive, maxExclusive, integer }: NumberRange): string {
+  let text = integer === true ? 'an integer' : 'a finite number';
+  if (min !== undefined) text += ` ${minExclusive === true ? '>' : '>='} ${min}`;
+  if (max !== undefined) text += `${min !== undefined ? ' and' : ''} ${maxExclusive === true ? '<' : '<='} ${max}`;
+  return text;
 }
 
 /**
@@ -69,12 +64,14 @@ export function assertNumber(
   value: unknown,
   range: NumberRange = {},
 ): asserts value is number {
+  // Open ends as infinite bounds: every finite number is inside them.
+  const { min = -Infinity, max = Infinity, minExclusive, maxExclusive, integer } = range;
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
-    (range.integer !== true || Number.isInteger(value)) &&
-    (range.min === undefined || (range.minExclusive === true ? value > range.min : value >= range.min)) &&
-    (range.max === undefined || (range.maxExclusive === true ? value < range.max : value <= range.max));
+    (integer !== true || Number.isInteger(value)) &&
+    (minExclusive === true ? value > min : value >= min) &&
+    (maxExclusive === true ? value < max : value <= max);
   if (!ok) fail(functionName, argument, value, describeRange(range));
 }
 
@@ -233,14 +230,34 @@ export function assertKnownKeys(
   if (options === undefined) return;
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      const suggestion = closestMatch(key, known);
       throw new UnetKitError(
         functionName,
         `${argument}.${key}`,
-        `is not a known option; expected one of ${known.join(', ')}.${
-          suggestion !== undefined ? ` Did you mean '${suggestion}'?` : ''
-        }`,
+        `is not a known option; expected one of ${known.join(', ')}.${didYouMean(key, known)}`,
       );
     }
+  }
+}
+
+/** Validates one option's value (never `undefined`), throwing via {@link fail}; `argument` is `options.<key>`. */
+export type OptionCheck = (functionName: string, argument: string, value: unknown) => void;
+
+/**
+ * Asserts `options` is an options object (or undefined) with only the keys of `checks`, and runs
+ * every option that is set through its check, in the order of `checks` (also the order the
+ * unknown-key message lists them in). One table per function instead of a hand-written
+ * `if (options.x !== undefined) assert...` line per option.
+ *
+ * @example `assertOptions('unet', { depth: 0 }, { depth: (f, a, v) => assertInteger(f, a, v, { min: 1 }) })` throws
+ * "unet: options.depth is 0; expected an integer >= 1."
+ */
+export function assertOptions(functionName: string, options: unknown, checks: Readonly<Record<string, OptionCheck>>): void {
+  assertOptionsObject(functionName, options);
+  if (options === undefined) return;
+  const keys = Object.keys(checks);
+  assertKnownKeys(functionName, options as object, keys);
+  for (const key of keys) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) checks[key]!(functionName, `options.${key}`, value);
   }
 }

@@ -35,7 +35,18 @@ export function closestMatch(value: string, options: readonly string[]): string 
       bestDistance = distance;
     }
   }
-  if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(Math.max(value.length, best.length) / 3));
+  // A far "closest" option would be a wrong hint rather than a typo fix.
+  const limit = Math.max(2, Math.floor(Math.max(value.length, best?.length ?? 0) / 3));
   return bestDistance <= limit ? best : undefined;
+}
+
+/**
+ * The hint error messages end with: `" Did you mean 'x'?"` for the option closest to `value`,
+ * or `''` when none is close (see {@link closestMatch}).
+ *
+ * @example `didYouMean('bach', ['batch', 'instance'])` is `" Did you mean 'batch'?"`.
+ */
+export function didYouMean(value: string, options: readonly string[]): string {
+  const match = closestMatch(value, options);
+  return match === undefined ? '' : ` Did you mean '${match}'?`;
 }

@@ -10,10 +10,11 @@
  * ```
  */
 export class UnetKitError extends Error {
+  // `declare`: both are assigned in the constructor, so no separate field definitions are emitted.
   /** The public function that rejected its input, e.g. `'unet'`. */
-  readonly functionName: string;
+  declare readonly functionName: string;
   /** The argument (or option path, e.g. `'options.norm'`) that was invalid. */
-  readonly argument: string;
+  declare readonly argument: string;
 
   constructor(functionName: string, argument: string, message: string) {
     super(`${functionName}: ${argument} ${message}`);

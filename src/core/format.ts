@@ -5,34 +5,33 @@
  * @example `formatValue([1, 2])` is `'[1, 2]'`; `formatValue('x')` is `"'x'"`.
  */
 export function formatValue(value: unknown): string {
-  const text = render(value);
   // Nested arrays and long strings would otherwise swamp the message around them.
-  return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH - 3)}...` : text;
+  return truncate(render(value), 200);
 }
 
-const MAX_LENGTH = 200;
+/** `text` cut to `max` characters, the last three an ellipsis. */
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
 
 function render(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
   // A function's source can be pages long; its name is what identifies it.
-  if (typeof value === 'function') return `function ${value.name !== '' ? value.name : '(anonymous)'}`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (Array.isArray(value)) {
     const shown = value.slice(0, 8).map(formatValue).join(', ');
     return `[${shown}${value.length > 8 ? `, ... (${value.length} items)` : ''}]`;
   }
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
-  if (typeof value === 'object') {
+  if (value !== null && typeof value === 'object') {
     const shape = (value as { shape?: unknown }).shape;
     if (Array.isArray(shape)) return `tensor of shape ${formatValue(shape)}`;
     try {
-      const json = JSON.stringify(value);
-      return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+      return truncate(JSON.stringify(value), 80);
     } catch {
       return Object.prototype.toString.call(value);
     }
   }
+  // Numbers (NaN and infinities read as such), booleans, null, undefined, symbols, bigints.
   return String(value);
 }

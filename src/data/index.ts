@@ -1,14 +1,12 @@
 /**
  * unet-kit/data: preprocessing (normalization, padding, resampling, 2.5D stacks, patches) and
- * medical image I/O (NIfTI).
- * @module
+ * medical image I/O (NIfTI). Model files are in `unet-kit/io`.
+ * @module unet-kit/data
  */
-export { cropToShape, nearestValidSizes, paddingToMultiple, padToMultiple } from './padToMultiple.js';
-export type { CropToShapeOptions, PadPosition, PadToMultipleOptions } from './padToMultiple.js';
-export { BORDER_MODES } from './borderIndex.js';
-export type { BorderMode } from './borderIndex.js';
-export { loadModel, MODEL_FILE_NAMES, modelDirHandler, saveModel } from './modelFiles.js';
-export type { SaveModelOptions } from './modelFiles.js';
+export { cropToShape, nearestValidSizes, paddingToMultiple, padToMultiple } from '../ops/padding.js';
+export type { CropToShapeOptions, PadPosition, PadToMultipleOptions } from '../ops/padding.js';
+export { BORDER_MODES } from '../ops/border.js';
+export type { BorderMode } from '../ops/border.js';
 export { minMaxNormalize, zScoreNormalize } from './normalize.js';
 export type { MinMaxNormalizeOptions, ZScoreNormalizeOptions } from './normalize.js';
 export { percentile, percentileClip } from './percentile.js';

@@ -2,10 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertNumber, assertNumberArray, assertOneOf, assertOptionsObject, assertRank, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
-import type { BorderMode } from './borderIndex.js';
-import { BORDER_MODES } from './borderIndex.js';
+import { BORDER_MODES, padSpatial, type BorderMode } from '../ops/border.js';
 import { assertBatch } from './checks.js';
-import { padSpatial } from './padToMultiple.js';
 
 /** Options of {@link extractPatches}. */
 export interface ExtractPatchesOptions {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertNumberArray, assertOneOf, assertOptionsObject } from '../core/assert.js';
-import { resizeSpatial, type Interpolation } from '../augment/resample.js';
+import { resizeSpatial, type Interpolation } from '../ops/resample.js';
 import { assertBatch } from './checks.js';
 
 /** Options of {@link resampleToSpacing}. */

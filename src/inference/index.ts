@@ -1,7 +1,7 @@
 /**
  * unet-kit/inference: sliding-window and tiled prediction, test-time augmentation, 2.5D volume
  * prediction and post-processing of masks.
- * @module
+ * @module unet-kit/inference
  */
 export { slidingWindowInference } from './slidingWindow.js';
 export type { SlidingWindowOptions } from './slidingWindow.js';

@@ -11,6 +11,7 @@ import {
 } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { labelComponents, resolveConnectivity, type Connectivity } from './components.js';
+import { oneHot as oneHotLabels } from '../ops/oneHot.js';
 
 /** Options shared by the connected-component post-processing functions. */
 export interface ComponentOptions {
@@ -142,7 +143,7 @@ export function argmax(probs: tf.Tensor, options: ArgmaxOptions = {}): tf.Tensor
   const classes = probs.shape[probs.rank - 1]!;
   return tf.tidy(() => {
     const labels = tf.argMax(probs, -1);
-    if (oneHot) return tf.cast(tf.oneHot(labels, classes), 'float32');
+    if (oneHot) return oneHotLabels(labels, classes);
     return tf.expandDims(labels, -1);
   });
 }

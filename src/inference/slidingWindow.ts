@@ -9,8 +9,7 @@ import {
   assertRank,
   fail,
 } from '../core/assert.js';
-import { BORDER_MODES, type BorderMode } from '../data/borderIndex.js';
-import { padSpatial } from '../data/padToMultiple.js';
+import { BORDER_MODES, padSpatial, type BorderMode } from '../ops/border.js';
 import { BLEND_MODES, importanceMapData, type BlendMode } from './importanceMap.js';
 import { toPredictFn, type Predictor } from './predictor.js';
 import { runWindows, type ProgressFn } from './windowEngine.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { BATCH_NORM_TRAINING } from '../backend/kernels/names.js';
+import { BATCH_NORM_TRAINING } from '../kernels/names.js';
 import { UnetKitError } from '../core/errors.js';
 
 /** Options of {@link batchNormalization}: those of `tf.layers.batchNormalization`. */

@@ -1,7 +1,7 @@
 /**
  * Custom Keras-compatible layers tfjs 4.22 lacks. Importing this module registers them with
  * `tf.serialization`, so `tf.loadLayersModel` can read models that use them.
- * @module
+ * @module unet-kit/layers
  */
 export { UpSampling3D, upSampling3d } from './upSampling3d.js';
 export type { UpSampling3DArgs } from './upSampling3d.js';
@@ -15,3 +15,8 @@ export { batchNormalization } from './batchNormalization.js';
 export { BatchNormalization } from './batchNormalization.js';
 export type { BatchNormalizationArgs } from './batchNormalization.js';
 export type { ChannelsLastLayerArgs, LayerBaseArgs } from './args.js';
+export { spatialLayers } from './spatial.js';
+export type { Layer, SpatialConvArgs, SpatialDims, SpatialLayerTable, SpatialPoolArgs, SpatialUpsampleArgs } from './spatial.js';
+export { ACTIVATION_TYPES, NORM_TYPES } from './normActOptions.js';
+export type { ActivationSpec, ActivationType, NormSpec, NormType } from './normActOptions.js';
+export { claimLayers } from './claimLayers.js';

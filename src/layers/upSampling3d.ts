@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { product } from '../core/shape.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertNumberArray, assertOneOf, assertRank } from '../core/assert.js';
 import { assertChannelsLast, type ChannelsLastLayerArgs } from './args.js';
@@ -74,10 +75,6 @@ export class UpSampling3D extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(UpSampling3D);
-
-function product(values: readonly number[]): number {
-  return values.reduce((a, b) => a * b, 1);
-}
 
 /** Repeats every slice along `axis` `factor` times (nearest-neighbour up-sampling). */
 function repeatAxis(x: tf.Tensor, axis: number, factor: number): tf.Tensor {

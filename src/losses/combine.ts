@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownKeys, assertNumber, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { assertKnownKeys, assertNumber, assertOneOf, assertOptions, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import { assertCrossEntropyOptions, makeCrossEntropyLoss, type CrossEntropyLossOptions } from './crossEntropy.js';
-import { assertDiceOptions, makeDiceLoss, type DiceLossOptions } from './dice.js';
+import { pickChecks } from './checks.js';
+import { DICE_CHECKS, makeDiceLoss, type DiceLossOptions } from './dice.js';
 import { assertFocalOptions, makeFocalLoss, type FocalLossOptions } from './focal.js';
 import { named } from './common.js';
 import type { LabelCheck, LossFunction } from './types.js';
@@ -88,6 +89,7 @@ export interface DiceFocalLossOptions extends CombinedLossBaseOptions {
 }
 
 const DICE_SUB_KEYS = ['includeBackground', 'squared', 'jaccard', 'batch', 'smoothNumerator', 'smoothDenominator', 'classWeights'];
+const DICE_SUB_CHECKS = pickChecks(DICE_CHECKS, DICE_SUB_KEYS);
 
 function baseParts(fn: string, options: CombinedLossBaseOptions, extraKeys: string[]) {
   assertOptionsObject(fn, options);
@@ -95,7 +97,7 @@ function baseParts(fn: string, options: CombinedLossBaseOptions, extraKeys: stri
   const { activation = 'softmax', ignoreIndex, checkLabels, lambdaDice = 1, dice = {} } = options;
   assertOneOf(fn, 'options.activation', activation, ['softmax', 'sigmoid', 'none']);
   assertNumber(fn, 'options.lambdaDice', lambdaDice, { min: 0 });
-  assertDiceOptions(fn, dice, DICE_SUB_KEYS);
+  assertOptions(fn, dice, DICE_SUB_CHECKS);
   // The Dice term checks the labels; the second term reads the same target, so it skips.
   const diceTerm = makeDiceLoss(fn, { ...dice, activation, ignoreIndex, checkLabels });
   const mode = activation === 'softmax' ? ('multiclass' as const) : activation === 'sigmoid' ? ('binary' as const) : undefined;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertNumber, assertOneOf, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
-import { LOSS_ACTIVATIONS, LOSS_REDUCTIONS, type LabelCheck, type LossActivation, type LossReduction } from './types.js';
+import type { OutputActivation } from '../core/outputActivation.js';
+import type { LossReduction } from './types.js';
 
 /** Clip bound for probabilities before a log (Keras' `epsilon()`). */
 export const PROB_EPSILON = 1e-7;
@@ -10,8 +10,8 @@ export const PROB_EPSILON = 1e-7;
 /** Floor under the base of a fractional power, so its gradient stays finite at 0. */
 export const POW_EPSILON = 1e-12;
 
-/** Applies the overlap losses' `activation` to `[N, V, C]` logits. */
-export function activate(fn: string, pred: tf.Tensor3D, activation: LossActivation): tf.Tensor3D {
+/** Applies the overlap losses' `activation` (default `'none'`) to `[N, V, C]` logits. */
+export function activate(fn: string, pred: tf.Tensor3D, activation: OutputActivation | undefined): tf.Tensor3D {
   if (activation === 'sigmoid') return tf.sigmoid(pred);
   if (activation === 'softmax') {
     if (pred.shape[2] < 2) {
@@ -47,17 +47,16 @@ export function safePow(base: tf.Tensor, gamma: number): tf.Tensor {
 /** Drops channel 0 (background) of `[N, V, C]` tensors when `includeBackground` is false. */
 export function dropBackground(fn: string, includeBackground: boolean, ...tensors: tf.Tensor3D[]): tf.Tensor3D[] {
   if (includeBackground) return tensors;
-  return tensors.map((t) => {
-    const [n, v, c] = t.shape;
-    if (c < 2) {
-      throw new UnetKitError(
-        fn,
-        'options.includeBackground',
-        'is false but yPred has 1 channel; a single-channel output has no background channel to drop (use true).',
-      );
-    }
-    return tf.slice(t, [0, 0, 1], [n, v, c - 1]);
-  });
+  // The tensors share one shape (prediction and target).
+  const [n, v, c] = tensors[0]!.shape;
+  if (c < 2) {
+    throw new UnetKitError(
+      fn,
+      'options.includeBackground',
+      'is false but yPred has 1 channel; a single-channel output has no background channel to drop (use true).',
+    );
+  }
+  return tensors.map((t) => tf.slice(t, [0, 0, 1], [n, v, c - 1]));
 }
 
 /**
@@ -71,9 +70,10 @@ export function resolveClassWeights(
   weights: number | readonly number[] | undefined,
   counted: number,
   backgroundDropped: boolean,
-): tf.Tensor1D | null {
+): tf.Tensor1D | number | null {
   if (weights === undefined) return null;
-  if (typeof weights === 'number') return tf.fill([counted], weights) as tf.Tensor1D;
+  // One number multiplies every class alike: a plain scalar factor.
+  if (typeof weights === 'number') return weights;
   if (weights.length === counted) return tf.tensor1d(weights as number[]);
   if (backgroundDropped && weights.length === counted + 1) return tf.tensor1d(weights.slice(1) as number[]);
   throw new UnetKitError(
@@ -83,35 +83,6 @@ export function resolveClassWeights(
       backgroundDropped ? ` (or ${counted + 1}, including the dropped background)` : ''
     } entries, or one number.`,
   );
-}
-
-/** Validates a class-weights option: a number or a non-empty array of numbers, all >= 0. */
-export function assertClassWeights(fn: string, argument: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value === 'number') {
-    assertNumber(fn, argument, value, { min: 0 });
-    return;
-  }
-  if (!Array.isArray(value) || value.length === 0) fail(fn, argument, value, 'a number or an array of numbers >= 0, one per class');
-  value.forEach((w, i) => {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
-      fail(fn, argument, value, `numbers >= 0, one per class (item ${i} is ${formatValue(w)})`);
-    }
-  });
-}
-
-/** Validates the options shared by all losses. */
-export function assertCommonOptions(
-  fn: string,
-  options: { reduction?: unknown; ignoreIndex?: unknown; checkLabels?: unknown; activation?: unknown },
-): void {
-  if (options.reduction !== undefined) assertOneOf(fn, 'options.reduction', options.reduction, LOSS_REDUCTIONS);
-  if (options.activation !== undefined) assertOneOf(fn, 'options.activation', options.activation, LOSS_ACTIVATIONS);
-  if (options.ignoreIndex !== undefined) assertInteger(fn, 'options.ignoreIndex', options.ignoreIndex);
-  const check = options.checkLabels as LabelCheck | undefined;
-  if (check !== undefined && check !== true && check !== false && check !== 'auto') {
-    fail(fn, 'options.checkLabels', check, "true, false or 'auto'");
-  }
 }
 
 /** Names a loss function (tfjs shows function names in some logs). */

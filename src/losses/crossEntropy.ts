@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertBoolean, assertKnownKeys, assertNumber, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { assertBoolean, assertInteger, assertOptions, fail, type OptionCheck } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { assertClassWeights, assertCommonOptions, named, resolveClassWeights } from './common.js';
+import { isClassWeights, isLabelCheck, isReduction, numberIn, oneOf, pickChecks } from './checks.js';
+import { named, resolveClassWeights } from './common.js';
 import { binaryLogTerms, maskedMean, multiclassLogProbs, type ProbabilityMode } from './probabilities.js';
 import { preparePair } from './targets.js';
 import type { LabelCheck, LossFunction, LossReduction } from './types.js';
@@ -28,23 +29,26 @@ export interface CrossEntropyLossOptions {
   checkLabels?: LabelCheck;
 }
 
-const KEYS = ['mode', 'fromLogits', 'classWeights', 'ignoreIndex', 'labelSmoothing', 'reduction', 'checkLabels'];
+/** `mode` of the cross-entropy-type losses. */
+export const isProbabilityMode = oneOf(['binary', 'multiclass']);
 
-/** @internal Validates the options of {@link crossEntropyLoss} for `fn`. */
-export function assertCrossEntropyOptions(fn: string, options: CrossEntropyLossOptions | undefined, keys: string[] = KEYS): void {
-  assertOptionsObject(fn, options);
-  if (options === undefined) return;
-  assertKnownKeys(fn, options, keys);
-  assertCommonOptions(fn, options);
-  if (options.mode !== undefined) assertOneOf(fn, 'options.mode', options.mode, ['binary', 'multiclass']);
-  if (options.fromLogits !== undefined) assertBoolean(fn, 'options.fromLogits', options.fromLogits);
-  if (options.labelSmoothing !== undefined) {
-    assertNumber(fn, 'options.labelSmoothing', options.labelSmoothing, { min: 0, max: 1, maxExclusive: true });
-  }
-  if (options.classWeights !== undefined && !Array.isArray(options.classWeights)) {
-    fail(fn, 'options.classWeights', options.classWeights, 'an array of numbers >= 0, one per class (or channel)');
-  }
-  assertClassWeights(fn, 'options.classWeights', options.classWeights);
+/** @internal The option checks of {@link crossEntropyLoss}, in its documented order. */
+export const CROSS_ENTROPY_CHECKS: Record<string, OptionCheck> = {
+  mode: isProbabilityMode,
+  fromLogits: assertBoolean,
+  classWeights: (fn, argument, value) => {
+    if (!Array.isArray(value)) fail(fn, argument, value, 'an array of numbers >= 0, one per class (or channel)');
+    isClassWeights(fn, argument, value);
+  },
+  ignoreIndex: assertInteger,
+  labelSmoothing: numberIn({ min: 0, max: 1, maxExclusive: true }),
+  reduction: isReduction,
+  checkLabels: isLabelCheck,
+};
+
+/** @internal Validates the options of {@link crossEntropyLoss} for `fn`, or only those named in `keys`. */
+export function assertCrossEntropyOptions(fn: string, options: CrossEntropyLossOptions | undefined, keys?: string[]): void {
+  assertOptions(fn, options, keys === undefined ? CROSS_ENTROPY_CHECKS : pickChecks(CROSS_ENTROPY_CHECKS, keys));
 }
 
 /** @internal Resolves the default mode from the channel count; 'multiclass' needs C >= 2. */

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertClassWeights, named, reduceLoss, resolveClassWeights } from './common.js';
-import { assertOverlapOptions, overlapAxes, overlapInputs, overlapKeys, resolveOverlapOptions } from './overlap.js';
+import { assertBoolean, assertOptions } from '../core/assert.js';
+import { isClassWeights } from './checks.js';
+import { named, reduceLoss, resolveClassWeights } from './common.js';
+import { overlapAxes, overlapChecks, overlapInputs, SMOOTH } from './overlap.js';
 import type { OverlapLossOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
@@ -22,23 +24,26 @@ export interface DiceLossOptions extends OverlapLossOptions {
   reduction?: LossReduction;
 }
 
-const DICE_KEYS = overlapKeys(['squared', 'jaccard'], ['classWeights']);
+/** @internal The option checks of {@link diceLoss}, in its documented order (shared by the combined losses). */
+export const DICE_CHECKS = overlapChecks({ squared: assertBoolean, jaccard: assertBoolean }, { classWeights: isClassWeights });
 
-/** @internal Validates Dice options for `fn` (shared by the combined losses). */
-export function assertDiceOptions(fn: string, options: DiceLossOptions | undefined, keys: readonly string[] = DICE_KEYS): void {
-  assertOverlapOptions(fn, options, keys, ['squared', 'jaccard']);
-  if (options !== undefined) assertClassWeights(fn, 'options.classWeights', options.classWeights);
-}
-
-/** @internal The Dice loss body, named `fn` in its errors. */
+/** @internal The Dice loss body, named `fn` in its errors; `options` are already checked. */
 export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFunction {
-  const { squared = false, jaccard = false, classWeights } = options;
-  const o = resolveOverlapOptions(options);
-  const { includeBackground, batch, smoothNumerator, smoothDenominator, reduction } = o;
+  const {
+    squared = false,
+    jaccard = false,
+    batch = false,
+    smoothNumerator = SMOOTH,
+    smoothDenominator = SMOOTH,
+    reduction = 'mean',
+    classWeights,
+  } = options;
+  const inputs = overlapInputs(fn, options);
+  // A copy: editing the caller's array later must not change the loss.
   const classWeightList = Array.isArray(classWeights) ? [...classWeights] : classWeights;
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
-      const { p, g } = overlapInputs(fn, yTrue, yPred, o);
+      const { p, g, numClasses } = inputs(yTrue, yPred);
       const axes = overlapAxes(batch);
       const intersection = tf.sum(tf.mul(p, g), axes);
       const groundO = tf.sum(squared ? tf.square(g) : g, axes);
@@ -46,7 +51,8 @@ export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFun
       let denominator = tf.add(groundO, predO);
       if (jaccard) denominator = tf.mul(2, tf.sub(denominator, intersection));
       let f = tf.sub(1, tf.div(tf.add(tf.mul(2, intersection), smoothNumerator), tf.add(denominator, smoothDenominator)));
-      const w = resolveClassWeights(fn, 'options.classWeights', classWeightList, p.shape[2], !includeBackground);
+      const counted = p.shape[2];
+      const w = resolveClassWeights(fn, 'options.classWeights', classWeightList, counted, counted < numClasses);
       if (w !== null) f = tf.mul(f, w);
       return reduceLoss(f, reduction);
     }),
@@ -75,7 +81,7 @@ export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFun
  * ```
  */
 export function diceLoss(options?: DiceLossOptions): LossFunction {
-  assertDiceOptions('diceLoss', options);
+  assertOptions('diceLoss', options, DICE_CHECKS);
   return makeDiceLoss('diceLoss', options);
 }
 
@@ -95,10 +101,7 @@ export type JaccardLossOptions = Omit<DiceLossOptions, 'jaccard'>;
  * ```
  */
 export function jaccardLoss(options?: JaccardLossOptions): LossFunction {
-  assertDiceOptions(
-    'jaccardLoss',
-    options,
-    DICE_KEYS.filter((k) => k !== 'jaccard'),
-  );
+  const { jaccard: _jaccard, ...checks } = DICE_CHECKS;
+  assertOptions('jaccardLoss', options, checks);
   return makeDiceLoss('jaccardLoss', { ...options, jaccard: true });
 }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertBoolean, assertKnownKeys, assertNumber, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { assertBoolean, assertInteger, assertNumber, assertOptions, fail, type OptionCheck } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
-import { assertCommonOptions, named, PROB_EPSILON, safePow } from './common.js';
-import { resolveMode } from './crossEntropy.js';
+import { isLabelCheck, isReduction, numberIn, pickChecks } from './checks.js';
+import { named, PROB_EPSILON, safePow } from './common.js';
+import { isProbabilityMode, resolveMode } from './crossEntropy.js';
 import { binaryLogTerms, maskedMean, multiclassLogProbs, type ProbabilityMode } from './probabilities.js';
 import { preparePair } from './targets.js';
 import type { LabelCheck, LossFunction, LossReduction } from './types.js';
@@ -31,26 +32,25 @@ export interface FocalLossOptions {
   checkLabels?: LabelCheck;
 }
 
-const KEYS = ['gamma', 'alpha', 'mode', 'fromLogits', 'ignoreIndex', 'reduction', 'checkLabels'];
+/** @internal The option checks of {@link focalLoss}, in its documented order. */
+export const FOCAL_CHECKS: Record<string, OptionCheck> = {
+  gamma: numberIn({ min: 0 }),
+  alpha: (fn, argument, alpha) => {
+    if (typeof alpha === 'number') return assertNumber(fn, argument, alpha, { min: 0, max: 1 });
+    if (!Array.isArray(alpha) || alpha.length === 0 || alpha.some((a) => typeof a !== 'number' || !Number.isFinite(a) || a < 0)) {
+      fail(fn, argument, alpha, 'a number in [0, 1] or an array of numbers >= 0, one per class');
+    }
+  },
+  mode: isProbabilityMode,
+  fromLogits: assertBoolean,
+  ignoreIndex: assertInteger,
+  reduction: isReduction,
+  checkLabels: isLabelCheck,
+};
 
-/** @internal Validates focal options for `fn`. */
-export function assertFocalOptions(fn: string, options: FocalLossOptions | undefined, keys: string[] = KEYS): void {
-  assertOptionsObject(fn, options);
-  if (options === undefined) return;
-  assertKnownKeys(fn, options, keys);
-  assertCommonOptions(fn, options);
-  if (options.gamma !== undefined) assertNumber(fn, 'options.gamma', options.gamma, { min: 0 });
-  if (options.mode !== undefined) assertOneOf(fn, 'options.mode', options.mode, ['binary', 'multiclass']);
-  if (options.fromLogits !== undefined) assertBoolean(fn, 'options.fromLogits', options.fromLogits);
-  const { alpha } = options;
-  if (alpha === undefined) return;
-  if (typeof alpha === 'number') {
-    assertNumber(fn, 'options.alpha', alpha, { min: 0, max: 1 });
-    return;
-  }
-  if (!Array.isArray(alpha) || alpha.length === 0 || alpha.some((a) => typeof a !== 'number' || !Number.isFinite(a) || a < 0)) {
-    fail(fn, 'options.alpha', alpha, 'a number in [0, 1] or an array of numbers >= 0, one per class');
-  }
+/** @internal Validates focal options for `fn`, or only those named in `keys`. */
+export function assertFocalOptions(fn: string, options: FocalLossOptions | undefined, keys?: string[]): void {
+  assertOptions(fn, options, keys === undefined ? FOCAL_CHECKS : pickChecks(FOCAL_CHECKS, keys));
 }
 
 function alphaVector(fn: string, alpha: number | number[], numClasses: number, mode: ProbabilityMode): tf.Tensor1D {

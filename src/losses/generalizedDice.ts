@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf } from '../core/assert.js';
+import { assertOptions } from '../core/assert.js';
+import { oneOf } from './checks.js';
 import { named, reduceLoss } from './common.js';
-import { assertOverlapOptions, overlapAxes, overlapInputs, overlapKeys, resolveOverlapOptions, type OverlapLossOptions } from './overlap.js';
+import { overlapAxes, overlapChecks, overlapInputs, SMOOTH, type OverlapLossOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** How generalized Dice turns a class's ground-truth volume G into its weight (MONAI `w_type`). */
@@ -17,7 +18,7 @@ export interface GeneralizedDiceLossOptions extends OverlapLossOptions {
   reduction?: LossReduction;
 }
 
-const KEYS = overlapKeys(['weightType']);
+const CHECKS = overlapChecks({ weightType: oneOf(['square', 'simple', 'uniform']) });
 
 /**
  * Generalized Dice loss (Sudre et al. 2017), MONAI `GeneralizedDiceLoss` semantics: per sample
@@ -39,15 +40,19 @@ const KEYS = overlapKeys(['weightType']);
  */
 export function generalizedDiceLoss(options?: GeneralizedDiceLossOptions): LossFunction {
   const fn = 'generalizedDiceLoss';
-  assertOverlapOptions(fn, options, KEYS);
-  const { weightType = 'square' } = options ?? {};
-  assertOneOf(fn, 'options.weightType', weightType, ['square', 'simple', 'uniform']);
-  const o = resolveOverlapOptions(options);
-  const { batch, smoothNumerator, smoothDenominator, reduction } = o;
+  assertOptions(fn, options, CHECKS);
+  const {
+    weightType = 'square',
+    batch = false,
+    smoothNumerator = SMOOTH,
+    smoothDenominator = SMOOTH,
+    reduction = 'mean',
+  } = options ?? {};
+  const inputs = overlapInputs(fn, options ?? {});
 
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
-      const { p, g } = overlapInputs(fn, yTrue, yPred, o);
+      const { p, g } = inputs(yTrue, yPred);
       const axes = overlapAxes(batch);
       const intersection = tf.sum(tf.mul(p, g), axes);
       const groundO = tf.sum(g, axes);

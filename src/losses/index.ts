@@ -2,7 +2,7 @@
  * unet-kit/losses: segmentation losses as `(yTrue, yPred) => tf.Scalar` factories, usable in
  * `model.compile({ loss })` and in custom training loops. Channels-last, any rank; targets
  * one-hot or integer label maps. Formulas follow MONAI, nnU-Net and the original papers.
- * @module
+ * @module unet-kit/losses
  */
 export { diceLoss, jaccardLoss } from './dice.js';
 export type { DiceLossOptions, JaccardLossOptions } from './dice.js';
@@ -31,5 +31,7 @@ export {
   downsampleTarget,
 } from './deepSupervision.js';
 export type { DeepSupervisionLossFunction, DeepSupervisionOptions, DeepSupervisionTargetsOptions } from './deepSupervision.js';
-export type { LabelCheck, LossActivation, LossFunction, LossReduction } from './types.js';
+export type { LabelCheck, LossFunction, LossReduction } from './types.js';
+export { OUTPUT_ACTIVATIONS } from '../core/outputActivation.js';
+export type { OutputActivation } from '../core/outputActivation.js';
 export type { OverlapLossOptions } from './overlap.js';

@@ -3,6 +3,8 @@ import { fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import type { LabelCheck } from './types.js';
+import { isTensor } from '../ops/isTensor.js';
+import { oneHot } from '../ops/oneHot.js';
 
 /** How a target was read: one-hot `[N, ..., C]`, an integer label map, or a binary mask (C = 1). */
 export type TargetKind = 'onehot' | 'labels' | 'binary';
@@ -29,12 +31,9 @@ export interface PrepareOptions {
 
 const HOST_MEMORY_BACKENDS = ['cpu', 'wasm', 'tensorflow'];
 
+/** Whether two shapes are equal (their comma-joined forms are, for arrays of integers). */
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function isTensorLike(x: unknown): x is tf.Tensor {
-  return x instanceof tf.Tensor;
+  return String(a) === String(b);
 }
 
 /** Whether label values are read back and checked now (see {@link LabelCheck}). */
@@ -43,18 +42,21 @@ export function shouldCheckLabels(check: LabelCheck | undefined): boolean {
   return check;
 }
 
+/** The layout every loss expects of yPred, as error messages spell it. */
+const PRED_LAYOUT = '[N, ...spatial, C]';
+
 /**
  * Asserts `yPred` is a tensor of rank >= 2 (`[N, ...spatial, C]`) and `yTrue` a tensor.
  * Exported for losses that take other target layouts (deep supervision).
  */
 export function assertLossInputs(fn: string, yTrue: unknown, yPred: unknown): asserts yTrue is tf.Tensor {
-  if (!isTensorLike(yPred)) fail(fn, 'yPred', yPred, 'a tf.Tensor of shape [N, ...spatial, C]');
-  if (!isTensorLike(yTrue)) fail(fn, 'yTrue', yTrue, 'a tf.Tensor (one-hot [N, ...spatial, C] or label map [N, ...spatial])');
+  if (!isTensor(yPred)) fail(fn, 'yPred', yPred, `a tf.Tensor of shape ${PRED_LAYOUT}`);
+  if (!isTensor(yTrue)) fail(fn, 'yTrue', yTrue, `a tf.Tensor (one-hot ${PRED_LAYOUT} or label map [N, ...spatial])`);
   if (yPred.rank < 2) {
     throw new UnetKitError(
       fn,
       'yPred',
-      `has shape ${formatValue(yPred.shape)} (rank ${yPred.rank}); expected rank >= 2: [N, ...spatial, C] with channels last.`,
+      `has shape ${formatValue(yPred.shape)} (rank ${yPred.rank}); expected rank >= 2: ${PRED_LAYOUT} with channels last.`,
     );
   }
 }
@@ -62,20 +64,12 @@ export function assertLossInputs(fn: string, yTrue: unknown, yPred: unknown): as
 /**
  * Reads min, max and largest fractional part of the counted labels in one 3-number transfer, and
  * throws if a label is outside `[0, numClasses)` (or `[0, 1]` for a binary target) or not an
- * integer. `labels` is float32 `[M]`, `mask` boolean `[M]` or null.
+ * integer. `counted` is float32 `[M]` with ignored voxels already set to 0.
  */
-function checkLabelValues(
-  fn: string,
-  labels: tf.Tensor,
-  mask: tf.Tensor | null,
-  numClasses: number,
-  binary: boolean,
-  ignoreIndex: number | undefined,
-): void {
-  if (labels.size === 0) return;
-  const counted = mask === null ? labels : tf.where(mask, labels, tf.zerosLike(labels));
+function checkLabelValues(fn: string, counted: tf.Tensor, numClasses: number, binary: boolean, ignoreIndex: number | undefined): void {
+  if (counted.size === 0) return;
   const stats = tf.stack([tf.min(counted), tf.max(counted), tf.max(tf.sub(counted, tf.floor(counted)))]);
-  const [lo, hi, frac] = Array.from(stats.dataSync());
+  const [lo, hi, frac] = stats.dataSync();
   const ignoreNote = ignoreIndex !== undefined ? ` (or ignoreIndex ${ignoreIndex})` : '';
   if (binary) {
     // Soft binary targets are fine; anything outside [0, 1] (or NaN) is not a mask.
@@ -115,54 +109,54 @@ function checkLabelValues(
  */
 export function preparePair(fn: string, yTrue: unknown, yPred: unknown, options: PrepareOptions = {}): PreparedPair {
   assertLossInputs(fn, yTrue, yPred);
+  const { ignoreIndex, checkLabels } = options;
   const pred = yPred as tf.Tensor;
   const predShape = pred.shape;
-  const numClasses = predShape[predShape.length - 1]!;
+  const numClasses = predShape.at(-1)!;
   const labelShape = predShape.slice(0, -1);
+  const labelShape1 = [...labelShape, 1];
   const n = predShape[0]!;
   const voxels = labelShape.slice(1).reduce((a, b) => a * b, 1);
-  const { ignoreIndex } = options;
+  const layout: [number, number, number] = [n, voxels, numClasses];
 
-  let kind: TargetKind;
-  if (sameShape(yTrue.shape, predShape)) kind = numClasses === 1 ? 'binary' : 'onehot';
-  else if (sameShape(yTrue.shape, labelShape)) kind = numClasses === 1 ? 'binary' : 'labels';
-  else if (sameShape(yTrue.shape, [...labelShape, 1])) kind = 'labels';
-  else {
+  const predShaped = sameShape(yTrue.shape, predShape);
+  if (!predShaped && !sameShape(yTrue.shape, labelShape) && !sameShape(yTrue.shape, labelShape1)) {
     throw new UnetKitError(
       fn,
       'yTrue and yPred',
       `have shapes ${formatValue(yTrue.shape)} and ${formatValue(predShape)}; expected yTrue of shape ${formatValue(
         predShape,
-      )} (one-hot), ${formatValue([...labelShape, 1])} or ${formatValue(labelShape)} (integer label map).`,
+      )} (one-hot), ${formatValue(labelShape1)} or ${formatValue(labelShape)} (integer label map).`,
     );
   }
 
-  const pred3 = tf.reshape(pred.dtype === 'float32' ? pred : tf.cast(pred, 'float32'), [n, voxels, numClasses]) as tf.Tensor3D;
-  const check = shouldCheckLabels(options.checkLabels);
-
+  // With C = 1 both target shapes are a binary mask; [N, ...spatial, 1] with C > 1 is a label map.
+  const kind: TargetKind = numClasses === 1 ? 'binary' : predShaped ? 'onehot' : 'labels';
+  const target32 = tf.cast(yTrue, 'float32');
+  let target: tf.Tensor;
+  let mask: tf.Tensor | null = null;
   if (kind === 'onehot') {
-    const target = tf.reshape(tf.cast(yTrue, 'float32'), [n, voxels, numClasses]) as tf.Tensor3D;
-    if (ignoreIndex === undefined || ignoreIndex < 0 || ignoreIndex >= numClasses) {
-      return { pred: pred3, target, mask: null, numClasses, kind };
+    target = tf.reshape(target32, layout);
+    // An ignoreIndex outside [0, C) names no channel, so nothing can be ignored.
+    if (ignoreIndex !== undefined && ignoreIndex >= 0 && ignoreIndex < numClasses) {
+      mask = tf.cast(tf.less(tf.slice(target, [0, 0, ignoreIndex], [n, voxels, 1]), 0.5), 'float32');
     }
-    const ignored = tf.slice(target, [0, 0, ignoreIndex], [n, voxels, 1]);
-    const mask = tf.cast(tf.less(ignored, 0.5), 'float32') as tf.Tensor3D;
-    return { pred: pred3, target: tf.mul(target, mask), mask, numClasses, kind };
+  } else {
+    const flat = tf.reshape(target32, [n * voxels]);
+    const keep = ignoreIndex === undefined ? null : tf.notEqual(flat, ignoreIndex);
+    const counted = keep === null ? flat : tf.where(keep, flat, tf.zerosLike(flat));
+    if (shouldCheckLabels(checkLabels)) checkLabelValues(fn, counted, numClasses, kind === 'binary', ignoreIndex);
+    if (keep !== null) mask = tf.reshape(tf.cast(keep, 'float32'), [n, voxels, 1]);
+    target = tf.reshape(kind === 'binary' ? counted : oneHot(counted, numClasses), layout);
   }
-
-  const flat = tf.reshape(tf.cast(yTrue, 'float32'), [n * voxels]);
-  const keep = ignoreIndex === undefined ? null : tf.notEqual(flat, ignoreIndex);
-  if (check) checkLabelValues(fn, flat, keep, numClasses, kind === 'binary', ignoreIndex);
-  const counted = keep === null ? flat : tf.where(keep, flat, tf.zerosLike(flat));
-  const mask = keep === null ? null : (tf.reshape(tf.cast(keep, 'float32'), [n, voxels, 1]) as tf.Tensor3D);
-
-  if (kind === 'binary') {
-    return { pred: pred3, target: tf.reshape(counted, [n, voxels, 1]), mask, numClasses, kind };
-  }
-  let target = tf.reshape(tf.oneHot(tf.cast(counted, 'int32'), numClasses), [n, voxels, numClasses]) as tf.Tensor3D;
-  target = tf.cast(target, 'float32');
-  if (mask !== null) target = tf.mul(target, mask);
-  return { pred: pred3, target, mask, numClasses, kind };
+  return {
+    pred: tf.reshape(pred.dtype === 'float32' ? pred : tf.cast(pred, 'float32'), layout) as tf.Tensor3D,
+    // Zero at ignored voxels (a label map's ignored voxels read as class 0 until here).
+    target: (mask === null ? target : tf.mul(target, mask)) as tf.Tensor3D,
+    mask: mask as tf.Tensor3D | null,
+    numClasses,
+    kind,
+  };
 }
 
 /**
@@ -171,6 +165,6 @@ export function preparePair(fn: string, yTrue: unknown, yPred: unknown, options:
  */
 export function labelsToOneHot(fn: string, labels: tf.Tensor, numClasses: number, checkLabels: LabelCheck | undefined): tf.Tensor {
   const flat = tf.reshape(tf.cast(labels, 'float32'), [labels.size]);
-  if (shouldCheckLabels(checkLabels)) checkLabelValues(fn, flat, null, numClasses, false, undefined);
-  return tf.reshape(tf.cast(tf.oneHot(tf.cast(flat, 'int32'), numClasses), 'float32'), [...labels.shape, numClasses]);
+  if (shouldCheckLabels(checkLabels)) checkLabelValues(fn, flat, numClasses, false, undefined);
+  return tf.reshape(oneHot(flat, numClasses), [...labels.shape, numClasses]);
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNumber } from '../core/assert.js';
+import { assertOptions } from '../core/assert.js';
+import { numberIn } from './checks.js';
 import { named, reduceLoss, safePow } from './common.js';
-import { assertOverlapOptions, overlapAxes, overlapInputs, overlapKeys, resolveOverlapOptions } from './overlap.js';
-import type { OverlapLossOptions, ResolvedOverlapOptions } from './overlap.js';
+import { overlapAxes, overlapChecks, overlapInputs, SMOOTH } from './overlap.js';
+import type { OverlapLossOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** Options of {@link tverskyLoss} (MONAI `TverskyLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */
@@ -27,26 +28,24 @@ export interface FocalTverskyLossOptions extends TverskyLossOptions {
   gamma?: number;
 }
 
-const TVERSKY_KEYS = overlapKeys(['alpha', 'beta']);
+const TVERSKY_CHECKS = overlapChecks({ alpha: numberIn({ min: 0 }), beta: numberIn({ min: 0 }) });
 
-function validate(fn: string, options: FocalTverskyLossOptions | undefined, keys: string[]): void {
-  assertOverlapOptions(fn, options, keys);
-  if (options === undefined) return;
-  for (const key of ['alpha', 'beta'] as const) {
-    if (options[key] !== undefined) assertNumber(fn, `options.${key}`, options[key], { min: 0 });
-  }
-  if (options.gamma !== undefined) assertNumber(fn, 'options.gamma', options.gamma, { min: 0, minExclusive: true });
-}
-
-/** The per-item Tversky index `[N, C']` (`[C']` with batch). Call inside `tf.tidy`. */
-function tverskyIndex(fn: string, yTrue: tf.Tensor, yPred: tf.Tensor, o: ResolvedOverlapOptions, alpha: number, beta: number): tf.Tensor {
-  const { p, g } = overlapInputs(fn, yTrue, yPred, o);
-  const axes = overlapAxes(o.batch);
-  const tp = tf.sum(tf.mul(p, g), axes);
-  const fp = tf.sum(tf.mul(p, tf.sub(1, g)), axes);
-  const fnSum = tf.sum(tf.mul(tf.sub(1, p), g), axes);
-  const denominator = tf.add(tf.add(tp, tf.add(tf.mul(alpha, fp), tf.mul(beta, fnSum))), o.smoothDenominator);
-  return tf.div(tf.add(tp, o.smoothNumerator), denominator);
+/**
+ * The per-item Tversky index `[N, C']` (`[C']` with batch) as a function of the inputs, with
+ * `options` read now. Call the returned function inside `tf.tidy`.
+ */
+function tverskyIndex(fn: string, options: TverskyLossOptions, alpha: number, beta: number): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+  const { batch = false, smoothNumerator = SMOOTH, smoothDenominator = SMOOTH } = options;
+  const inputs = overlapInputs(fn, options);
+  return (yTrue, yPred) => {
+    const { p, g } = inputs(yTrue, yPred);
+    const axes = overlapAxes(batch);
+    const tp = tf.sum(tf.mul(p, g), axes);
+    const fp = tf.sum(tf.mul(p, tf.sub(1, g)), axes);
+    const fnSum = tf.sum(tf.mul(tf.sub(1, p), g), axes);
+    const denominator = tf.add(tf.add(tp, tf.add(tf.mul(alpha, fp), tf.mul(beta, fnSum))), smoothDenominator);
+    return tf.div(tf.add(tp, smoothNumerator), denominator);
+  };
 }
 
 /**
@@ -67,12 +66,10 @@ function tverskyIndex(fn: string, yTrue: tf.Tensor, yPred: tf.Tensor, o: Resolve
  */
 export function tverskyLoss(options?: TverskyLossOptions): LossFunction {
   const fn = 'tverskyLoss';
-  validate(fn, options, TVERSKY_KEYS);
-  const { alpha = 0.5, beta = 0.5 } = options ?? {};
-  const o = resolveOverlapOptions(options);
-  return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-    tf.tidy(() => reduceLoss(tf.sub(1, tverskyIndex(fn, yTrue, yPred, o, alpha, beta)), o.reduction)),
-  );
+  assertOptions(fn, options, TVERSKY_CHECKS);
+  const { alpha = 0.5, beta = 0.5, reduction = 'mean' } = options ?? {};
+  const index = tverskyIndex(fn, options ?? {}, alpha, beta);
+  return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.tidy(() => reduceLoss(tf.sub(1, index(yTrue, yPred)), reduction)));
 }
 
 /**
@@ -96,13 +93,10 @@ export function tverskyLoss(options?: TverskyLossOptions): LossFunction {
  */
 export function focalTverskyLoss(options?: FocalTverskyLossOptions): LossFunction {
   const fn = 'focalTverskyLoss';
-  validate(fn, options, [...TVERSKY_KEYS, 'gamma']);
-  const { alpha = 0.3, beta = 0.7, gamma = 0.75 } = options ?? {};
-  const o = resolveOverlapOptions(options);
+  assertOptions(fn, options, { ...TVERSKY_CHECKS, gamma: numberIn({ min: 0, minExclusive: true }) });
+  const { alpha = 0.3, beta = 0.7, gamma = 0.75, reduction = 'mean' } = options ?? {};
+  const index = tverskyIndex(fn, options ?? {}, alpha, beta);
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-    tf.tidy(() => {
-      const ti = tverskyIndex(fn, yTrue, yPred, o, alpha, beta);
-      return reduceLoss(safePow(tf.sub(1, ti), gamma), o.reduction);
-    }),
+    tf.tidy(() => reduceLoss(safePow(tf.sub(1, index(yTrue, yPred)), gamma), reduction)),
   );
 }

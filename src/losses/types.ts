@@ -18,16 +18,6 @@ export type LossReduction = 'mean' | 'sum' | 'none';
 export const LOSS_REDUCTIONS: readonly LossReduction[] = ['mean', 'sum', 'none'];
 
 /**
- * What the overlap losses (Dice, Jaccard, Tversky, ...) apply to `yPred` first: `'none'`
- * (yPred already holds probabilities), `'sigmoid'` (per-channel logits, binary or multi-label)
- * or `'softmax'` (logits of mutually exclusive classes over the last axis; needs C >= 2).
- */
-export type LossActivation = 'none' | 'sigmoid' | 'softmax';
-
-/** The activations the overlap losses accept. */
-export const LOSS_ACTIVATIONS: readonly LossActivation[] = ['none', 'sigmoid', 'softmax'];
-
-/**
  * When label-map targets are checked for values outside `[0, numClasses)` (a check that reads
  * two or three numbers back from the device once per call):
  * `'auto'` (default) checks on backends whose data lives in host memory (`cpu`, `wasm`,

@@ -10,6 +10,7 @@ import {
 } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
+import { oneHot } from '../ops/oneHot.js';
 
 /** Options of {@link confusionStats}. */
 export interface ConfusionStatsOptions {
@@ -151,11 +152,6 @@ function validateValues(
   }
 }
 
-/** `[N, ...spatial]` int labels to `[N, ...spatial, K]` int32 one-hot; works for any K >= 1. */
-function labelsToOneHot(labels: tf.Tensor, classes: number): tf.Tensor {
-  return tf.cast(tf.equal(tf.expandDims(labels, -1), tf.range(0, classes, 1, 'int32')), 'int32');
-}
-
 function squeezeChannel(t: tf.Tensor, spatialRank: number): tf.Tensor {
   return t.shape.length === spatialRank + 2 ? tf.squeeze(t, [t.shape.length - 1]) : t;
 }
@@ -231,12 +227,12 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
   const spatialRank = p.spatial.length;
   return tf.tidy(() => {
     let predHot: tf.Tensor;
-    if (p.kind === 'labels') predHot = labelsToOneHot(tf.cast(squeezeChannel(pred, spatialRank), 'int32'), classes);
+    if (p.kind === 'labels') predHot = oneHot(squeezeChannel(pred, spatialRank), classes, 'int32');
     else {
       const scores = tf.cast(pred, 'float32');
       predHot =
         p.kind === 'multiclass'
-          ? tf.oneHot(tf.argMax(scores, -1), classes)
+          ? oneHot(tf.argMax(scores, -1), classes, 'int32')
           : tf.cast(tf.greaterEqual(scores, threshold ?? 0.5), 'int32');
     }
 
@@ -250,7 +246,7 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
         valid = tf.expandDims(tf.cast(tf.notEqual(labels, ignoreIndex), 'int32'), -1);
         kept = tf.where(tf.equal(labels, ignoreIndex), tf.zerosLike(labels), labels);
       }
-      targetHot = p.kind === 'binary' ? tf.expandDims(tf.cast(tf.equal(kept, 1), 'int32'), -1) : labelsToOneHot(kept, classes);
+      targetHot = p.kind === 'binary' ? tf.expandDims(tf.cast(tf.equal(kept, 1), 'int32'), -1) : oneHot(kept, classes, 'int32');
     }
     if (valid !== undefined) {
       predHot = tf.mul(predHot, valid);

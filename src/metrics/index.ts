@@ -6,7 +6,7 @@
  * - Soft Dice / IoU for `model.compile({ metrics })`.
  * - Surface metrics (Hausdorff / HD95, average surface distance, normalized surface Dice) on the
  *   CPU, built on an exact linear-time distance transform with voxel spacing.
- * @module
+ * @module unet-kit/metrics
  */
 export { confusionStats } from './confusion.js';
 export type { ConfusionStats, ConfusionStatsOptions } from './confusion.js';

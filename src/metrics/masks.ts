@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean, assertNumberArray, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
+import { isTensor } from '../ops/isTensor.js';
 
 /**
  * A mask (or batch of masks) held in plain memory: a flat row-major (C order) array and its
@@ -34,18 +35,9 @@ interface ReadMask {
   shape: number[];
 }
 
-function isTensorLike(value: unknown): value is tf.Tensor {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { dataSync?: unknown }).dataSync === 'function' &&
-    Array.isArray((value as { shape?: unknown }).shape)
-  );
-}
-
 /** Reads a tensor (once, synchronously) or checks a {@link MaskArray}; data is not copied. */
 function readMask(functionName: string, argument: string, input: unknown): ReadMask {
-  if (isTensorLike(input)) {
+  if (isTensor(input)) {
     if ((input as { isDisposed?: boolean }).isDisposed === true) fail(functionName, argument, input, 'a tensor that is not disposed');
     return { data: input.dataSync() as ArrayLike<number>, shape: [...input.shape] };
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
+import { oneHot } from '../ops/oneHot.js';
 
 /** A metric as tfjs-layers expects it in `model.compile({ metrics })`. */
 export type MetricFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
@@ -17,14 +18,6 @@ export interface SoftOverlapOptions {
 }
 
 /**
- * One-hot as float32. Built as int32 then cast: tfjs 4.22's wasm `OneHot` kernel ignores
- * `dtype: 'float32'` and writes integer bits (1 reads back as 1.4e-45).
- */
-function oneHotFloat(labels: tf.Tensor, classes: number): tf.Tensor {
-  return tf.cast(tf.oneHot(tf.cast(labels, 'int32'), classes), 'float32');
-}
-
-/**
  * Brings `yTrue` to the one-hot shape of `yPred` `[N, ...S, C]`: one-hot as is; a label map
  * `[N, ...S]` or `[N, ...S, 1]` (C > 1) through one-hot encoding; for C = 1, a `[N, ...S]` mask
  * gets its channel axis back.
@@ -36,12 +29,12 @@ function toOneHot(functionName: string, yTrue: tf.Tensor, yPred: tf.Tensor): tf.
   const spatialMatches = (dims: readonly number[]): boolean => dims.every((d, i) => d === p[i]);
   if (t.length === p.length && spatialMatches(t.slice(0, -1))) {
     if (t[t.length - 1] === channels) return tf.cast(yTrue, 'float32');
-    if (t[t.length - 1] === 1) return oneHotFloat(tf.squeeze(yTrue, [t.length - 1]), channels);
+    if (t[t.length - 1] === 1) return oneHot(tf.squeeze(yTrue, [t.length - 1]), channels);
   }
   if (t.length === p.length - 1 && spatialMatches(t)) {
     return channels === 1
       ? tf.expandDims(tf.cast(yTrue, 'float32'), -1)
-      : oneHotFloat(yTrue, channels);
+      : oneHot(yTrue, channels);
   }
   throw new UnetKitError(
     functionName,

@@ -1,7 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { attentionGate } from '../blocks/attentionGate.js';
-import type { Sym } from '../blocks/internal.js';
+import type { Sym } from '../blocks/functional.js';
 import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
+import { guardedBuild } from './guardedBuild.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -19,16 +20,18 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * ```
  */
 export function attentionUNet(options: UNetOptions): tfl.LayersModel {
-  const r = resolveModelOptions('attentionUNet', options, []);
-  const input = modelInput(r);
-  const level = doubleConvLevel(r);
-  const gate = (skip: Sym, coarse: Sym, i: number) =>
-    attentionGate(skip, coarse, {
-      spatialDims: r.spatialDims,
-      interChannels: Math.max(1, Math.floor(r.filters[i]! / 2)),
-      ratio: 2,
-      seed: r.nextSeed(),
-      name: `dec${i}_att`,
-    });
-  return finish(r, input, decode(r, encode(r, input, level), level, gate));
+  return guardedBuild(() => {
+    const r = resolveModelOptions('attentionUNet', options, []);
+    const input = modelInput(r);
+    const level = doubleConvLevel(r);
+    const gate = (skip: Sym, coarse: Sym, i: number) =>
+      attentionGate(skip, coarse, {
+        spatialDims: r.spatialDims,
+        interChannels: Math.max(1, Math.floor(r.filters[i]! / 2)),
+        ratio: 2,
+        seed: r.nextSeed(),
+        name: `dec${i}_att`,
+      });
+    return finish(r, input, decode(r, encode(r, input, level), level, gate));
+  });
 }

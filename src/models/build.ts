@@ -1,9 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { claimLayers } from '../blocks/claimLayers.js';
+import { claimLayers } from '../layers/claimLayers.js';
 import { doubleConv } from '../blocks/doubleConv.js';
 import { downsample } from '../blocks/downsample.js';
 import { head } from '../blocks/head.js';
-import { apply, type Sym } from '../blocks/internal.js';
+import { apply, type Sym } from '../blocks/functional.js';
 import { upsample } from '../blocks/upsample.js';
 import type { ResolvedModelOptions } from './options.js';
 

@@ -3,6 +3,7 @@ import { assertInteger } from '../core/assert.js';
 import { convNormAct } from '../blocks/convNormAct.js';
 import { denseBlock } from '../blocks/denseBlock.js';
 import { blockOptions, decode, encode, finish, modelInput, type LevelBlock } from './build.js';
+import { guardedBuild } from './guardedBuild.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /** Options of {@link denseUNet}. */
@@ -28,14 +29,16 @@ export interface DenseUNetOptions extends UNetOptions {
  * ```
  */
 export function denseUNet(options: DenseUNetOptions): tfl.LayersModel {
-  const r = resolveModelOptions('denseUNet', options, ['growthRate']);
-  if (options.growthRate !== undefined) assertInteger('denseUNet', 'options.growthRate', options.growthRate, { min: 1 });
-  const growth = (i: number) => options.growthRate ?? Math.max(1, Math.round(r.filters[i]! / 2));
-  const level: LevelBlock = (x, i, name) => {
-    const dense = denseBlock(x, growth(i), { ...blockOptions(r, name), layers: r.convsPerLevel, dropout: r.dropout[i]! });
-    return convNormAct(dense, r.filters[i]!, { ...blockOptions(r, `${name}_trans`), kernelSize: 1 });
-  };
-  const input = modelInput(r);
-  const stem = convNormAct(input, r.filters[0]!, blockOptions(r, 'stem'));
-  return finish(r, input, decode(r, encode(r, stem, level), level));
+  return guardedBuild(() => {
+    const r = resolveModelOptions('denseUNet', options, ['growthRate']);
+    if (options.growthRate !== undefined) assertInteger('denseUNet', 'options.growthRate', options.growthRate, { min: 1 });
+    const growth = (i: number) => options.growthRate ?? Math.max(1, Math.round(r.filters[i]! / 2));
+    const level: LevelBlock = (x, i, name) => {
+      const dense = denseBlock(x, growth(i), { ...blockOptions(r, name), layers: r.convsPerLevel, dropout: r.dropout[i]! });
+      return convNormAct(dense, r.filters[i]!, { ...blockOptions(r, `${name}_trans`), kernelSize: 1 });
+    };
+    const input = modelInput(r);
+    const stem = convNormAct(input, r.filters[0]!, blockOptions(r, 'stem'));
+    return finish(r, input, decode(r, encode(r, stem, level), level));
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * unet-kit/models: the U-Net family as factories returning `tf.LayersModel`, 2D and 3D through
  * `spatialDims`, all taking one {@link UNetOptions} object.
- * @module
+ * @module unet-kit/models
  */
 export { unet } from './unet.js';
 export { resUNet } from './resUNet.js';

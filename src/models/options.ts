@@ -3,7 +3,6 @@ import {
   assertBoolean,
   assertInteger,
   assertKnownKeys,
-  assertNumber,
   assertNumberArray,
   assertOneOf,
   assertSpatialDims,
@@ -11,12 +10,12 @@ import {
 } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
-import { resolveActivation, resolveNorm, type ActivationSpec, type NormSpec } from '../core/options.js';
-import { createRng } from '../core/rng.js';
-import type { SpatialDims } from '../core/spatial.js';
-import { nearestValidSizes } from '../data/padToMultiple.js';
+import { resolveActivation, resolveNorm, type ActivationSpec, type NormSpec } from '../layers/normActOptions.js';
+import { assertLayerName, seedSequence } from '../core/naming.js';
+import { OUTPUT_ACTIVATIONS, type OutputActivation } from '../core/outputActivation.js';
+import type { SpatialDims } from '../layers/spatial.js';
+import { nearestValidSizes } from '../ops/padding.js';
 import { DOWNSAMPLE_MODES, type DownsampleMode } from '../blocks/downsample.js';
-import { HEAD_ACTIVATIONS, type HeadActivation } from '../blocks/head.js';
 import { UPSAMPLE_MODES, type UpsampleMode } from '../blocks/upsample.js';
 
 /**
@@ -55,7 +54,7 @@ export interface UNetOptions {
    */
   useBias?: boolean;
   /** Output activation. Default `numClasses > 1 ? 'softmax' : 'sigmoid'`. */
-  finalActivation?: HeadActivation;
+  finalActivation?: OutputActivation;
   /**
    * `true`: one output per decoder level, highest resolution first (nnU-Net's deep supervision;
    * for unetPlusPlus, the nested outputs X(0,j), the deepest first, all full resolution).
@@ -83,7 +82,7 @@ export interface ResolvedModelOptions {
   upsampling: UpsampleMode;
   downsampling: DownsampleMode;
   useBias: boolean | undefined;
-  finalActivation: HeadActivation;
+  finalActivation: OutputActivation;
   deepSupervision: boolean | 'mean';
   name: string;
   nextSeed: () => number | undefined;
@@ -182,7 +181,7 @@ export function resolveModelOptions(
   assertOneOf(fn, 'options.downsampling', downsampling, DOWNSAMPLE_MODES);
   if (useBias !== undefined) assertBoolean(fn, 'options.useBias', useBias);
   const finalActivation = o.finalActivation ?? (numClasses > 1 ? 'softmax' : 'sigmoid');
-  assertOneOf(fn, 'options.finalActivation', finalActivation, HEAD_ACTIVATIONS);
+  assertOneOf(fn, 'options.finalActivation', finalActivation, OUTPUT_ACTIVATIONS);
   if (finalActivation === 'softmax' && numClasses === 1) {
     throw new UnetKitError(fn, 'options.finalActivation', "is 'softmax' with numClasses 1, which outputs 1 everywhere; use 'sigmoid' or numClasses >= 2.");
   }
@@ -190,11 +189,8 @@ export function resolveModelOptions(
   if (deepSupervision === 'mean' && defaults.allowMean !== true) {
     throw new UnetKitError(fn, 'options.deepSupervision', "is 'mean', which only unetPlusPlus offers (its outputs share one resolution); use true or false.");
   }
-  if (seed !== undefined) assertNumber(fn, 'options.seed', seed, { integer: true, min: 0 });
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.\-/]+$/.test(name)) {
-    fail(fn, 'options.name', name, "a non-empty string of letters, digits, '_', '.', '-' or '/'");
-  }
-  const rng = seed === undefined ? undefined : createRng(seed);
+  const nextSeed = seedSequence(fn, 'options.seed', seed);
+  assertLayerName(fn, 'options.name', name);
   return {
     fn,
     inputShape: shape,
@@ -212,7 +208,7 @@ export function resolveModelOptions(
     finalActivation,
     deepSupervision,
     name,
-    nextSeed: () => rng?.seed(),
+    nextSeed,
   };
 }
 

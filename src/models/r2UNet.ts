@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertInteger } from '../core/assert.js';
 import { recurrentResidualBlock } from '../blocks/recurrentResidualBlock.js';
 import { blockOptions, decode, encode, finish, modelInput, type LevelBlock } from './build.js';
+import { guardedBuild } from './guardedBuild.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /** Options of {@link r2UNet}. */
@@ -28,11 +29,13 @@ export interface R2UNetOptions extends UNetOptions {
  * ```
  */
 export function r2UNet(options: R2UNetOptions): tfl.LayersModel {
-  const r = resolveModelOptions('r2UNet', options, ['recurrence']);
-  const { recurrence = 2 } = options;
-  assertInteger('r2UNet', 'options.recurrence', recurrence, { min: 1 });
-  const level: LevelBlock = (x, i, name) =>
-    recurrentResidualBlock(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, recurrence, dropout: r.dropout[i]! });
-  const input = modelInput(r);
-  return finish(r, input, decode(r, encode(r, input, level), level));
+  return guardedBuild(() => {
+    const r = resolveModelOptions('r2UNet', options, ['recurrence']);
+    const { recurrence = 2 } = options;
+    assertInteger('r2UNet', 'options.recurrence', recurrence, { min: 1 });
+    const level: LevelBlock = (x, i, name) =>
+      recurrentResidualBlock(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, recurrence, dropout: r.dropout[i]! });
+    const input = modelInput(r);
+    return finish(r, input, decode(r, encode(r, input, level), level));
+  });
 }

@@ -1,8 +1,9 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean } from '../core/assert.js';
-import type { Sym } from '../blocks/internal.js';
+import type { Sym } from '../blocks/functional.js';
 import { residualBlock } from '../blocks/residualBlock.js';
 import { blockOptions, decode, down, finish, modelInput, type LevelBlock } from './build.js';
+import { guardedBuild } from './guardedBuild.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /** Options of {@link resUNet}. */
@@ -29,27 +30,29 @@ export interface ResUNetOptions extends UNetOptions {
  * ```
  */
 export function resUNet(options: ResUNetOptions): tfl.LayersModel {
-  const r = resolveModelOptions('resUNet', options, ['preActivation'], { downsampling: 'strided' });
-  const { preActivation = true } = options;
-  assertBoolean('resUNet', 'options.preActivation', preActivation);
-  const input = modelInput(r);
-  const skips: Sym[] = [];
-  let x = input;
-  for (let i = 0; i <= r.depth; i++) {
-    const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    const strided = i > 0 && r.downsampling === 'strided';
-    if (i > 0 && !strided) x = down(r, x, name);
-    x = residualBlock(x, r.filters[i]!, {
-      ...blockOptions(r, name),
-      convs: r.convsPerLevel,
-      strides: strided ? 2 : 1,
-      preActivation,
-      inputNormAct: i > 0,
-      dropout: r.dropout[i]!,
-    });
-    skips.push(x);
-  }
-  const level: LevelBlock = (y, i, name) =>
-    residualBlock(y, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, preActivation, dropout: r.dropout[i]! });
-  return finish(r, input, decode(r, skips, level));
+  return guardedBuild(() => {
+    const r = resolveModelOptions('resUNet', options, ['preActivation'], { downsampling: 'strided' });
+    const { preActivation = true } = options;
+    assertBoolean('resUNet', 'options.preActivation', preActivation);
+    const input = modelInput(r);
+    const skips: Sym[] = [];
+    let x = input;
+    for (let i = 0; i <= r.depth; i++) {
+      const name = i === r.depth ? 'bottleneck' : `enc${i}`;
+      const strided = i > 0 && r.downsampling === 'strided';
+      if (i > 0 && !strided) x = down(r, x, name);
+      x = residualBlock(x, r.filters[i]!, {
+        ...blockOptions(r, name),
+        convs: r.convsPerLevel,
+        strides: strided ? 2 : 1,
+        preActivation,
+        inputNormAct: i > 0,
+        dropout: r.dropout[i]!,
+      });
+      skips.push(x);
+    }
+    const level: LevelBlock = (y, i, name) =>
+      residualBlock(y, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, preActivation, dropout: r.dropout[i]! });
+    return finish(r, input, decode(r, skips, level));
+  });
 }

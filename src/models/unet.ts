@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
+import { guardedBuild } from './guardedBuild.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -26,8 +27,10 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * ```
  */
 export function unet(options: UNetOptions): tfl.LayersModel {
-  const r = resolveModelOptions('unet', options, []);
-  const input = modelInput(r);
-  const level = doubleConvLevel(r);
-  return finish(r, input, decode(r, encode(r, input, level), level));
+  return guardedBuild(() => {
+    const r = resolveModelOptions('unet', options, []);
+    const input = modelInput(r);
+    const level = doubleConvLevel(r);
+    return finish(r, input, decode(r, encode(r, input, level), level));
+  });
 }

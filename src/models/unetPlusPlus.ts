@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Sym } from '../blocks/internal.js';
+import type { Sym } from '../blocks/functional.js';
 import { doubleConvLevel, down, finish, modelInput, upAndConcat } from './build.js';
+import { guardedBuild } from './guardedBuild.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -21,25 +22,27 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * ```
  */
 export function unetPlusPlus(options: UNetOptions): tfl.LayersModel {
-  const r = resolveModelOptions('unetPlusPlus', options, [], { allowMean: true });
-  const input = modelInput(r);
-  const nodes: Sym[][] = [];
-  const level = doubleConvLevel(r);
-  const block = (x: Sym, i: number, j: number) => level(x, i, `x${i}_${j}`);
-  let x = input;
-  for (let i = 0; i <= r.depth; i++) {
-    if (i > 0) x = down(r, x, `x${i}_0`);
-    x = block(x, i, 0);
-    nodes.push([x]);
-  }
-  // Column by column, so every node's inputs exist: X(i, j) needs X(i+1, j-1).
-  for (let j = 1; j <= r.depth; j++) {
-    for (let i = 0; i + j <= r.depth; i++) {
-      const merged = upAndConcat(r, nodes[i + 1]![j - 1]!, nodes[i]!, r.filters[i]!, `x${i}_${j}`);
-      nodes[i]!.push(block(merged, i, j));
+  return guardedBuild(() => {
+    const r = resolveModelOptions('unetPlusPlus', options, [], { allowMean: true });
+    const input = modelInput(r);
+    const nodes: Sym[][] = [];
+    const level = doubleConvLevel(r);
+    const block = (x: Sym, i: number, j: number) => level(x, i, `x${i}_${j}`);
+    let x = input;
+    for (let i = 0; i <= r.depth; i++) {
+      if (i > 0) x = down(r, x, `x${i}_0`);
+      x = block(x, i, 0);
+      nodes.push([x]);
     }
-  }
-  const top = nodes[0]!;
-  const features = top.slice(1).reverse();
-  return finish(r, input, features);
+    // Column by column, so every node's inputs exist: X(i, j) needs X(i+1, j-1).
+    for (let j = 1; j <= r.depth; j++) {
+      for (let i = 0; i + j <= r.depth; i++) {
+        const merged = upAndConcat(r, nodes[i + 1]![j - 1]!, nodes[i]!, r.filters[i]!, `x${i}_${j}`);
+        nodes[i]!.push(block(merged, i, j));
+      }
+    }
+    const top = nodes[0]!;
+    const features = top.slice(1).reverse();
+    return finish(r, input, features);
+  });
 }

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
-import { saveModel } from '../data/modelFiles.js';
+import { saveModel } from '../io/modelFiles.js';
 import { checkMonitor, improves, monitoredValue, readLogs, resolveMode, type CallbackLogs, type MonitorMode } from './logs.js';
 
 /** Options of {@link checkpoint}. */

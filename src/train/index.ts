@@ -3,7 +3,7 @@
  * best-weight restore, checkpoints, a progress bar, metric logs), batch-norm folding for
  * inference, encoder freezing, knowledge distillation and data-parallel training on Node
  * worker threads.
- * @module
+ * @module unet-kit/train
  */
 export {
   LearningRateScheduler,
@@ -37,11 +37,11 @@ export { foldBatchNorm } from './foldBatchNorm.js';
 export { freezeEncoder } from './freezeEncoder.js';
 export { distillationLoss } from './distillation.js';
 export type { DistillationOptions } from './distillation.js';
-export { dataParallelTrainer } from './dataParallel.js';
+export { dataParallelTrainer } from './dataParallel/trainer.js';
 export type {
   DataParallelGradients,
   DataParallelLoss,
   DataParallelLossModule,
   DataParallelOptions,
   DataParallelTrainer,
-} from './dataParallel.js';
+} from './dataParallel/trainer.js';

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
-import { importNodeBuiltin, isNode } from '../backend/environment.js';
+import { importNodeBuiltin, isNode } from '../core/platform.js';
 import { UnetKitError } from '../core/errors.js';
 import { readLogs, type CallbackLogs } from './logs.js';
 

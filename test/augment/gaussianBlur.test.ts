@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { gaussianBlur } from '../../src/augment/gaussianBlur.js';
-import { smoothSpatial } from '../../src/augment/gaussian.js';
+import { smoothSpatial } from '../../src/ops/smoothing.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectClose } from '../helpers/numeric.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isNode } from '../../src/backend/environment.js';
+import { isNode } from '../../src/core/platform.js';
 import { AUTO_ORDER, BACKEND_NAMES, BACKEND_PACKAGES } from '../../src/backend/packages.js';
 import { availableBackends, useBackend } from '../../src/backend/useBackend.js';
 import { UnetKitError } from '../../src/core/errors.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { claimLayers } from '../../src/blocks/claimLayers.js';
+import { claimLayers } from '../../src/layers/claimLayers.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectFinite, fitLosses, predictArrays, randomInput, roundTrip } from '../models/harness.js';

@@ -12,9 +12,9 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
-import { createActivation, createNorm } from '../../src/core/normAct.js';
-import { resolveActivation, resolveNorm } from '../../src/core/options.js';
-import { spatialLayers } from '../../src/core/spatial.js';
+import { groupNormalization } from '../../src/layers/groupNormalization.js';
+import { instanceNormalization } from '../../src/layers/instanceNormalization.js';
+import { spatialLayers } from '../../src/layers/spatial.js';
 import { maxAbsDiff } from '../helpers/numeric.js';
 import { buildSmokeNet, smokeInput } from './smokeNet.js';
 
@@ -115,7 +115,7 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
   it("loads the built bundle, lists and picks webgl with 'auto', and matches Node's outputs on webgl and wasm within 1e-3", async () => {
     // Node reference on cpu, and the weights the page will use.
     await useBackend('cpu');
-    const kit = { spatialLayers, createNorm, createActivation, resolveNorm, resolveActivation };
+    const kit = { spatialLayers, groupNormalization, instanceNormalization };
     const weights: Record<number, number[][]> = {};
     const inputs: Record<number, { values: number[]; shape: number[] }> = {};
     const expected: Record<number, number[]> = {};

@@ -2,17 +2,15 @@
 // (src in Node, the built dist bundle in Chromium), so both sides build the same topology.
 import type * as tfCore from '@tensorflow/tfjs-core';
 import type * as tfLayers from '@tensorflow/tfjs-layers';
-import type { createActivation, createNorm } from '../../src/core/normAct.js';
-import type { resolveActivation, resolveNorm } from '../../src/core/options.js';
-import type { spatialLayers } from '../../src/core/spatial.js';
+import type { groupNormalization } from '../../src/layers/groupNormalization.js';
+import type { instanceNormalization } from '../../src/layers/instanceNormalization.js';
+import type { spatialLayers } from '../../src/layers/spatial.js';
 
 /** The unet-kit functions the smoke nets use. */
 export interface SmokeKit {
   spatialLayers: typeof spatialLayers;
-  createNorm: typeof createNorm;
-  createActivation: typeof createActivation;
-  resolveNorm: typeof resolveNorm;
-  resolveActivation: typeof resolveActivation;
+  groupNormalization: typeof groupNormalization;
+  instanceNormalization: typeof instanceNormalization;
 }
 
 /**
@@ -25,11 +23,11 @@ export function buildSmokeNet(kit: SmokeKit, tfl: typeof tfLayers, spatialDims: 
   const input = tfl.input({ shape: [...Array.from({ length: spatialDims }, () => side), 1] });
   const apply = (layer: tfLayers.layers.Layer | null, x: tfLayers.SymbolicTensor) => layer!.apply(x) as tfLayers.SymbolicTensor;
   let x = apply(L.conv({ filters: 4, kernelSize: 3, seed: 1, name: 'conv1' }), input);
-  x = apply(kit.createNorm(kit.resolveNorm({ type: 'group', groups: 2 }, 'smoke'), 4, 'norm1'), x);
-  x = apply(kit.createActivation(kit.resolveActivation('leakyRelu', 'smoke'), 'act1'), x);
+  x = apply(kit.groupNormalization({ groups: 2, name: 'norm1' }), x);
+  x = apply(tfl.layers.leakyReLU({ alpha: 0.01, name: 'act1' }), x);
   x = apply(L.maxPool({ poolSize: 2, name: 'pool1' }), x);
   x = apply(L.conv({ filters: 4, kernelSize: 3, seed: 2, name: 'conv2' }), x);
-  x = apply(kit.createNorm(kit.resolveNorm('instance', 'smoke'), 4, 'norm2'), x);
+  x = apply(kit.instanceNormalization({ name: 'norm2' }), x);
   x = apply(L.upsample({ size: 2, interpolation: 'linear', name: 'up1' }), x);
   const output = apply(L.conv({ filters: 2, kernelSize: 1, seed: 3, name: 'head' }), x);
   return tfl.model({ inputs: input, outputs: output });

@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
-import { modelDirHandler } from '../../src/data/modelFiles.js';
+import { modelDirHandler } from '../../src/io/modelFiles.js';
 import type { DemoResult } from '../../examples/brain-demo/run.js';
 
 const run = promisify(execFile);
@@ -19,7 +19,7 @@ beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'unet-kit-demo-'));
   // End to end, as `npm run demo -- --quick` runs it: a separate Node process.
   const result = await run(process.execPath, ['--import', 'tsx', 'examples/brain-demo/main.ts', '--quick', '--out', out], {
-    cwd: new URL('../../', import.meta.url).pathname,
+    cwd: new URL('../..', import.meta.url).pathname,
     timeout: 180_000,
   });
   stdout = result.stdout;

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { BatchNormalization, batchNormalization } from '../../src/layers/batchNormalization.js';
 import { UnetKitError } from '../../src/core/errors.js';
-import { BATCH_NORM_TRAINING } from '../../src/backend/kernels/names.js';
+import { BATCH_NORM_TRAINING } from '../../src/kernels/names.js';
 import { createRng } from '../../src/core/rng.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
-import { loadModel, saveModel } from '../../src/data/modelFiles.js';
+import { loadModel, saveModel } from '../../src/io/modelFiles.js';
 import { expectClose } from '../helpers/numeric.js';
 
 /** Seeded uniform values in [low, high). */

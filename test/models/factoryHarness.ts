@@ -25,7 +25,7 @@ export function tinyOptions(spatialDims: 2 | 3, extra: Partial<UNetOptions> = {}
 /**
  * Training settings: the defaults (batch norm, transposed-conv up-sampling) in 2D and 3D; 3D
  * needs unet-kit's rank-5 batch norm and conv3dTranspose gradient (src/layers,
- * src/backend/kernels). `extra` lets a factory's suite train another norm.
+ * src/kernels). `extra` lets a factory's suite train another norm.
  */
 export function trainOptions(spatialDims: 2 | 3, extra: Partial<UNetOptions> = {}): UNetOptions {
   return tinyOptions(spatialDims, extra);

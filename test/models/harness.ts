@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
-import { claimLayers } from '../../src/blocks/claimLayers.js';
+import { claimLayers } from '../../src/layers/claimLayers.js';
 // Registers unet-kit's custom layers for loading, as a user program would.
 import '../../src/layers/index.js';
 

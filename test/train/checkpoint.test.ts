@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkpoint } from '../../src/train/checkpoint.js';
-import { modelDirHandler } from '../../src/data/modelFiles.js';
+import { modelDirHandler } from '../../src/io/modelFiles.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { injectLog, recordWeights, tinyDense, weightValues } from './fixtures.js';
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { UnetKitError } from '../../src/core/errors.js';
 import { batchNormalization } from '../../src/layers/batchNormalization.js';
-import { dataParallelTrainer } from '../../src/train/dataParallel.js';
+import { dataParallelTrainer } from '../../src/train/dataParallel/trainer.js';
 
 type T = tfl.SymbolicTensor;
 
@@ -153,7 +153,7 @@ describe('dataParallelTrainer', () => {
       import '@tensorflow/tfjs-backend-wasm';
       import * as tf from '@tensorflow/tfjs-core';
       import * as tfl from '@tensorflow/tfjs-layers';
-      import { dataParallelTrainer } from ${JSON.stringify(fileURLToPath(new URL('../../src/train/dataParallel.ts', import.meta.url)))};
+      import { dataParallelTrainer } from ${JSON.stringify(fileURLToPath(new URL('../../src/train/dataParallel/trainer.ts', import.meta.url)))};
       await tf.setBackend('wasm'); await tf.ready();
       const input = tfl.input({ shape: [4] });
       const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 1 }).apply(input) });

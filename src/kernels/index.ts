@@ -1,0 +1,139 @@
+/**
+ * unet-kit's kernel and gradient layer: replacement and missing kernels for tfjs 4.22 backends
+ * (see docs/tfjs-gaps.md). `useBackend` calls {@link installKernels} after choosing a backend; users
+ * who call `tf.setBackend` themselves call it once after `await tf.ready()`.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { fail } from '../core/assert.js';
+import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrainingKernel } from './common/batchNorm.js';
+import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
+import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
+import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
+import { replaceKernel } from './registry.js';
+import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
+import { conv2dBackpropInputKernel } from './common/conv2dBackpropInput.js';
+import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
+import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './common/conv3d.js';
+import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
+import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
+import { meanKernel, sumKernel } from './common/reduceLeading.js';
+import { sliceKernel, splitVKernel } from './common/splitSlice.js';
+import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
+
+export { isUnetKitKernel, stockKernel } from './registry.js';
+export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
+
+const installed = new Set<string>();
+
+// Added (not replaced) on both cpu and wasm: fused training-mode batch norm and its gradient.
+const BATCH_NORM: ReadonlyArray<[string, tf.KernelFunc]> = [
+  [BATCH_NORM_TRAINING, batchNormTrainingKernel as unknown as tf.KernelFunc],
+  [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel as unknown as tf.KernelFunc],
+];
+
+/** The kernels unet-kit registers, per backend. */
+const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
+  cpu: [
+    ...BATCH_NORM,
+    [tf.Conv2DBackpropFilter, conv2dBackpropFilterKernel('cpu')],
+    [tf.Conv2D, cpuConv2D as tf.KernelFunc],
+    [tf.FusedConv2D, cpuFusedConv2D as tf.KernelFunc],
+    [tf.Conv2DBackpropInput, conv2dBackpropInputKernel('cpu')],
+    [tf.Conv3D, conv3DKernel('cpu')],
+    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel('cpu')],
+    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel('cpu')],
+    [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
+    [tf.Slice, sliceKernel('cpu', 1)],
+    [tf.SplitV, splitVKernel('cpu')],
+    [tf.Sum, sumKernel('cpu')],
+    [tf.Mean, meanKernel('cpu')],
+    ...CPU_BINARY_OPS.map(([name, op]): [string, tf.KernelFunc] => [name, binaryKernel(name, op)]),
+    [tf.ResizeNearestNeighborGrad, resizeNearestGradKernel as tf.KernelFunc],
+    [tf.ResizeBilinearGrad, resizeBilinearGradKernel as tf.KernelFunc],
+  ],
+  wasm: [
+    ...BATCH_NORM,
+    [tf.Conv2DBackpropFilter, wasmConv2dBackpropFilter as tf.KernelFunc],
+    [tf.Conv2DBackpropInput, conv2dBackpropInputKernel('wasm')],
+    [tf.DepthwiseConv2dNativeBackpropFilter, wasmDepthwiseBackpropFilter as tf.KernelFunc],
+    [tf.DepthwiseConv2dNativeBackpropInput, wasmDepthwiseBackpropInput as tf.KernelFunc],
+    [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
+    [tf.MaxPool3D, wasmMaxPool3D as tf.KernelFunc],
+    [tf.MaxPool3DGrad, wasmMaxPool3DGrad as tf.KernelFunc],
+    [tf.Conv3D, conv3DKernel('wasm')],
+    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel('wasm')],
+    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel('wasm')],
+    [tf.Slice, sliceKernel('wasm', 5)],
+    [tf.SplitV, splitVKernel('wasm')],
+    [tf.Sum, sumKernel('wasm')],
+    [tf.Mean, meanKernel('wasm')],
+  ],
+};
+
+/** Names of the kernels unet-kit replaces or adds on `backendName` (for reports and tests). */
+export function kernelNames(backendName: string): string[] {
+  return (KERNELS[backendName] ?? []).map(([name]) => name);
+}
+
+function installGradients(): void {
+  // Gradients are global (not per backend); keep a gradient tfjs or the user registered.
+  if (tf.getGradient(tf.Conv3DBackpropInputV2) === undefined) tf.registerGradient(conv3dBackpropInputV2GradConfig);
+  if (tf.getGradient(BATCH_NORM_TRAINING) === undefined) tf.registerGradient(batchNormTrainingGradConfig);
+}
+
+/** Backends registered with the engine now (whether or not initialized). */
+function registeredBackends(): string[] {
+  const registry = (tf.engine() as unknown as { registryFactory?: Record<string, unknown> }).registryFactory ?? {};
+  return Object.keys(registry);
+}
+
+/**
+ * Registers unet-kit's kernels and gradients for `backendName` (default: every backend
+ * registered now), replacing the stock kernels listed in docs/tfjs-gaps.md:
+ * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
+ * - `cpu` and `wasm`: a fused training-mode batch-norm kernel and its gradient (used by
+ *   unet-kit's `BatchNormalization` layer where present);
+ * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and
+ *   `FusedConv2D` (~4x) with `Conv2DBackpropInput` and the three Conv3D kernels through them
+ *   (as on wasm, below), per-channel `Sum`/`Mean`, block-copy `Slice`/`SplitV`, loops for
+ *   same-shape and per-channel `Add`/`Sub`/`Multiply`/`RealDiv` (the batch-norm and optimizer
+ *   arithmetic), and correct
+ *   `ResizeNearestNeighborGrad` (stock: wrong for batch > 1) and `ResizeBilinearGrad` (stock:
+ *   wrong shape for non-square images);
+ * - `wasm`: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `...Input` (missing),
+ *   `Conv2DBackpropInput` through XNNPACK's forward conv, `Conv3D` and its two backprops as
+ *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
+ *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
+ *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`.
+ *
+ * Idempotent: a second call for the same backend does nothing. Kernels of backends not
+ * initialized yet are registered all the same and used once the backend starts.
+ *
+ * @param backendName - e.g. `'wasm'`; default all registered backends.
+ * @returns The backends it installed for on this call.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { installKernels } from 'unet-kit/backend';
+ * await tf.setBackend('wasm'); await tf.ready();
+ * installKernels('wasm'); // ['wasm']
+ * ```
+ */
+export function installKernels(backendName?: string): string[] {
+  if (backendName !== undefined && (typeof backendName !== 'string' || backendName === '')) {
+    fail('installKernels', 'backendName', backendName, `a backend name such as 'wasm' or 'cpu', or nothing for every registered backend (${registeredBackends().map((n) => `'${n}'`).join(', ')})`);
+  }
+  const targets = backendName !== undefined ? [backendName] : registeredBackends();
+  const done: string[] = [];
+  for (const name of targets) {
+    if (installed.has(name)) continue;
+    installed.add(name);
+    installGradients();
+    for (const [kernelName, kernelFunc] of KERNELS[name] ?? []) replaceKernel({ kernelName, backendName: name, kernelFunc });
+    done.push(name);
+  }
+  return done;
+}
