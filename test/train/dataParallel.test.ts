@@ -164,7 +164,9 @@ describe('dataParallelTrainer', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
-      timeout: 15_000,
+      // Generous: the child compiles TypeScript for itself and two workers, which takes over 15 s
+      // on a loaded 2-core machine; a real hang never ends.
+      timeout: 90_000,
     });
     expect(run.error, 'the process hung').toBeUndefined();
     expect(run.stdout).toMatch(/loss \d/);
