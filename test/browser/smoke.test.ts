@@ -52,10 +52,11 @@ const ENTRY = `
   window.smoke = async ({ weights, inputs }) => {
     const available = await kit.availableBackends();
     const auto = await kit.useBackend('auto');
+    const webgpu = await kit.useBackend('webgpu').then((name) => name, (error) => error.message);
     const before = tf.memory().numTensors;
     const webgl = { backend: await kit.useBackend('webgl'), values: await outputs(weights, inputs) };
     const wasm = { backend: await kit.useBackend('wasm'), values: await outputs(weights, inputs) };
-    return { available, auto, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
+    return { available, auto, webgpu, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
   };
   window.smokeReady = true;
 `;
@@ -76,7 +77,7 @@ describe.skipIf(SKIP_BROWSER)('browser smoke test (headless Chromium)', () => {
       logLevel: 'silent',
     });
     const files = new Map<string, Buffer | string>([
-      ['/', '<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>'],
+      ['/', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>'],
       ['/bundle.js', bundled.outputFiles[0]!.text],
     ]);
     for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
@@ -92,7 +93,7 @@ describe.skipIf(SKIP_BROWSER)('browser smoke test (headless Chromium)', () => {
     await server?.close();
   });
 
-  it("loads the built bundle, lists and picks webgl with 'auto', and matches Node's outputs on webgl and wasm within 1e-3", async () => {
+  it("loads the built bundle, ranks SwiftShader WebGL below wasm for 'auto', says a missing webgpu package is not installed, and matches Node's outputs on webgl and wasm within 1e-3", async () => {
     // Node reference on cpu, and the weights the page will use.
     await useBackend('cpu');
     const kit = { spatialLayers, groupNormalization, instanceNormalization };
@@ -122,6 +123,7 @@ describe.skipIf(SKIP_BROWSER)('browser smoke test (headless Chromium)', () => {
     ) as {
       available: string[];
       auto: string;
+      webgpu: string;
       webgl: { backend: string; values: Record<number, number[]> };
       wasm: { backend: string; values: Record<number, number[]> };
       leaked: number;
@@ -131,9 +133,12 @@ describe.skipIf(SKIP_BROWSER)('browser smoke test (headless Chromium)', () => {
 
     expect(errors).toEqual([]);
     expect(result.isNode).toBe(false);
-    // No webgpu package in the bundle, and WebGL runs through SwiftShader even with --disable-gpu.
-    expect(result.available).toEqual(['webgl', 'wasm', 'cpu']);
-    expect(result.auto).toBe('webgl');
+    // No webgpu package in the bundle; WebGL runs on SwiftShader (software), so it ranks below wasm.
+    expect(result.available).toEqual(['wasm', 'webgl', 'cpu']);
+    expect(result.auto).toBe('wasm');
+    expect(result.webgpu).toBe(
+      "useBackend: name is 'webgpu', but it is not installed: install @tensorflow/tfjs-backend-webgpu (npm install @tensorflow/tfjs-backend-webgpu), or use 'auto'.",
+    );
     expect(result.webgl.backend).toBe('webgl');
     expect(result.wasm.backend).toBe('wasm');
     expect(result.leaked).toBe(0);

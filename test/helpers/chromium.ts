@@ -21,8 +21,15 @@ const COMMON_ARGS = [
 ];
 
 // @sparticuz/chromium's own defaults are tuned for AWS Lambda; these would change what a page
-// sees (no web security, one process, no site isolation), so a test keeps a normal browser.
-const SPARTICUZ_DROPPED = ['--disable-web-security', '--single-process', '--no-zygote', '--allow-running-insecure-content'];
+// sees (no web security, one process, SharedArrayBuffer without cross-origin isolation), so a
+// test keeps a normal browser.
+const SPARTICUZ_DROPPED = [
+  '--disable-web-security',
+  '--single-process',
+  '--no-zygote',
+  '--allow-running-insecure-content',
+  '--enable-features=SharedArrayBuffer',
+];
 
 export interface ChromiumChoice {
   /** Where the executable is. */
