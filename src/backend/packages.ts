@@ -22,7 +22,10 @@ export const BACKEND_PACKAGES: Record<ConcreteBackend, readonly string[]> = {
   cpu: ['@tensorflow/tfjs-backend-cpu'],
 };
 
-/** Preference order of `'auto'`, fastest first. */
+/**
+ * Preference order of `'auto'`, fastest first. In a browser a GPU backend on a software device
+ * moves down to just above `cpu` (see `useBackend`).
+ */
 export const AUTO_ORDER: Record<'node' | 'browser', readonly ConcreteBackend[]> = {
   node: ['tensorflow', 'wasm', 'cpu'],
   browser: ['webgpu', 'webgl', 'wasm', 'cpu'],

@@ -3,6 +3,7 @@ import { assertOneOf } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { isNode } from '../core/platform.js';
 import { installKernels } from '../kernels/index.js';
+import { probeWebgl, probeWebgpu, type DeviceProbe } from './deviceProbe.js';
 import {
   AUTO_ORDER,
   BACKEND_NAMES,
@@ -13,11 +14,15 @@ import {
   type ConcreteBackend,
 } from './packages.js';
 
+/** Packages unet-kit's own dynamic import found (so they are installed, registered or not). */
+const imported = new Set<string>();
+
 // The specifier is a variable and the bundler hints say "leave it": a browser bundle of the
 // library must not try to resolve Node-only or uninstalled optional packages at build time.
 async function importOptional(specifier: string): Promise<boolean> {
   try {
     await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+    imported.add(specifier);
     return true;
   } catch {
     return false;
@@ -43,19 +48,102 @@ async function ensureRegistered(name: ConcreteBackend): Promise<boolean> {
   return registered(name);
 }
 
-async function activate(name: ConcreteBackend): Promise<boolean> {
-  if (!(await ensureRegistered(name))) return false;
-  let ok = false;
-  try {
-    ok = await tf.setBackend(name);
-  } catch {
-    ok = false;
+// Why the last attempt at each backend failed, for the error useBackend throws.
+const failures = new Map<ConcreteBackend, string>();
+
+// One probe per page: devices do not come and go, and each probe makes a context or an adapter.
+const probes = new Map<'webgl' | 'webgpu', Promise<DeviceProbe>>();
+
+function probeDevice(name: 'webgl' | 'webgpu'): Promise<DeviceProbe> {
+  let probe = probes.get(name);
+  if (probe === undefined) {
+    probe = name === 'webgl' ? Promise.resolve(probeWebgl()) : probeWebgpu();
+    probes.set(name, probe);
   }
-  if (!ok) return false;
+  return probe;
+}
+
+/** False, with the reason kept, when a GPU backend has no device here; true for the others. */
+async function hasDevice(name: ConcreteBackend): Promise<boolean> {
+  if (isNode() || (name !== 'webgl' && name !== 'webgpu')) return true;
+  const probe = await probeDevice(name);
+  if (!probe.available) failures.set(name, `no ${name === 'webgl' ? 'WebGL' : 'WebGPU'} device here: ${probe.detail}`);
+  return probe.available;
+}
+
+// tfjs and Emscripten report a failed wasm start in a browser with several console warnings;
+// unet-kit keeps them for its own error (or, for 'auto', moves on quietly) instead.
+async function collectingWarnings<T>(run: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const { warn, error } = console;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  console.error = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  try {
+    return { result: await run(), warnings };
+  } finally {
+    console.warn = warn;
+    console.error = error;
+  }
+}
+
+// What a browser's wasm start prints when the .wasm files are not where tfjs looks: a 404
+// ("HTTP status code is not ok", "fetching of the wasm failed") or an HTML page served instead.
+const WASM_NOT_FOUND = /fetching of the wasm failed|HTTP status code is not ok|Failed to fetch|expected magic word|both async and sync fetching/i;
+
+async function setBackendQuietly(name: ConcreteBackend): Promise<boolean> {
+  const attempt = async (): Promise<boolean> => {
+    try {
+      return await tf.setBackend(name);
+    } catch (error) {
+      failures.set(name, String(error));
+      return false;
+    }
+  };
+  if (name !== 'wasm' || isNode()) return attempt();
+  const { result, warnings } = await collectingWarnings(attempt);
+  if (!result) {
+    failures.set(
+      name,
+      warnings.some((w) => WASM_NOT_FOUND.test(w))
+        ? 'wasm files not found'
+        : `the wasm backend failed to start (${warnings.slice(0, 3).join('; ') || 'no message'})`,
+    );
+  }
+  return result;
+}
+
+async function activate(name: ConcreteBackend): Promise<boolean> {
+  const present = await ensureRegistered(name);
+  // Probe even an unregistered GPU backend: its error can then say why (see whyNot).
+  if (!(await hasDevice(name)) || !present) return false;
+  if (!(await setBackendQuietly(name))) return false;
   await tf.ready();
   silenceNodeBanner();
   installKernels(name);
+  failures.delete(name);
   return true;
+}
+
+/**
+ * `'auto'`'s order here. In a browser a GPU backend on a software device (SwiftShader, llvmpipe,
+ * a fallback WebGPU adapter) ranks below wasm, and one with no device is left out.
+ */
+async function autoOrder(): Promise<ConcreteBackend[]> {
+  if (isNode()) return [...AUTO_ORDER.node];
+  const order: ConcreteBackend[] = [];
+  const software: ConcreteBackend[] = [];
+  for (const candidate of AUTO_ORDER.browser) {
+    if (candidate === 'webgl' || candidate === 'webgpu') {
+      if (!(await ensureRegistered(candidate))) continue;
+      const probe = await probeDevice(candidate);
+      if (probe.available) (probe.software ? software : order).push(candidate);
+    } else {
+      // Software GPUs go after every CPU backend but the plain JavaScript one.
+      if (candidate === 'cpu') order.push(...software.splice(0));
+      order.push(candidate);
+    }
+  }
+  return [...order, ...software];
 }
 
 // tfjs-backend-cpu prints a "you are running in Node" banner on its first tensor; the user
@@ -70,9 +158,18 @@ function silenceNodeBanner(): void {
  * its name.
  *
  * - `'auto'` (default) tries, in Node, `tensorflow` (`@tensorflow/tfjs-node-gpu`, then
- *   `@tensorflow/tfjs-node`), `wasm`, `cpu`; in a browser `webgpu`, `webgl`, `wasm`, `cpu`.
+ *   `@tensorflow/tfjs-node`), `wasm`, `cpu`; in a browser `webgpu` and `webgl` on a hardware
+ *   GPU, then `wasm`, then `webgpu` and `webgl` on a software device (SwiftShader, llvmpipe, a
+ *   fallback WebGPU adapter: 20x slower than wasm on a small U-Net), then `cpu`. A GPU backend
+ *   without a device is skipped from a probe of the web API, so tfjs prints no failed start.
  *   It never throws for a missing optional package: it moves on to the next.
- * - A named backend whose package is missing throws a {@link UnetKitError} naming the package.
+ * - wasm runs multi-threaded when the page is cross-origin isolated (`crossOriginIsolated`: serve
+ *   it with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
+ *   require-corp`); tfjs picks the threaded binary itself then.
+ * - A named backend that does not start throws a {@link UnetKitError} that says which case it is:
+ *   the package is not installed (and which to install), it is installed but there is no device
+ *   here (no WebGPU adapter, no WebGL context, with the reason), or, in a browser, the `.wasm`
+ *   files were not found (call `setWasmPaths(...)`).
  *
  * Packages are loaded with dynamic imports the bundler is told to leave alone, so a browser
  * bundle pulls no Node package; in a bundled browser app import the backends you ship
@@ -99,20 +196,9 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
       );
     }
     if (await activate(name)) return name;
-    const packages = BACKEND_PACKAGES[name].join(' or ');
-    throw new UnetKitError(
-      'useBackend',
-      'name',
-      `is '${name}', but it could not be loaded: install ${packages} (npm install ${BACKEND_PACKAGES[name][0]})${
-        registered(name)
-          ? ` (the package is present but the backend failed to initialize here${
-              name === 'wasm' && !isNode() ? "; in a browser call setWasmPaths() from '@tensorflow/tfjs-backend-wasm' first" : ''
-            })`
-          : ''
-      }, or use 'auto'.`,
-    );
+    throw new UnetKitError('useBackend', 'name', `is '${name}', but ${whyNot(name)}`);
   }
-  for (const candidate of AUTO_ORDER[isNode() ? 'node' : 'browser']) {
+  for (const candidate of await autoOrder()) {
     if (await activate(candidate)) return candidate;
   }
   throw new UnetKitError(
@@ -120,6 +206,29 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
     'name',
     `is 'auto', but no tfjs backend could be loaded; install @tensorflow/tfjs-backend-cpu (everywhere) or @tensorflow/tfjs-backend-wasm.`,
   );
+}
+
+/** The end of useBackend's error for a named backend that did not start: which of three cases. */
+function whyNot(name: ConcreteBackend): string {
+  const packages = BACKEND_PACKAGES[name];
+  const failure = failures.get(name) ?? 'no reason given';
+  const installed = `${packages.join(' / ')} is installed`;
+  if (!registered(name)) {
+    // tfjs-backend-webgpu registers itself only where navigator.gpu exists, so an unregistered
+    // webgpu next to a missing navigator.gpu is the "no device" case when the package was found.
+    if (failure.startsWith('no Web') && packages.some((p) => imported.has(p))) return `${installed} and there is ${failure}; use 'auto' or another backend.`;
+    const noDevice = failure.startsWith('no Web') ? ` (or, if you import it, there is ${failure})` : '';
+    return `it is not installed: install ${packages.join(' or ')} (npm install ${packages[0]})${noDevice}, or use 'auto'.`;
+  }
+  if (failure === 'wasm files not found') {
+    return (
+      `${installed} but its .wasm files were not found: call setWasmPaths('/path/to/wasm/') from ` +
+      `'@tensorflow/tfjs-backend-wasm' before useBackend, with a folder your server serves the ` +
+      `tfjs-backend-wasm*.wasm files of node_modules/@tensorflow/tfjs-backend-wasm/dist from (or use 'auto').`
+    );
+  }
+  if (failure.startsWith('no Web')) return `${installed} and there is ${failure}; use 'auto' or another backend.`;
+  return `${installed} but the backend failed to start here (${failure}); use 'auto' or another backend.`;
 }
 
 /**
@@ -130,18 +239,26 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
 async function initializes(name: ConcreteBackend): Promise<boolean> {
   const engine = tf.engine();
   if (name in engine.registry) return true;
-  // Initializes a backend with a synchronous factory (cpu, webgl, tensorflow) and starts an
-  // asynchronous one (wasm, webgpu), which tfjs keeps as its pending initialization.
-  if (engine.findBackend(name) != null) return true;
-  const pending = (engine as unknown as { pendingBackendInit?: Promise<boolean> | null }).pendingBackendInit;
-  if (pending != null) await pending;
-  return name in engine.registry;
+  // Initializes a backend with a synchronous factory (cpu, tensorflow) and starts an
+  // asynchronous one (wasm), which tfjs keeps as its pending initialization.
+  const start = async (): Promise<boolean> => {
+    if (engine.findBackend(name) != null) return true;
+    const pending = (engine as unknown as { pendingBackendInit?: Promise<boolean> | null }).pendingBackendInit;
+    if (pending != null) await pending;
+    return name in engine.registry;
+  };
+  if (isNode()) return start();
+  const { result, warnings } = await collectingWarnings(start);
+  if (!result) failures.set(name, warnings.some((w) => WASM_NOT_FOUND.test(w)) ? 'wasm files not found' : warnings.join('; '));
+  return result;
 }
 
 /**
- * Lists the backends that can be used here, fastest first: those whose package is present (loading
- * optional packages to find out) and that initialize on this machine, so `useBackend(name)`
- * succeeds for each (nothing is activated; the current backend stays).
+ * Lists the backends that can be used here, in `useBackend('auto')`'s order (so a software WebGL
+ * or WebGPU device comes after wasm): those whose package is present (loading optional packages
+ * to find out) and that have a device or initialize here, so `useBackend(name)` succeeds for each.
+ * Nothing is activated (the current backend stays) and nothing prints: GPU backends are judged
+ * from a WebGL context / WebGPU adapter probe, and a failed wasm start's warnings are kept back.
  *
  * @returns Backend names in `useBackend('auto')`'s order of preference.
  * @example
@@ -152,8 +269,11 @@ async function initializes(name: ConcreteBackend): Promise<boolean> {
  */
 export async function availableBackends(): Promise<ConcreteBackend[]> {
   const found: ConcreteBackend[] = [];
-  for (const candidate of AUTO_ORDER[isNode() ? 'node' : 'browser']) {
-    if ((await ensureRegistered(candidate)) && (await initializes(candidate))) found.push(candidate);
+  for (const candidate of await autoOrder()) {
+    if (!(await ensureRegistered(candidate))) continue;
+    // A GPU backend is listed from its device probe, which starts nothing and prints nothing;
+    // autoOrder has already left out one without a device.
+    if (candidate === 'webgl' || candidate === 'webgpu' || (await initializes(candidate))) found.push(candidate);
   }
   return found;
 }

@@ -28,7 +28,7 @@ describe('useBackend', () => {
   it('names the package to install when a named backend is missing', async () => {
     await expect(useBackend('tensorflow')).rejects.toThrow(UnetKitError);
     await expect(useBackend('tensorflow')).rejects.toThrow(
-      "useBackend: name is 'tensorflow', but it could not be loaded: install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node-gpu), or use 'auto'.",
+      "useBackend: name is 'tensorflow', but it is not installed: install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node-gpu), or use 'auto'.",
     );
   });
 

@@ -1,25 +1,24 @@
-// Browser smoke test: the built ESM bundle of unet-kit in headless Chromium (Debian's package,
-// driven by playwright-core), backend auto-selection there, and a tiny conv net built with the
-// layer table giving the Node outputs on webgl and wasm. Run after `npm run build`.
+// Browser smoke test: the built ESM bundle of unet-kit in headless Chromium (Debian's or the one in
+// @sparticuz/chromium, see test/helpers/chromium.ts; driven by playwright-core), backend
+// auto-selection there, and a tiny conv net built with the layer table giving the Node outputs on
+// webgl and wasm. Run after `npm run build`.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { groupNormalization } from '../../src/layers/groupNormalization.js';
 import { instanceNormalization } from '../../src/layers/instanceNormalization.js';
 import { spatialLayers } from '../../src/layers/spatial.js';
+import { launchChromium, SKIP_BROWSER } from '../helpers/chromium.js';
 import { maxAbsDiff } from '../helpers/numeric.js';
+import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
 import { buildSmokeNet, smokeInput } from './smokeNet.js';
 
-const CHROMIUM = process.env.UNET_KIT_CHROMIUM ?? '/usr/bin/chromium';
-const skip = process.env.UNET_KIT_SKIP_BROWSER === '1';
 const root = join(import.meta.dirname, '..', '..');
 const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
@@ -53,28 +52,21 @@ const ENTRY = `
   window.smoke = async ({ weights, inputs }) => {
     const available = await kit.availableBackends();
     const auto = await kit.useBackend('auto');
+    const webgpu = await kit.useBackend('webgpu').then((name) => name, (error) => error.message);
     const before = tf.memory().numTensors;
     const webgl = { backend: await kit.useBackend('webgl'), values: await outputs(weights, inputs) };
     const wasm = { backend: await kit.useBackend('wasm'), values: await outputs(weights, inputs) };
-    return { available, auto, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
+    return { available, auto, webgpu, webgl, wasm, leaked: tf.memory().numTensors - before, isNode: kit.isNode() };
   };
   window.smokeReady = true;
 `;
 
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-
-describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
-  let server: Server;
+describe.skipIf(SKIP_BROWSER)('browser smoke test (headless Chromium)', () => {
+  let server: StaticServer | undefined;
   let browser: Browser | undefined;
   let origin: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install it (Debian: apt-get install -y chromium; .ci/run does this) ` +
-          'or set UNET_KIT_SKIP_BROWSER=1 to skip the browser smoke test.',
-      );
-    }
     if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
     const bundled = await build({
       stdin: { contents: ENTRY, resolveDir: root, loader: 'js' },
@@ -84,35 +76,24 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
       platform: 'browser',
       logLevel: 'silent',
     });
-    const files = new Map<string, { body: Buffer | string; type: string }>([
-      ['/', { body: '<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>', type: CONTENT_TYPES['.html']! }],
-      ['/bundle.js', { body: bundled.outputFiles[0]!.text, type: CONTENT_TYPES['.js']! }],
+    const files = new Map<string, Buffer | string>([
+      ['/', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>'],
+      ['/bundle.js', bundled.outputFiles[0]!.text],
     ]);
     for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-      files.set(`/${name}`, { body: await readFile(join(wasmDir, name)), type: CONTENT_TYPES['.wasm']! });
+      files.set(`/${name}`, await readFile(join(wasmDir, name)));
     }
-    server = createServer((request, response) => {
-      const file = files.get((request.url ?? '/').split('?')[0]!);
-      if (file === undefined) {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'content-type': file.type }).end(file.body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    server = await startStaticServer({ files });
+    origin = server.origin;
+    ({ browser } = await launchChromium());
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
   });
 
-  it("loads the built bundle, lists and picks webgl with 'auto', and matches Node's outputs on webgl and wasm within 1e-3", async () => {
+  it("loads the built bundle, ranks SwiftShader WebGL below wasm for 'auto', says a missing webgpu package is not installed, and matches Node's outputs on webgl and wasm within 1e-3", async () => {
     // Node reference on cpu, and the weights the page will use.
     await useBackend('cpu');
     const kit = { spatialLayers, groupNormalization, instanceNormalization };
@@ -142,6 +123,7 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
     ) as {
       available: string[];
       auto: string;
+      webgpu: string;
       webgl: { backend: string; values: Record<number, number[]> };
       wasm: { backend: string; values: Record<number, number[]> };
       leaked: number;
@@ -151,9 +133,12 @@ describe.skipIf(skip)('browser smoke test (headless Chromium)', () => {
 
     expect(errors).toEqual([]);
     expect(result.isNode).toBe(false);
-    // No webgpu package in the bundle, and WebGL runs through SwiftShader even with --disable-gpu.
-    expect(result.available).toEqual(['webgl', 'wasm', 'cpu']);
-    expect(result.auto).toBe('webgl');
+    // No webgpu package in the bundle; WebGL runs on SwiftShader (software), so it ranks below wasm.
+    expect(result.available).toEqual(['wasm', 'webgl', 'cpu']);
+    expect(result.auto).toBe('wasm');
+    expect(result.webgpu).toBe(
+      "useBackend: name is 'webgpu', but it is not installed: install @tensorflow/tfjs-backend-webgpu (npm install @tensorflow/tfjs-backend-webgpu), or use 'auto'.",
+    );
     expect(result.webgl.backend).toBe('webgl');
     expect(result.wasm.backend).toBe('wasm');
     expect(result.leaked).toBe(0);
