@@ -164,7 +164,8 @@ describe('dataParallelTrainer', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
-      timeout: 15_000,
+      // Generous: the point is that it exits, and starting tsx workers takes 13-15 s on a loaded 2-core machine.
+      timeout: 60_000,
     });
     expect(run.error, 'the process hung').toBeUndefined();
     expect(run.stdout).toMatch(/loss \d/);
