@@ -67,6 +67,9 @@ function swapBytes(buffer: ArrayBuffer, size: number): ArrayBuffer {
   return bytes.buffer;
 }
 
+/** Bytes of a NIfTI-1 header, the smallest file readNifti can parse. */
+const NIFTI1_HEADER_BYTES = 348;
+
 /** Options of {@link readNifti}. */
 export interface ReadNiftiOptions {
   /** Apply `scl_slope` / `scl_inter` when they are not the identity, giving float32 data. Default true. */
@@ -95,17 +98,28 @@ export async function readNifti(buffer: ArrayBuffer | ArrayBufferView, options: 
   assertBoolean(fn, 'options.applyScaling', applyScaling);
   const nifti = await loadReader();
   let bytes = toArrayBuffer(buffer);
-  if (nifti.isCompressed(bytes)) {
+  // isCompressed reads two bytes through a DataView: a RangeError on an empty buffer.
+  if (bytes.byteLength >= 2 && nifti.isCompressed(bytes)) {
     try {
       bytes = nifti.decompress(bytes) as ArrayBuffer;
     } catch (error) {
       throw new UnetKitError(fn, 'buffer', `looks gzip-compressed but does not decompress (${(error as Error).message}); is the file truncated?`);
     }
   }
+  // Smaller than a NIfTI-1 header: nifti-reader-js would throw a raw RangeError reading the magic.
+  if (bytes.byteLength < NIFTI1_HEADER_BYTES) {
+    throw new UnetKitError(fn, 'buffer', `holds ${bytes.byteLength} bytes, fewer than a NIfTI header (${NIFTI1_HEADER_BYTES}); is the file empty or truncated?`);
+  }
   if (!nifti.isNIFTI(bytes)) {
     throw new UnetKitError(fn, 'buffer', `is not a NIfTI-1/NIfTI-2 file (${bytes.byteLength} bytes; no 'n+1', 'ni1', 'n+2' magic).`);
   }
-  const header = nifti.readHeader(bytes);
+  const damaged = (what: string): UnetKitError => new UnetKitError(fn, 'buffer', `has a NIfTI magic but ${what}; is the file damaged?`);
+  let header: ReturnType<typeof nifti.readHeader>;
+  try {
+    header = nifti.readHeader(bytes);
+  } catch (error) {
+    throw damaged(`its header could not be parsed (${(error as Error).message})`);
+  }
   if (header === null) throw new UnetKitError(fn, 'buffer', 'has a NIfTI magic but its header could not be parsed.');
   const entry = Object.entries(CODES).find(([, spec]) => spec.code === header.datatypeCode);
   if (!entry) {
@@ -113,11 +127,27 @@ export async function readNifti(buffer: ArrayBuffer | ArrayBufferView, options: 
   }
   const [datatype, spec] = entry as [NiftiDatatype, (typeof CODES)[NiftiDatatype]];
   const rank = header.dims[0]!;
+  if (!Number.isInteger(rank) || rank < 1 || rank > 7) throw damaged(`its dim[0] (the rank) is ${rank}; expected 1 to 7`);
   const shape = header.dims.slice(1, rank + 1);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 1)) throw damaged(`its dimensions are ${formatValue(shape)}; expected positive integers`);
   const count = shape.reduce((a, b) => a * b, 1);
-  let image = nifti.readImage(header, bytes);
-  if (image.byteLength < (count * spec.bits) / 8) {
-    throw new UnetKitError(fn, 'buffer', `holds ${image.byteLength} bytes of voxels; shape ${formatValue(shape)} of ${datatype} needs ${(count * spec.bits) / 8}. Is the file truncated?`);
+  const voxelBytes = (count * spec.bits) / 8;
+  const offset = header.vox_offset;
+  if (!Number.isSafeInteger(voxelBytes) || !Number.isFinite(offset) || offset < 0 || offset + voxelBytes > bytes.byteLength) {
+    throw new UnetKitError(
+      fn,
+      'buffer',
+      `holds ${Math.max(0, bytes.byteLength - (Number.isFinite(offset) ? offset : 0))} bytes of voxels; shape ${formatValue(shape)} of ${datatype} needs ${voxelBytes}. Is the file truncated?`,
+    );
+  }
+  let image: ArrayBuffer;
+  try {
+    image = nifti.readImage(header, bytes);
+  } catch (error) {
+    throw damaged(`its voxels could not be read (${(error as Error).message})`);
+  }
+  if (image.byteLength < voxelBytes) {
+    throw new UnetKitError(fn, 'buffer', `holds ${image.byteLength} bytes of voxels; shape ${formatValue(shape)} of ${datatype} needs ${voxelBytes}. Is the file truncated?`);
   }
   if (!header.littleEndian && spec.bits > 8) image = swapBytes(image, spec.bits / 8);
   let data: NiftiTypedArray = spec.make(image);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertFinite } from '../ops/assertFinite.js';
 import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
@@ -26,6 +27,8 @@ export function minMaxNormalize(x: tf.Tensor, options: MinMaxNormalizeOptions = 
   if (!Array.isArray(range) || range.length !== 2) fail(fn, 'options.range', range, 'a range [a, b]');
   assertNumber(fn, 'options.range[0]', range[0]);
   assertNumber(fn, 'options.range[1]', range[1]);
+  // One NaN voxel makes the channel's min and max NaN, and so every output voxel.
+  assertFinite(fn, 'x', x);
   return tf.tidy(() => {
     const v = tf.cast(x, 'float32');
     const axes = spatialAxesOf(v);

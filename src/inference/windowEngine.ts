@@ -103,6 +103,17 @@ export async function runWindows(run: WindowRun): Promise<WindowResult> {
       tf.dispose(batch);
       if (outputs !== undefined) tf.dispose(outputs);
     }
+    // The values are on the host already: a scan costs nothing next to the predictor, and a NaN
+    // window would otherwise blend silently into its neighbours' overlap.
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const item = chunk[Math.floor(bad / (values.length / chunk.length))]!;
+      throw new UnetKitError(
+        run.fn,
+        'predictor',
+        `returned ${values[bad]} for the window starting at [${item.start.join(', ')}] of sample ${item.sample}; expected finite outputs (are the weights NaN?).`,
+      );
+    }
     if (accumulator === undefined) accumulator = new Float32Array(run.samples * domainVolume * channels);
     else if (accumulator.length !== run.samples * domainVolume * channels) {
       throw new UnetKitError(run.fn, 'predictor', `changed its number of output channels between batches (now ${channels}).`);

@@ -35,3 +35,5 @@ export type { LabelCheck, LossFunction, LossReduction } from './types.js';
 export { OUTPUT_ACTIVATIONS } from '../core/outputActivation.js';
 export type { OutputActivation } from '../core/outputActivation.js';
 export type { OverlapLossOptions } from './overlap.js';
+export { setFiniteChecks } from '../ops/assertFinite.js';
+export type { FiniteCheckMode } from '../ops/assertFinite.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertFinite } from '../ops/assertFinite.js';
 import { fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
@@ -31,6 +32,9 @@ export interface PrepareOptions {
 
 const HOST_MEMORY_BACKENDS = ['cpu', 'wasm', 'tensorflow'];
 
+// A NaN prediction inside fit usually means training diverged, not bad data.
+const NAN_HINT = ' A NaN prediction during fit usually means training diverged (lower the learning rate; terminateOnNaN stops fit at the first one).';
+
 /** Whether two shapes are equal (their comma-joined forms are, for arrays of integers). */
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return String(a) === String(b);
@@ -59,6 +63,8 @@ export function assertLossInputs(fn: string, yTrue: unknown, yPred: unknown): as
       `has shape ${formatValue(yPred.shape)} (rank ${yPred.rank}); expected rank >= 2: ${PRED_LAYOUT} with channels last.`,
     );
   }
+  // yTrue is checked by checkLabels (label maps); yPred is where a diverged fit shows first.
+  assertFinite(fn, 'yPred', yPred, NAN_HINT);
 }
 
 /**

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertFinite } from '../ops/assertFinite.js';
+import { isTensor } from '../ops/isTensor.js';
 import {
   assertBoolean,
   assertInteger,
@@ -198,6 +200,8 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
   if (ignoreIndex !== undefined) assertInteger(FN, 'options.ignoreIndex', ignoreIndex);
   assertBoolean(FN, 'options.includeBackground', includeBackground);
   assertRank(FN, 'pred', pred, [2, 3, 4, 5, 6]);
+  assertFinite(FN, 'pred', pred);
+  if (isTensor(target)) assertFinite(FN, 'target', target);
   const p = describePred(pred, threshold);
   const t = describeTarget(target, pred, p);
 

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
 import { saveModel } from '../io/modelFiles.js';
-import { checkMonitor, improves, monitoredValue, readLogs, resolveMode, type CallbackLogs, type MonitorMode } from './logs.js';
+import { checkMonitor, checkMonitorAvailable, improves, monitoredValue, readLogs, resolveMode, weightsAreFinite, type CallbackLogs, type MonitorMode } from './logs.js';
 
 /** Options of {@link checkpoint}. */
 export interface CheckpointOptions {
@@ -40,6 +40,8 @@ export class Checkpoint extends tfl.Callback {
   savedEpoch = -1;
   /** Number of saves made. */
   saves = 0;
+  /** Epochs not saved because their loss, monitored value or weights were NaN or infinite. */
+  skippedNonFinite = 0;
 
   constructor(dir: string, options: CheckpointOptions = {}) {
     super();
@@ -62,18 +64,31 @@ export class Checkpoint extends tfl.Callback {
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
+  override async onTrainBegin(): Promise<void> {
+    if (this.saveBestOnly) checkMonitorAvailable('checkpoint', this.monitor, this.params);
+  }
+
   override async onEpochEnd(epoch: number, logs?: CallbackLogs): Promise<void> {
+    const read = await readLogs(logs);
     let value: number | undefined;
     if (this.saveBestOnly) {
-      value = monitoredValue('checkpoint', this.monitor, await readLogs(logs));
+      value = monitoredValue('checkpoint', this.monitor, read);
+      if (!Number.isFinite(value)) return this.skip(epoch, `${this.monitor} is ${value}`);
       if (!improves(value, this.best, this.mode, this.minDelta) && this.savedEpoch >= 0) return;
-      if (Number.isNaN(value)) return;
-      this.best = value;
     }
+    // Never replace the last good checkpoint with a diverged model.
+    if (read.loss !== undefined && !Number.isFinite(read.loss)) return this.skip(epoch, `loss is ${read.loss}`);
+    if (!weightsAreFinite(this.model)) return this.skip(epoch, 'a weight is NaN or infinite');
+    if (value !== undefined) this.best = value;
     await saveModel(this.model, this.dir, { includeOptimizer: this.includeOptimizer });
     this.savedEpoch = epoch;
     this.saves += 1;
     if (this.verbose) console.log(`checkpoint: saved epoch ${epoch + 1}${value !== undefined ? ` (${this.monitor} ${value})` : ''} to ${this.dir}`);
+  }
+
+  private skip(epoch: number, why: string): void {
+    this.skippedNonFinite += 1;
+    if (this.verbose) console.log(`checkpoint: not saving epoch ${epoch + 1} (${why}); ${this.dir} keeps the last finite model.`);
   }
 }
 

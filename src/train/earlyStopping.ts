@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger, assertKnownKeys, assertOptionsObject } from '../core/assert.js';
-import { checkMonitor, improves, monitoredValue, readLogs, resolveMode, type CallbackLogs, type MonitorMode } from './logs.js';
+import { checkMonitor, checkMonitorAvailable, improves, monitoredValue, readLogs, resolveMode, type CallbackLogs, type MonitorMode } from './logs.js';
 
 /** Options of {@link earlyStopping}. */
 export interface EarlyStoppingOptions {
@@ -62,6 +62,7 @@ export class EarlyStopping extends tfl.Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
+    checkMonitorAvailable('earlyStopping', this.monitor, this.params);
     this.wait = 0;
     this.stoppedEpoch = -1;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
@@ -71,7 +72,9 @@ export class EarlyStopping extends tfl.Callback {
 
   override async onEpochEnd(epoch: number, logs?: CallbackLogs): Promise<void> {
     const value = monitoredValue('earlyStopping', this.monitor, await readLogs(logs));
-    if (improves(value, this.best, this.mode, this.minDelta) || this.bestEpoch < 0) {
+    // A NaN or infinite epoch is never the best (a NaN first epoch would otherwise stay best
+    // and be restored); it counts as an epoch without improvement.
+    if (Number.isFinite(value) && (improves(value, this.best, this.mode, this.minDelta) || this.bestEpoch < 0)) {
       this.best = value;
       this.bestEpoch = epoch;
       this.wait = 0;

@@ -27,6 +27,8 @@ export { EarlyStopping, earlyStopping } from './earlyStopping.js';
 export type { EarlyStoppingOptions } from './earlyStopping.js';
 export { Checkpoint, checkpoint } from './checkpoint.js';
 export type { CheckpointOptions } from './checkpoint.js';
+export { TerminateOnNaN, terminateOnNaN } from './terminateOnNaN.js';
+export type { TerminateOnNaNOptions } from './terminateOnNaN.js';
 export { ProgressBar, progressBar } from './progressBar.js';
 export type { ProgressBarOptions, TextStream } from './progressBar.js';
 export { MetricsLog, metricsLog, rowsToCsv } from './metricsLog.js';

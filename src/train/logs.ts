@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { closestMatch } from '../core/didYouMean.js';
 import { assertNumber, assertOneOf } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
@@ -63,6 +64,31 @@ export function monitoredValue(fn: string, monitor: string, logs: Record<string,
     );
   }
   return value;
+}
+
+/**
+ * Checks at train begin, from the log names tfjs announces in the callback params (`metrics`:
+ * the loss, the compiled metrics and their `val_` twins when fit validates), that `monitor` can
+ * appear, so a mistake fails before the first epoch's work rather than after it: a typo of an
+ * announced name, or a `val_` name of an announced log when fit has no validation data. Other
+ * names pass: a callback earlier in the list may add them to the epoch logs (checked then).
+ * Internal helper.
+ */
+export function checkMonitorAvailable(fn: string, monitor: string, params: unknown): void {
+  const { metrics: names, doValidation } = (params ?? {}) as { metrics?: unknown; doValidation?: unknown };
+  if (!Array.isArray(names) || names.length === 0 || names.includes(monitor)) return;
+  const announced = names as string[];
+  const missingValidation = doValidation !== true && monitor.startsWith('val_') && announced.includes(monitor.slice(4));
+  if (missingValidation || closestMatch(monitor, announced) !== undefined) monitoredValue(fn, monitor, Object.fromEntries(announced.map((n) => [n, 0])));
+}
+
+/** Whether every weight of `model` is finite (one scalar read). Internal helper. */
+export function weightsAreFinite(model: tfl.LayersModel): boolean {
+  if (model.weights.length === 0) return true;
+  const all = tf.tidy(() => tf.all(tf.stack(model.weights.map((w) => tf.all(tf.isFinite(w.read()))))));
+  const ok = all.dataSync()[0] === 1;
+  all.dispose();
+  return ok;
 }
 
 /** True when `current` beats `best` by more than `minDelta` in direction `mode`. Internal helper. */

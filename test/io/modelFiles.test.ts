@@ -227,10 +227,40 @@ describe('saveModel / loadModel errors', () => {
     );
     await expect(saveModel(model, '')).rejects.toThrow("saveModel: dir is ''; expected a directory path (a non-empty string).");
     await expect(saveModel(model, freshDir(), { includeOptimiser: true } as never)).rejects.toThrow(
-      "saveModel: options.includeOptimiser is not a known option; expected one of includeOptimizer. Did you mean 'includeOptimizer'?",
+      "saveModel: options.includeOptimiser is not a known option; expected one of includeOptimizer, integrity. Did you mean 'includeOptimizer'?",
     );
     await expect(saveModel(model, freshDir(), { includeOptimizer: 1 } as never)).rejects.toThrow(UnetKitError);
     await expect(loadModel(42 as never)).rejects.toThrow('loadModel: dir is 42; expected a directory path (a non-empty string).');
+    model.dispose();
+  });
+
+  it('saves the optimizer without leaking a tensor per save (tfjs leaks the Adam iteration scalar)', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    const [x, y] = [tf.ones([2, 3]), tf.zeros([2, 2])];
+    await model.fit(x, y, { epochs: 1, verbose: 0 });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await saveModel(model, freshDir(), { includeOptimizer: true });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('refuses includeOptimizer for a model compiled with a loss array of functions (deep supervision), naming the option', async () => {
+    const input = tfl.input({ shape: [3] });
+    const a = tfl.layers.dense({ units: 1 }).apply(input) as tfl.SymbolicTensor;
+    const b = tfl.layers.dense({ units: 1 }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: [a, b] });
+    const mse = (t: tf.Tensor, p: tf.Tensor) => tf.losses.meanSquaredError(t, p);
+    model.compile({ optimizer: 'sgd', loss: [mse, mse] });
+    const before = tf.memory().numTensors;
+    const dir = freshDir();
+    await expect(saveModel(model, dir, { includeOptimizer: true })).rejects.toThrow(
+      /^saveModel: options.includeOptimizer is true, but the model's training config cannot be saved \(Serialization of non-string loss is not supported.\): tfjs stores losses by name/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    await saveModel(model, dir); // the weights alone still save
+    (await loadModel(dir)).dispose();
     model.dispose();
   });
 

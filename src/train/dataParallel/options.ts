@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { assertInteger, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../../core/assert.js';
+import { assertInteger, assertKnownKeys, assertOneOf, assertOptionsObject, fail, assertNumber } from '../../core/assert.js';
 import { BUILTIN_LOSSES, type DataParallelLoss } from './protocol.js';
 
 /**
@@ -33,6 +33,12 @@ export interface DataParallelOptions {
    * Bare specifiers, absolute paths or `file:` URLs (relative paths: against `process.cwd()`).
    */
   imports?: string[];
+  /**
+   * Milliseconds one worker may take to answer one request (a shard's gradients or
+   * predictions) before it counts as stuck: the call rejects naming the worker, the workers are
+   * terminated and the trainer is unusable. Default 600000 (10 minutes); `Infinity` waits forever.
+   */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -56,7 +62,7 @@ export function resolveOptions(model: tfl.LayersModel, options: DataParallelOpti
   }
   if (options === undefined) fail(FN, 'options', options, 'an options object with loss and optimizer');
   assertOptionsObject(FN, options);
-  assertKnownKeys(FN, options, ['loss', 'optimizer', 'workers', 'backend', 'imports']);
+  assertKnownKeys(FN, options, ['loss', 'optimizer', 'workers', 'backend', 'imports', 'callTimeoutMs']);
   const workers = options.workers ?? 2;
   assertInteger(FN, 'options.workers', workers, { min: 1, max: 64 });
   const backend = options.backend ?? 'wasm';
@@ -69,7 +75,9 @@ export function resolveOptions(model: tfl.LayersModel, options: DataParallelOpti
     fail(FN, 'model', `${model.inputs.length} inputs, ${model.outputs.length} outputs`, 'a model with one input and one output');
   }
   if (model.weights.some((w) => w.dtype !== 'float32')) fail(FN, 'model', 'non-float32 weights', 'float32 weights only');
-  return { loss: options.loss, optimizer: options.optimizer, workers, backend, imports };
+  const callTimeoutMs = options.callTimeoutMs ?? 600_000;
+  if (callTimeoutMs !== Infinity) assertNumber(FN, 'options.callTimeoutMs', callTimeoutMs, { min: 1 });
+  return { loss: options.loss, optimizer: options.optimizer, workers, backend, imports, callTimeoutMs };
 }
 
 function assertLoss(loss: DataParallelLoss): void {

@@ -109,6 +109,20 @@ export class SharedWeights {
     this.averageState(share);
   }
 
+  /** The first non-finite value of worker `worker`'s gradient region as "NaN in <variable>", or undefined. */
+  firstNonFiniteGradient(worker: number): string | undefined {
+    const region = this.gradView.subarray(worker * this.trainableSize, (worker + 1) * this.trainableSize);
+    let o = 0;
+    for (const i of this.trainableIdx) {
+      for (let k = o; k < o + this.sizes[i]!; k++) {
+        const v = region[k]!;
+        if (!Number.isFinite(v)) return `${v} in ${this.variables[i]!.name}`;
+      }
+      o += this.sizes[i]!;
+    }
+    return undefined;
+  }
+
   /** New tensors of the averaged gradients, keyed by variable name; the caller disposes them. */
   gradientTensors(): tf.NamedTensorMap {
     // wasm copies the values into its heap when the tensor is made, so a view of the shared

@@ -1,4 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { UnetKitError } from '../../core/errors.js';
+import { FN } from './options.js';
 import type { WireTensor } from './protocol.js';
 import { assertBatch, concatShards, shardRanges, sliceWire, toWire } from './shards.js';
 import type { SharedWeights } from './sharedWeights.js';
@@ -35,7 +37,20 @@ export async function gradientStep(pool: WorkerPool, shared: SharedWeights, x: t
   const replies = await pool.scatter(parts.map((part) => ({ type: 'grad', x: sliceWire(xw, x.shape, part), y: sliceWire(yw, y.shape, part) })));
   const share = parts.map(([a, b]) => (b - a) / n);
   let loss = 0;
-  parts.forEach((_, i) => (loss += share[i]! * (replies[i] as { loss: number }).loss));
+  parts.forEach((_, i) => {
+    const workerLoss = (replies[i] as { loss: number }).loss;
+    // One NaN shard would make every averaged weight NaN after the optimizer step.
+    const bad = Number.isFinite(workerLoss) ? shared.firstNonFiniteGradient(i) : 'its loss';
+    if (bad !== undefined) {
+      throw new UnetKitError(
+        FN,
+        `worker ${i}`,
+        `returned a non-finite ${bad === 'its loss' ? `loss (${workerLoss})` : `gradient (${bad})`} for samples ${parts[i]![0]}-${parts[i]![1] - 1} of the batch; ` +
+          'the step was not applied and the weights are unchanged. Lower the learning rate or check those samples for NaN.',
+      );
+    }
+    loss += share[i]! * workerLoss;
+  });
   shared.average(share);
   return loss;
 }

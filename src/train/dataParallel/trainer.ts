@@ -108,10 +108,10 @@ export async function dataParallelTrainer(model: tfl.LayersModel, options: DataP
   if (!isNode()) {
     throw new UnetKitError(FN, 'environment', 'needs Node.js worker_threads; in a browser train on one thread (model.fit) or use the webgl/webgpu backend.');
   }
-  const { loss, optimizer, workers, backend, imports } = resolveOptions(model, options);
+  const { loss, optimizer, workers, backend, imports, callTimeoutMs } = resolveOptions(model, options);
   const shared = new SharedWeights(model.weights, workers);
   const topology = JSON.stringify(model.toJSON(null, false));
-  const pool = await WorkerPool.start({ topology, shapes: shared.shapes, trainable: shared.trainable, backend, imports, loss, ...shared.buffers }, workers);
+  const pool = await WorkerPool.start({ topology, shapes: shared.shapes, trainable: shared.trainable, backend, imports, loss, ...shared.buffers }, workers, callTimeoutMs);
   return {
     model,
     workers,

@@ -59,28 +59,35 @@ export class WorkerHandle {
   private failure: Error | undefined;
 
   /** Starts a worker on `init` with the bootstrap that loads `workerEntry` next to this module. */
-  static spawn(Worker: typeof NodeWorker, init: WorkerInit): WorkerHandle {
+  static spawn(Worker: typeof NodeWorker, init: WorkerInit, callTimeoutMs = Infinity): WorkerHandle {
     const entry = workerEntry();
-    return new WorkerHandle(new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, entry: entry.url, typescript: entry.typescript } }));
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, entry: entry.url, typescript: entry.typescript } });
+    return new WorkerHandle(worker, init.index, callTimeoutMs);
   }
 
-  private constructor(private readonly worker: NodeWorker) {
+  private constructor(
+    private readonly worker: NodeWorker,
+    /** The worker's index, which every error names. */
+    readonly index: number,
+    private readonly callTimeoutMs: number,
+  ) {
+    const label = `worker ${index}`;
     worker.on('message', (m: WorkerReply) => {
       if (m.type === 'ready') return;
       const id = m.id;
       if (id === undefined) {
-        this.fail(new UnetKitError(FN, 'worker', `failed to start: ${m.type === 'error' ? m.message : ''}`));
+        this.fail(new UnetKitError(FN, label, `failed to start: ${m.type === 'error' ? m.message : ''}`));
         return;
       }
       const p = this.pending.get(id);
       if (p === undefined) return;
       this.pending.delete(id);
       if (this.pending.size === 0) worker.unref();
-      if (m.type === 'error') p.reject(new UnetKitError(FN, 'worker', `failed: ${m.message}`));
+      if (m.type === 'error') p.reject(new UnetKitError(FN, label, `failed: ${m.message}`));
       else p.resolve(m);
     });
-    worker.on('error', (e) => this.fail(new UnetKitError(FN, 'worker', `crashed: ${String(e?.stack ?? e)}`)));
-    worker.on('exit', (code) => this.fail(new UnetKitError(FN, 'worker', `exited (code ${code}).`)));
+    worker.on('error', (e) => this.fail(new UnetKitError(FN, label, `crashed: ${String(e?.stack ?? e)}`)));
+    worker.on('exit', (code) => this.fail(new UnetKitError(FN, label, `exited (code ${code}); the trainer cannot continue, dispose it and start a new one.`)));
   }
 
   /** Resolves when the worker has rebuilt the model. */
@@ -96,10 +103,10 @@ export class WorkerHandle {
       };
       const onMessage = (m: WorkerReply) => {
         if (m.type === 'ready') settle();
-        else if (m.type === 'error' && m.id === undefined) settle(new UnetKitError(FN, 'worker', `failed to start: ${m.message}`));
+        else if (m.type === 'error' && m.id === undefined) settle(new UnetKitError(FN, `worker ${this.index}`, `failed to start: ${m.message}`));
       };
-      const onExit = (code: number) => settle(new UnetKitError(FN, 'worker', `exited (code ${code}) while starting.`));
-      const onError = (e: Error) => settle(new UnetKitError(FN, 'worker', `failed to start: ${String(e?.stack ?? e)}`));
+      const onExit = (code: number) => settle(new UnetKitError(FN, `worker ${this.index}`, `exited (code ${code}) while starting.`));
+      const onError = (e: Error) => settle(new UnetKitError(FN, `worker ${this.index}`, `failed to start: ${String(e?.stack ?? e)}`));
       this.worker.on('message', onMessage);
       this.worker.on('exit', onExit);
       this.worker.on('error', onError);
@@ -115,7 +122,28 @@ export class WorkerHandle {
   call(request: WorkerRequest & { id: number }, transfer: ArrayBuffer[]): Promise<WorkerReply> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const clear = () => timer !== undefined && clearTimeout(timer);
+      this.pending.set(request.id, {
+        resolve: (reply) => (clear(), resolve(reply)),
+        reject: (error) => (clear(), reject(error)),
+      });
+      if (Number.isFinite(this.callTimeoutMs)) {
+        // A worker stuck in a loop (or a deadlocked loss) never replies: give up on it, naming it.
+        timer = setTimeout(() => {
+          this.fail(
+            new UnetKitError(
+              FN,
+              `worker ${this.index}`,
+              `did not answer its '${request.type}' request within options.callTimeoutMs = ${this.callTimeoutMs} ms (stuck or far too slow); it was terminated and the trainer cannot continue.`,
+            ),
+          );
+          this.worker.removeAllListeners('exit');
+          void this.worker.terminate();
+        }, this.callTimeoutMs);
+        // The busy worker keeps Node alive while it works; the timer must not outlive it.
+        timer.unref?.();
+      }
       this.worker.ref();
       this.worker.postMessage(request, transfer);
     });

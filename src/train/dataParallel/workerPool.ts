@@ -32,11 +32,11 @@ export class WorkerPool {
    * Starts `count` workers on `init` (worker `i` gets `index: i`) and resolves once every one
    * has rebuilt the model; if one fails to start, all are terminated and the error is thrown.
    */
-  static async start(init: Omit<WorkerInit, 'index'>, count: number): Promise<WorkerPool> {
+  static async start(init: Omit<WorkerInit, 'index'>, count: number, callTimeoutMs = Infinity): Promise<WorkerPool> {
     const { Worker } = await importNodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
     const handles: WorkerHandle[] = [];
     try {
-      for (let index = 0; index < count; index++) handles.push(WorkerHandle.spawn(Worker, { ...init, index }));
+      for (let index = 0; index < count; index++) handles.push(WorkerHandle.spawn(Worker, { ...init, index }, callTimeoutMs));
       await Promise.all(handles.map((h) => h.ready()));
     } catch (e) {
       await Promise.all(handles.map((h) => h.terminate()));
@@ -75,11 +75,14 @@ export class WorkerPool {
     );
   }
 
-  /** Terminates the workers once the running call has settled. Idempotent. */
+  /**
+   * Terminates the workers now (a running call rejects with "was disposed."), then waits for
+   * that call to settle. Idempotent. Never waits on a worker: a stuck one is terminated too.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.queue;
     await Promise.all(this.handles.map((h) => h.terminate()));
+    await this.queue;
   }
 }
