@@ -107,7 +107,18 @@ export interface DiceFocalLossOptions extends CombinedLossBaseOptions {
   focal?: Omit<FocalLossOptions, 'includeBackground' | 'ignoreIndex' | 'checkLabels' | 'reduction'>;
 }
 
-const DICE_SUB_KEYS = ['includeBackground', 'squared', 'jaccard', 'batch', 'smoothNumerator', 'smoothDenominator', 'classWeights'];
+const DICE_SUB_KEYS = [
+  'includeBackground',
+  'squared',
+  'jaccard',
+  'batch',
+  'smoothNumerator',
+  'smoothDenominator',
+  'softLabel',
+  'denominatorFloor',
+  'zeroAbsentClasses',
+  'classWeights',
+];
 const DICE_SUB_CHECKS = pickChecks(DICE_CHECKS, DICE_SUB_KEYS);
 
 /** A loss whose single-channel and multi-channel forms differ (MONAI's C = 1 rules). */
