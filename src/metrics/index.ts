@@ -26,3 +26,5 @@ export type { AverageSurfaceDistanceOptions } from './averageSurfaceDistance.js'
 export { normalizedSurfaceDice } from './surfaceDice.js';
 export type { SurfaceDiceOptions } from './surfaceDice.js';
 export { meanIgnoringNaN } from './meanIgnoringNaN.js';
+export { MONAI_REDUCTIONS, reduceMetric } from './monaiReduction.js';
+export type { MonaiReduction } from './monaiReduction.js';
