@@ -27,4 +27,6 @@ export { normalizedSurfaceDice } from './surfaceDice.js';
 export type { SurfaceDiceOptions } from './surfaceDice.js';
 export { meanIgnoringNaN } from './meanIgnoringNaN.js';
 export { MONAI_REDUCTIONS, reduceMetric } from './monaiReduction.js';
+export { generalizedDiceScore } from './generalizedDiceScore.js';
+export type { GeneralizedDiceScoreOptions, GeneralizedDiceScoreWeight } from './generalizedDiceScore.js';
 export type { MonaiReduction } from './monaiReduction.js';
