@@ -28,5 +28,7 @@ export type { SurfaceDiceOptions } from './surfaceDice.js';
 export { meanIgnoringNaN } from './meanIgnoringNaN.js';
 export { MONAI_REDUCTIONS, reduceMetric } from './monaiReduction.js';
 export { generalizedDiceScore } from './generalizedDiceScore.js';
+export { unetWeightMap } from './unetWeightMap.js';
+export type { UnetWeightMapOptions } from './unetWeightMap.js';
 export type { GeneralizedDiceScoreOptions, GeneralizedDiceScoreWeight } from './generalizedDiceScore.js';
 export type { MonaiReduction } from './monaiReduction.js';
