@@ -38,7 +38,8 @@ const KEYS = ['mode', 'factor', 'filters', 'kernelSize', 'useBias'];
 /**
  * Increases the spatial size by `factor`: a transposed conv (stride `factor`), or nearest /
  * bi- / trilinear interpolation with an optional 1x1 conv to set the channels.
- * Note: tfjs' bilinear up-sampling uses alignCorners false with no half-pixel shift.
+ * Bi- / trilinear use half-pixel centres, as Keras' `UpSampling2D` and PyTorch `align_corners=False`
+ * (unet-kit's `UpSampling2D` / `UpSampling3D` layers).
  *
  * Layers: `${name}_up` (the transposed conv or the interpolation) and `${name}_up_proj` (the 1x1
  * conv of an interpolation that changes the channels).

@@ -17,7 +17,10 @@ import { windowStarts } from './windows.js';
 
 /** Options of {@link slidingWindowInference}. */
 export interface SlidingWindowOptions {
-  /** Window size: one number for every spatial axis or `[H, W]` / `[D, H, W]`. Required. */
+  /**
+   * Window size: one number for every spatial axis or `[H, W]` / `[D, H, W]`. Required. An entry
+   * `<= 0` means the whole image along that axis (MONAI's `roi_size` rule).
+   */
   roiSize: number | number[];
   /** Fraction of a window shared with its neighbour along each axis, in [0, 1). Default 0.5 (nnU-Net / MONAI). */
   overlap?: number;
@@ -75,10 +78,10 @@ export function resolveWindowOptions(fn: string, options: unknown, spatialDims: 
   } = options as SlidingWindowOptions;
   let roi: number[];
   if (typeof roiSize === 'number') {
-    assertInteger(fn, `${argument}.roiSize`, roiSize, { min: 1 });
+    assertInteger(fn, `${argument}.roiSize`, roiSize);
     roi = Array.from({ length: spatialDims }, () => roiSize);
   } else {
-    assertNumberArray(fn, `${argument}.roiSize`, roiSize, { min: 1, integer: true }, spatialDims);
+    assertNumberArray(fn, `${argument}.roiSize`, roiSize, { integer: true }, spatialDims);
     roi = [...roiSize];
   }
   assertNumber(fn, `${argument}.overlap`, overlap, { min: 0, max: 1, maxExclusive: true });
@@ -132,8 +135,10 @@ export async function slidingWindowInference(predictor: Predictor, input: tf.Ten
   assertRank(fn, 'input', input, [4, 5], '[N, H, W, C] for 2D or [N, D, H, W, C] for 3D');
   if (input.isDisposed) fail(fn, 'input', input, 'a live tensor (this one is disposed)');
   const spatialDims = input.rank - 2;
-  const opts = resolveWindowOptions(fn, options, spatialDims);
+  const resolved = resolveWindowOptions(fn, options, spatialDims);
   const spatial = input.shape.slice(1, -1);
+  // A non-positive roi entry is the whole axis, as MONAI's fall_back_tuple.
+  const opts = { ...resolved, roi: resolved.roi.map((r, i) => (r <= 0 ? spatial[i]! : r)) };
   const samples = input.shape[0]!;
   const channels = input.shape[input.rank - 1]!;
   if (samples === 0 || spatial.some((s) => s === 0) || channels === 0) fail(fn, 'input', input, 'a non-empty tensor');

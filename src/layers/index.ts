@@ -3,6 +3,8 @@
  * `tf.serialization`, so `tf.loadLayersModel` can read models that use them.
  * @module unet-kit/layers
  */
+export { UpSampling2D, upSampling2d } from './upSampling2d.js';
+export type { UpSampling2DArgs } from './upSampling2d.js';
 export { UpSampling3D, upSampling3d } from './upSampling3d.js';
 export type { UpSampling3DArgs } from './upSampling3d.js';
 export { GlobalAveragePooling3D, globalAveragePooling3d } from './globalAveragePooling3d.js';

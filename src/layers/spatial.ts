@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { globalAveragePooling3d } from './globalAveragePooling3d.js';
+import { upSampling2d } from './upSampling2d.js';
 import { upSampling3d } from './upSampling3d.js';
 import { assertInteger, assertKnownKeys, assertNumber, assertOneOf, assertOptionsObject, assertSpatialDims, fail } from '../core/assert.js';
 
@@ -167,11 +168,7 @@ function makeTable(spatialDims: SpatialDims): SpatialLayerTable {
       const interpolation = args.interpolation ?? 'nearest';
       assertOneOf(fn('upsample'), 'args.interpolation', interpolation, ['nearest', 'linear']);
       return spatialDims === 2
-        ? tfl.layers.upSampling2d({
-            size: [args.size, args.size],
-            interpolation: interpolation === 'linear' ? 'bilinear' : 'nearest',
-            name: args.name,
-          })
+        ? upSampling2d({ size: [args.size, args.size], interpolation: interpolation === 'linear' ? 'bilinear' : 'nearest', name: args.name })
         : upSampling3d({ size: [args.size, args.size, args.size], interpolation, name: args.name });
     },
     globalAvgPool: (args = {}) =>

@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { product } from '../core/shape.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertNumberArray, assertOneOf, assertRank } from '../core/assert.js';
 import { assertChannelsLast, type ChannelsLastLayerArgs } from './args.js';
+import { halfPixelLerpAxis, repeatAxis } from './resizeAxis.js';
 
 /** Options of {@link upSampling3d}. */
 export interface UpSampling3DArgs extends ChannelsLastLayerArgs {
   /** Integer factors along depth, height and width. Default `[2, 2, 2]`. */
   size?: [number, number, number];
   /**
-   * `'nearest'` (default; what Keras' UpSampling3D does) or `'linear'` (trilinear; a unet-kit
-   * extension with tfjs' bilinear convention, as tfjs' UpSampling2D: source coordinate
-   * `i / factor`, no half-pixel shift, clamped at the far edge; so `[1, 10]` doubled is
-   * `[1, 5.5, 10, 10]`, where PyTorch/MONAI (half-pixel) give `[1, 3.25, 7.75, 10]`).
+   * `'nearest'` (default; what Keras' UpSampling3D does) or `'linear'` (trilinear, a unet-kit
+   * extension with half-pixel centres as PyTorch's `interpolate(mode='trilinear',
+   * align_corners=False)` and MONAI: `[1, 10]` doubled is `[1, 3.25, 7.75, 10]`).
    */
   interpolation?: 'nearest' | 'linear';
 }
@@ -55,12 +54,10 @@ export class UpSampling3D extends tfl.layers.Layer {
     return tf.tidy(() => {
       let y = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
       assertRank('UpSampling3D', 'input', { shape: y.shape }, [5], '[N, D, H, W, C], channels last');
-      // One axis at a time on a rank-3/4 view, with ops whose gradients exist on every backend
-      // (tfjs-backend-cpu's ResizeBilinearGrad reports a transposed shape for non-square
-      // images, so tf.image resizes cannot train here).
+      // One axis at a time: trilinear interpolation is separable.
       for (let axis = 1; axis <= 3; axis++) {
         const factor = this.size[axis - 1]!;
-        if (factor !== 1) y = this.interpolation === 'nearest' ? repeatAxis(y, axis, factor) : lerpAxis(y, axis, factor);
+        if (factor !== 1) y = this.interpolation === 'nearest' ? repeatAxis(y, axis, factor) : halfPixelLerpAxis(y, axis, factor);
       }
       return y;
     });
@@ -75,33 +72,6 @@ export class UpSampling3D extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(UpSampling3D);
-
-/** Repeats every slice along `axis` `factor` times (nearest-neighbour up-sampling). */
-function repeatAxis(x: tf.Tensor, axis: number, factor: number): tf.Tensor {
-  const shape = x.shape;
-  const outer = product(shape.slice(0, axis + 1));
-  const inner = product(shape.slice(axis + 1));
-  const repeated = tf.tile(tf.reshape(x, [outer, 1, inner]), [1, factor, 1]);
-  return tf.reshape(repeated, shape.map((d, i) => (i === axis ? d * factor : d)));
-}
-
-/**
- * Linear up-sampling along `axis` by an integer factor: output `j` reads source coordinate
- * `j / factor`, i.e. `(1 - f) * x[i] + f * x[i + 1]` with `i = floor(j / factor)`,
- * `f = (j mod factor) / factor`, and `x[i + 1]` clamped to the last slice.
- */
-function lerpAxis(x: tf.Tensor, axis: number, factor: number): tf.Tensor {
-  const shape = x.shape;
-  const length = shape[axis]!;
-  const x3 = tf.reshape(x, [product(shape.slice(0, axis)), length, product(shape.slice(axis + 1))]);
-  const following =
-    length === 1 ? x3 : tf.concat([tf.slice(x3, [0, 1, 0], [-1, length - 1, -1]), tf.slice(x3, [0, length - 1, 0], [-1, 1, -1])], 1);
-  const fractions = Array.from({ length: factor }, (_, k) => k / factor);
-  const weightNext = tf.tensor4d(fractions, [1, 1, factor, 1]);
-  const weightHere = tf.tensor4d(fractions.map((f) => 1 - f), [1, 1, factor, 1]);
-  const mixed = tf.add(tf.mul(tf.expandDims(x3, 2), weightHere), tf.mul(tf.expandDims(following, 2), weightNext));
-  return tf.reshape(mixed, shape.map((d, i) => (i === axis ? d * factor : d)));
-}
 
 /**
  * Creates an {@link UpSampling3D} layer.

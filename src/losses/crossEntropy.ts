@@ -19,8 +19,20 @@ export interface CrossEntropyLossOptions {
   fromLogits?: boolean;
   /** One weight >= 0 per class (multiclass) or channel (binary), as torch's `weight`. */
   classWeights?: number[];
+  /**
+   * Binary mode only: one weight >= 0 per channel multiplying the positive term, torch
+   * `BCEWithLogitsLoss`'s `pos_weight`: `l = -(w * t * log p + (1 - t) * log(1 - p))`.
+   */
+  positiveWeights?: number[];
   /** Label whose voxels count nowhere (torch's `ignore_index`). */
   ignoreIndex?: number;
+  /**
+   * What `'mean'` divides by when voxels are ignored: `'counted'` (default, torch) the counted
+   * voxels (or their summed class weights); `'all'` every element counts 1, ignored ones adding 0
+   * to the sum (SMP's `SoftCrossEntropyLoss` / `SoftBCEWithLogitsLoss` with `ignore_index`;
+   * class weights then scale the sum only).
+   */
+  ignoredInMean?: 'counted' | 'all';
   /** Mixes the target with the uniform distribution: `t (1 - e) + e / C` (binary: `e / 2`). Default 0; in [0, 1). */
   labelSmoothing?: number;
   /** `'mean'` (default) over counted voxels, `'sum'`, or `'none'`: per-sample means `[N]`. */
@@ -40,7 +52,12 @@ export const CROSS_ENTROPY_CHECKS: Record<string, OptionCheck> = {
     if (!Array.isArray(value)) fail(fn, argument, value, 'an array of numbers >= 0, one per class (or channel)');
     isClassWeights(fn, argument, value);
   },
+  positiveWeights: (fn, argument, value) => {
+    if (!Array.isArray(value)) fail(fn, argument, value, 'an array of numbers >= 0, one per channel');
+    isClassWeights(fn, argument, value);
+  },
   ignoreIndex: assertInteger,
+  ignoredInMean: oneOf(['counted', 'all']),
   labelSmoothing: numberIn({ min: 0, max: 1, maxExclusive: true }),
   reduction: isReduction,
   checkLabels: isLabelCheck,
@@ -66,19 +83,35 @@ export function resolveMode(fn: string, mode: ProbabilityMode | undefined, numCl
 
 /** @internal The cross-entropy body, named `fn` in its errors. */
 export function makeCrossEntropyLoss(fn: string, options: CrossEntropyLossOptions = {}): LossFunction {
-  const { mode, fromLogits = true, classWeights, ignoreIndex, labelSmoothing = 0, reduction = 'mean', checkLabels } = options;
+  const {
+    mode,
+    fromLogits = true,
+    classWeights,
+    positiveWeights,
+    ignoreIndex,
+    ignoredInMean = 'counted',
+    labelSmoothing = 0,
+    reduction = 'mean',
+    checkLabels,
+  } = options;
   const weightList = classWeights === undefined ? undefined : [...classWeights];
+  const positiveList = positiveWeights === undefined ? undefined : [...positiveWeights];
   return named(fn, (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
       const { pred, target, mask, numClasses } = preparePair(fn, yTrue, yPred, { ignoreIndex, checkLabels });
       const resolved = resolveMode(fn, mode, numClasses);
       const weights = resolveClassWeights(fn, 'options.classWeights', weightList, numClasses, false);
+      const positive = resolveClassWeights(fn, 'options.positiveWeights', positiveList, numClasses, false);
+      if (positive !== null && resolved !== 'binary') {
+        throw new UnetKitError(fn, 'options.positiveWeights', "applies to mode 'binary' only (torch's pos_weight); use classWeights in 'multiclass' mode.");
+      }
       let losses: tf.Tensor3D;
       let share: tf.Tensor3D | null = mask;
       if (resolved === 'binary') {
         const t = labelSmoothing > 0 ? tf.add(tf.mul(target, 1 - labelSmoothing), labelSmoothing / 2) : target;
         const { logP, logQ } = binaryLogTerms(pred, fromLogits);
-        losses = tf.neg(tf.add(tf.mul(t, logP), tf.mul(tf.sub(1, t), logQ))) as tf.Tensor3D;
+        const positiveTerm = positive === null ? tf.mul(t, logP) : tf.mul(tf.mul(t, positive), logP);
+        losses = tf.neg(tf.add(positiveTerm, tf.mul(tf.sub(1, t), logQ))) as tf.Tensor3D;
         if (weights !== null) losses = tf.mul(losses, weights);
       } else {
         const t = labelSmoothing > 0 ? tf.add(tf.mul(target, 1 - labelSmoothing), labelSmoothing / numClasses) : target;
@@ -90,6 +123,8 @@ export function makeCrossEntropyLoss(fn: string, options: CrossEntropyLossOption
       }
       if (mask !== null) losses = tf.mul(losses, mask);
       if (reduction === 'sum') return tf.sum(losses);
+      // SMP keeps the ignored voxels in the denominator (their loss is 0 already).
+      if (ignoredInMean === 'all') share = null;
       return maskedMean(losses, share, reduction === 'none');
     }),
   );

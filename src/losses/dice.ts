@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean, assertOptions } from '../core/assert.js';
 import { isClassWeights } from './checks.js';
 import { named, reduceLoss, resolveClassWeights } from './common.js';
-import { overlapAxes, overlapChecks, overlapInputs, SMOOTH } from './overlap.js';
-import type { OverlapLossOptions } from './overlap.js';
+import { maskAbsentClasses, overlapAxes, overlapChecks, overlapInputs, overlapIntersection, SMOOTH, SMP_OVERLAP_CHECKS, smoothedRatio } from './overlap.js';
+import type { OverlapLossOptions, SmpOverlapOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** Options of {@link diceLoss} (MONAI `DiceLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */
-export interface DiceLossOptions extends OverlapLossOptions {
+export interface DiceLossOptions extends OverlapLossOptions, SmpOverlapOptions {
   /** Square prediction and target in the denominator (`squared_pred`, V-Net). Default false. */
   squared?: boolean;
   /** Soft Jaccard (IoU) instead of Dice (`jaccard`). Default false. */
@@ -25,7 +25,7 @@ export interface DiceLossOptions extends OverlapLossOptions {
 }
 
 /** @internal The option checks of {@link diceLoss}, in its documented order (shared by the combined losses). */
-export const DICE_CHECKS = overlapChecks({ squared: assertBoolean, jaccard: assertBoolean }, { classWeights: isClassWeights });
+export const DICE_CHECKS = overlapChecks({ squared: assertBoolean, jaccard: assertBoolean }, { ...SMP_OVERLAP_CHECKS, classWeights: isClassWeights });
 
 /** @internal The Dice loss body, named `fn` in its errors; `options` are already checked. */
 export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFunction {
@@ -35,6 +35,9 @@ export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFun
     batch = false,
     smoothNumerator = SMOOTH,
     smoothDenominator = SMOOTH,
+    softLabel = false,
+    denominatorFloor = 0,
+    zeroAbsentClasses = false,
     reduction = 'mean',
     classWeights,
   } = options;
@@ -45,12 +48,13 @@ export function makeDiceLoss(fn: string, options: DiceLossOptions = {}): LossFun
     tf.tidy(() => {
       const { p, g, numClasses } = inputs(yTrue, yPred);
       const axes = overlapAxes(batch);
-      const intersection = tf.sum(tf.mul(p, g), axes);
+      const intersection = overlapIntersection(p, g, axes, softLabel);
       const groundO = tf.sum(squared ? tf.square(g) : g, axes);
       const predO = tf.sum(squared ? tf.square(p) : p, axes);
       let denominator = tf.add(groundO, predO);
       if (jaccard) denominator = tf.mul(2, tf.sub(denominator, intersection));
-      let f = tf.sub(1, tf.div(tf.add(tf.mul(2, intersection), smoothNumerator), tf.add(denominator, smoothDenominator)));
+      let f = tf.sub(1, smoothedRatio(tf.mul(2, intersection), denominator, smoothNumerator, smoothDenominator, denominatorFloor));
+      f = maskAbsentClasses(f, g, axes, zeroAbsentClasses);
       const counted = p.shape[2];
       const w = resolveClassWeights(fn, 'options.classWeights', classWeightList, counted, counted < numClasses);
       if (w !== null) f = tf.mul(f, w);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertOptions } from '../core/assert.js';
 import { oneOf } from './checks.js';
 import { named, reduceLoss } from './common.js';
-import { overlapAxes, overlapChecks, overlapInputs, SMOOTH, type OverlapLossOptions } from './overlap.js';
+import { overlapAxes, overlapChecks, overlapInputs, overlapIntersection, SMOOTH, type OverlapLossOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** How generalized Dice turns a class's ground-truth volume G into its weight (MONAI `w_type`). */
@@ -46,6 +46,7 @@ export function generalizedDiceLoss(options?: GeneralizedDiceLossOptions): LossF
     batch = false,
     smoothNumerator = SMOOTH,
     smoothDenominator = SMOOTH,
+    softLabel = false,
     reduction = 'mean',
   } = options ?? {};
   const inputs = overlapInputs(fn, options ?? {});
@@ -54,7 +55,7 @@ export function generalizedDiceLoss(options?: GeneralizedDiceLossOptions): LossF
     tf.tidy(() => {
       const { p, g } = inputs(yTrue, yPred);
       const axes = overlapAxes(batch);
-      const intersection = tf.sum(tf.mul(p, g), axes);
+      const intersection = overlapIntersection(p, g, axes, softLabel);
       const groundO = tf.sum(g, axes);
       const predO = tf.sum(p, axes);
       const rawWeights =

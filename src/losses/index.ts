@@ -13,6 +13,8 @@ export type { TverskyLossOptions, FocalTverskyLossOptions } from './tversky.js';
 export { focalLoss } from './focal.js';
 export type { FocalLossOptions } from './focal.js';
 export { crossEntropyLoss } from './crossEntropy.js';
+export { mccLoss } from './mcc.js';
+export type { MccLossOptions } from './mcc.js';
 export type { CrossEntropyLossOptions } from './crossEntropy.js';
 export type { ProbabilityMode } from './probabilities.js';
 export { combineLosses, diceCELoss, diceFocalLoss } from './combine.js';

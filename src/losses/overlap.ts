@@ -18,8 +18,18 @@ export interface OverlapLossOptions {
   includeBackground?: boolean;
   /** Added to the numerator (`smooth_nr`). Default 1e-5; >= 0. */
   smoothNumerator?: number;
-  /** Added to the denominator (`smooth_dr`). Default 1e-5; > 0 (keeps empty classes finite). */
+  /**
+   * Added to the denominator (`smooth_dr`). Default 1e-5; >= 0. With 0 (allowed, as MONAI) a
+   * class empty in both prediction and target gives 0 / 0 = NaN unless `denominatorFloor` (Dice,
+   * Jaccard, Tversky) is set.
+   */
   smoothDenominator?: number;
+  /**
+   * Soft targets (`soft_label`): the intersection in its L1 form `(sum|p| + sum|g| - sum|p - g|) / 2`,
+   * which is `sum(p * g)` for binary targets and stays correct for soft ones (a soft target's
+   * loss is then 0 exactly at p = g). Default false.
+   */
+  softLabel?: boolean;
   /** Label whose voxels count nowhere (zeroed in prediction and target, as in SMP). */
   ignoreIndex?: number;
   /** Check label-map values (see {@link LabelCheck}). Default `'auto'`. */
@@ -44,7 +54,8 @@ export function overlapChecks(
     ...before,
     batch: assertBoolean,
     smoothNumerator: numberIn({ min: 0 }),
-    smoothDenominator: numberIn({ min: 0, minExclusive: true }),
+    smoothDenominator: numberIn({ min: 0 }),
+    softLabel: assertBoolean,
     ...after,
     ignoreIndex: numberIn({ integer: true }),
     reduction: isReduction,
@@ -81,4 +92,48 @@ export function overlapInputs(fn: string, options: OverlapLossOptions): (yTrue: 
 /** Axes to sum for per-sample-and-class values (`[N, C']`) or, with `batch`, per class (`[C']`). */
 export function overlapAxes(batch: boolean): number[] {
   return batch ? [0, 1] : [1];
+}
+
+/**
+ * The intersection `sum(p * g)` over `axes`, or with `softLabel` its L1 form
+ * `(sum|p| + sum|g| - sum|p - g|) / 2` (MONAI's `compute_tp_fp_fn` with `soft_label`).
+ */
+export function overlapIntersection(p: tf.Tensor3D, g: tf.Tensor3D, axes: number[], softLabel: boolean): tf.Tensor {
+  if (!softLabel) return tf.sum(tf.mul(p, g), axes);
+  const l1 = (t: tf.Tensor) => tf.sum(tf.abs(t), axes);
+  return tf.div(tf.sub(tf.add(l1(p), l1(g)), l1(tf.sub(p, g))), 2);
+}
+
+/** SMP's options of Dice, Jaccard and Tversky (segmentation_models_pytorch `soft_dice_score` and its losses). */
+export interface SmpOverlapOptions {
+  /**
+   * Lower bound of the smoothed denominator (SMP's `clamp_min(eps)`): `ratio = (numerator +
+   * smoothNumerator) / max(denominator + smoothDenominator, denominatorFloor)`. Default 0 (none);
+   * >= 0. SMP's form is `smoothNumerator: 0, smoothDenominator: 0, denominatorFloor: 1e-7`.
+   */
+  denominatorFloor?: number;
+  /**
+   * A class whose target is empty over the summed axes (the sample, or the batch with `batch`)
+   * contributes loss 0, as SMP masks it; it still counts in the mean. Default false (MONAI:
+   * such a class scores by the smoothing terms).
+   */
+  zeroAbsentClasses?: boolean;
+}
+
+/** The option checks of {@link SmpOverlapOptions}. */
+export const SMP_OVERLAP_CHECKS: Record<string, OptionCheck> = {
+  denominatorFloor: numberIn({ min: 0 }),
+  zeroAbsentClasses: assertBoolean,
+};
+
+/** `(numerator + smoothNumerator) / max(denominator + smoothDenominator, floor)`. */
+export function smoothedRatio(numerator: tf.Tensor, denominator: tf.Tensor, smoothNumerator: number, smoothDenominator: number, floor: number): tf.Tensor {
+  const smoothed = tf.add(denominator, smoothDenominator);
+  return tf.div(tf.add(numerator, smoothNumerator), floor > 0 ? tf.maximum(smoothed, floor) : smoothed);
+}
+
+/** Zeroes `loss` (shaped like the per-class sums) where the target sums to 0 over `axes`, when `zero` is set. */
+export function maskAbsentClasses(loss: tf.Tensor, g: tf.Tensor3D, axes: number[], zero: boolean): tf.Tensor {
+  if (!zero) return loss;
+  return tf.mul(loss, tf.cast(tf.greater(tf.sum(g, axes), 0), 'float32'));
 }

@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertOptions } from '../core/assert.js';
 import { numberIn } from './checks.js';
 import { named, reduceLoss, safePow } from './common.js';
-import { overlapAxes, overlapChecks, overlapInputs, SMOOTH } from './overlap.js';
-import type { OverlapLossOptions } from './overlap.js';
+import { maskAbsentClasses, overlapAxes, overlapChecks, overlapInputs, overlapIntersection, SMOOTH, SMP_OVERLAP_CHECKS, smoothedRatio } from './overlap.js';
+import type { OverlapLossOptions, SmpOverlapOptions } from './overlap.js';
 import type { LossFunction, LossReduction } from './types.js';
 
 /** Options of {@link tverskyLoss} (MONAI `TverskyLoss` names in brackets; the shared ones in {@link OverlapLossOptions}). */
-export interface TverskyLossOptions extends OverlapLossOptions {
+export interface TverskyLossOptions extends OverlapLossOptions, SmpOverlapOptions {
   /** Weight of false positives (`alpha`). Default 0.5; >= 0. */
   alpha?: number;
   /** Weight of false negatives (`beta`). Default 0.5; >= 0. */
@@ -28,23 +28,33 @@ export interface FocalTverskyLossOptions extends TverskyLossOptions {
   gamma?: number;
 }
 
-const TVERSKY_CHECKS = overlapChecks({ alpha: numberIn({ min: 0 }), beta: numberIn({ min: 0 }) });
+const TVERSKY_CHECKS = overlapChecks({ alpha: numberIn({ min: 0 }), beta: numberIn({ min: 0 }) }, SMP_OVERLAP_CHECKS);
 
 /**
  * The per-item Tversky index `[N, C']` (`[C']` with batch) as a function of the inputs, with
  * `options` read now. Call the returned function inside `tf.tidy`.
  */
 function tverskyIndex(fn: string, options: TverskyLossOptions, alpha: number, beta: number): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
-  const { batch = false, smoothNumerator = SMOOTH, smoothDenominator = SMOOTH } = options;
+  const {
+    batch = false,
+    smoothNumerator = SMOOTH,
+    smoothDenominator = SMOOTH,
+    softLabel = false,
+    denominatorFloor = 0,
+    zeroAbsentClasses = false,
+  } = options;
   const inputs = overlapInputs(fn, options);
   return (yTrue, yPred) => {
     const { p, g } = inputs(yTrue, yPred);
     const axes = overlapAxes(batch);
-    const tp = tf.sum(tf.mul(p, g), axes);
-    const fp = tf.sum(tf.mul(p, tf.sub(1, g)), axes);
-    const fnSum = tf.sum(tf.mul(tf.sub(1, p), g), axes);
-    const denominator = tf.add(tf.add(tp, tf.add(tf.mul(alpha, fp), tf.mul(beta, fnSum))), smoothDenominator);
-    return tf.div(tf.add(tp, smoothNumerator), denominator);
+    const tp = overlapIntersection(p, g, axes, softLabel);
+    // fp = sum(p) - tp and fn = sum(g) - tp: sum(p (1 - g)) and sum((1 - p) g) for hard targets.
+    const fp = tf.sub(tf.sum(p, axes), tp);
+    const fnSum = tf.sub(tf.sum(g, axes), tp);
+    const denominator = tf.add(tp, tf.add(tf.mul(alpha, fp), tf.mul(beta, fnSum)));
+    const index = smoothedRatio(tp, denominator, smoothNumerator, smoothDenominator, denominatorFloor);
+    // An absent class's index becomes 1 (loss 0), as SMP masks its loss.
+    return zeroAbsentClasses ? tf.sub(1, maskAbsentClasses(tf.sub(1, index), g, axes, true)) : index;
   };
 }
 

@@ -11,7 +11,7 @@ export interface AverageSurfaceDistanceOptions extends SurfaceMetricOptions {
    * only the distances from `pred`'s surface to `target`'s.
    */
   symmetric?: boolean;
-  /** The value when exactly one mask is empty: `'nan'` (default) or `'inf'` (MONAI). */
+  /** The value when exactly one mask is empty: `'inf'` (default, as MONAI) or `'nan'`. */
   missingSurface?: MissingSurface;
 }
 
@@ -23,8 +23,8 @@ export interface AverageSurfaceDistanceOptions extends SurfaceMetricOptions {
  * `[d(P->T), d(T->P)]` (so each direction is weighted by its number of surface voxels, not 1/2).
  *
  * Inputs and outputs as {@link hausdorffDistance}: binary `[N, ...spatial, C]` tensors or
- * {@link MaskArray}s; returns `[N][K]`; NaN when both masks are empty, and when one is (or
- * Infinity with `missingSurface: 'inf'`, as MONAI).
+ * {@link MaskArray}s; returns `[N][K]`; NaN when both masks are empty, Infinity when exactly one
+ * is (as MONAI; NaN with `missingSurface: 'nan'`).
  *
  * @example
  * ```ts
@@ -37,7 +37,7 @@ export function averageSurfaceDistance(
   options: AverageSurfaceDistanceOptions = {},
 ): number[][] {
   const fn = 'averageSurfaceDistance';
-  const { symmetric = false, missingSurface = 'nan' } = options ?? {};
+  const { symmetric = false, missingSurface = 'inf' } = options ?? {};
   assertBoolean(fn, 'options.symmetric', symmetric);
   assertOneOf(fn, 'options.missingSurface', missingSurface, ['nan', 'inf'] as const);
   return surfaceMetricLoop(

@@ -13,8 +13,9 @@ export interface HausdorffOptions extends SurfaceMetricOptions {
   /** Only the distances from `pred`'s surface to `target`'s (MONAI's `directed`). Default `false`. */
   directed?: boolean;
   /**
-   * The value when exactly one mask is empty: `'nan'` (default; skipped by averages, as this
-   * library's other metrics) or `'inf'` (what MONAI returns). Both empty is always NaN.
+   * The value when exactly one mask is empty: `'inf'` (default, as MONAI: a model that predicts
+   * nothing where there is something scores the worst distance) or `'nan'` (left out of the
+   * averages of {@link meanIgnoringNaN}). Both empty is always NaN.
    */
   missingSurface?: MissingSurface;
 }
@@ -33,8 +34,9 @@ export interface HausdorffOptions extends SurfaceMetricOptions {
  * {@link MaskArray}. Runs on the CPU in typed arrays, cropped to the bounding box of
  * `pred | target`.
  *
- * Differences from MONAI, on purpose: missing surfaces give NaN unless `missingSurface: 'inf'`;
- * `'chessboard'` and `'taxicab'` respect `spacing` (SciPy's chamfer transform MONAI calls ignores it).
+ * Exactly one empty mask gives Infinity, both empty NaN, as MONAI (`missingSurface: 'nan'` for
+ * NaN in both cases). Difference from MONAI, on purpose: `'chessboard'` and `'taxicab'` respect
+ * `spacing` (SciPy's chamfer transform MONAI calls ignores it).
  *
  * @returns `[N][K]` distances, K the evaluated channels (see `includeBackground`, default false
  *   as MONAI). Average with {@link meanIgnoringNaN}.
@@ -46,7 +48,7 @@ export interface HausdorffOptions extends SurfaceMetricOptions {
  */
 export function hausdorffDistance(pred: MaskInput, target: MaskInput, options: HausdorffOptions = {}): number[][] {
   const fn = 'hausdorffDistance';
-  const { percentile, directed = false, missingSurface = 'nan' } = options ?? {};
+  const { percentile, directed = false, missingSurface = 'inf' } = options ?? {};
   if (percentile !== undefined) assertNumber(fn, 'options.percentile', percentile, { min: 0, max: 100 });
   assertBoolean(fn, 'options.directed', directed);
   assertOneOf(fn, 'options.missingSurface', missingSurface, ['nan', 'inf'] as const);

@@ -26,3 +26,9 @@ export type { AverageSurfaceDistanceOptions } from './averageSurfaceDistance.js'
 export { normalizedSurfaceDice } from './surfaceDice.js';
 export type { SurfaceDiceOptions } from './surfaceDice.js';
 export { meanIgnoringNaN } from './meanIgnoringNaN.js';
+export { MONAI_REDUCTIONS, reduceMetric } from './monaiReduction.js';
+export { generalizedDiceScore } from './generalizedDiceScore.js';
+export { unetWeightMap } from './unetWeightMap.js';
+export type { UnetWeightMapOptions } from './unetWeightMap.js';
+export type { GeneralizedDiceScoreOptions, GeneralizedDiceScoreWeight } from './generalizedDiceScore.js';
+export type { MonaiReduction } from './monaiReduction.js';

@@ -3,25 +3,26 @@ import { assertBoolean, assertKnownKeys, assertNumber, assertOneOf, assertOption
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import type { ConfusionStats } from './confusion.js';
+import { MONAI_REDUCTIONS, monaiReduceTensor, type MonaiReduction } from './monaiReduction.js';
 
 /**
  * How per sample and class scores become the result:
- * - `'none'`: `[N, K]`, one score per sample and class.
- * - `'mean'` (default): scalar; mean over classes per sample, then over samples, NaN skipped
- *   at both steps (MONAI's `do_metric_reduction` `'mean'`).
- * - `'per-image'`: `[N]`, mean over classes per sample, NaN skipped (MONAI `'mean_channel'`).
- * - `'per-class'`: `[K]`, mean over samples per class, NaN skipped (MONAI `'mean_batch'`).
+ * - MONAI's `do_metric_reduction` names, with its NaN rule (NaN skipped; 0 where a reduced group
+ *   has no valid entry; see {@link MonaiReduction}): `'none'` (`[N, K]`), `'mean'` (default;
+ *   scalar, mean over classes per sample, then over samples), `'sum'`, `'mean_batch'` /
+ *   `'sum_batch'` (`[K]`), `'mean_channel'` / `'sum_channel'` (`[N]`).
+ * - `'per-image'`: `[N]`, as `'mean_channel'` but NaN for a sample without a valid class.
+ * - `'per-class'`: `[K]`, as `'mean_batch'` but NaN for a class empty in every sample.
  * - `'micro'`: scalar; counts summed over samples and classes, one score (SMP `'micro'`).
  * - `'macro'`: scalar; counts summed over samples, a score per class, their mean, NaN skipped (SMP `'macro'`).
  * - `'weighted'`: scalar; as `'macro'` but classes weighted by support `sum(TP + FN)` (SMP
  *   `'weighted'`); the `'micro'` value when no class has any support.
  */
-export type MetricReduction = 'none' | 'mean' | 'per-image' | 'per-class' | 'micro' | 'macro' | 'weighted';
+export type MetricReduction = MonaiReduction | 'per-image' | 'per-class' | 'micro' | 'macro' | 'weighted';
 
 /** The reductions the confusion metrics accept. */
 export const METRIC_REDUCTIONS: readonly MetricReduction[] = [
-  'none',
-  'mean',
+  ...MONAI_REDUCTIONS,
   'per-image',
   'per-class',
   'micro',
@@ -129,14 +130,10 @@ function compute(
       tn: tf.sum(all.tn, axis),
     });
     switch (reduction) {
-      case 'none':
-        return score(formula, all, ignoreEmpty);
       case 'per-image':
         return nanMean(score(formula, all, ignoreEmpty), 1);
       case 'per-class':
         return nanMean(score(formula, all, ignoreEmpty), 0);
-      case 'mean':
-        return nanMean(nanMean(score(formula, all, ignoreEmpty), 1));
       case 'micro':
         return score(formula, summed(), ignoreEmpty);
       case 'macro':
@@ -150,6 +147,8 @@ function compute(
         const weighted = tf.div(tf.sum(tf.mul(weights, tf.where(isNan, tf.zerosLike(scores), scores))), tf.maximum(total, 1e-30));
         return tf.where(tf.greater(total, 0), weighted, score(formula, summed(), ignoreEmpty));
       }
+      default:
+        return monaiReduceTensor(score(formula, all, ignoreEmpty), reduction);
     }
   });
 }

@@ -1,4 +1,4 @@
-import { assertKnownKeys, assertOneOf, assertOptionsObject } from '../core/assert.js';
+import { assertBoolean, assertKnownKeys, assertOneOf, assertOptionsObject } from '../core/assert.js';
 import { DISTANCE_METRICS, distanceTransformUnchecked, resolveSpacing } from './distanceTransform.js';
 import type { DistanceMetric } from './distanceTransform.js';
 import { maskEdgesUnchecked } from './edges.js';
@@ -11,6 +11,12 @@ export interface SurfaceMetricOptions {
   spacing?: number | readonly number[];
   /** `'euclidean'` (default), `'chessboard'` or `'taxicab'`; see {@link distanceTransform}. */
   distance?: DistanceMetric;
+  /**
+   * Measure `'chessboard'` and `'taxicab'` distances in voxels whatever `spacing` is, as MONAI
+   * does (SciPy's `distance_transform_cdt` takes no spacing). Default false: unet-kit applies
+   * the spacing to every metric.
+   */
+  chamferIgnoresSpacing?: boolean;
   /**
    * Evaluate channel 0 too. Default `false`, as MONAI: with more than one channel, channel 0
    * (the background of a one-hot map) is skipped; a single channel is always evaluated.
@@ -93,11 +99,13 @@ export function surfaceMetricLoop(
   beforeLoop?: (classCount: number) => void,
 ): number[][] {
   assertOptionsObject(functionName, options);
-  assertKnownKeys(functionName, options, ['spacing', 'distance', 'includeBackground', ...extraKeys]);
-  const { distance = 'euclidean', includeBackground = false } = options;
+  assertKnownKeys(functionName, options, ['spacing', 'distance', 'chamferIgnoresSpacing', 'includeBackground', ...extraKeys]);
+  const { distance = 'euclidean', chamferIgnoresSpacing = false, includeBackground = false } = options;
   assertOneOf(functionName, 'options.distance', distance, DISTANCE_METRICS);
+  assertBoolean(functionName, 'options.chamferIgnoresSpacing', chamferIgnoresSpacing);
   const inputs = readSurfaceInputs(functionName, pred, target, includeBackground);
-  const spacing = resolveSpacing(functionName, options.spacing, inputs.spatialShape.length);
+  const resolved = resolveSpacing(functionName, options.spacing, inputs.spatialShape.length);
+  const spacing = chamferIgnoresSpacing && distance !== 'euclidean' ? resolved.map(() => 1) : resolved;
   beforeLoop?.(inputs.classes.length);
   const result: number[][] = [];
   for (let b = 0; b < inputs.batch; b++) {

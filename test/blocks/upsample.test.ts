@@ -28,24 +28,28 @@ describeBlock('upsample (bilinear / trilinear with a 1x1 conv to the channels)',
 });
 
 describeEachBackend('upsample numbers', () => {
-  it("bilinear doubles [[1, 10], [3, 30]] with tfjs' convention (alignCorners false, no half-pixel shift; hand-checked)", async () => {
+  it("bilinear doubles [[1, 10], [3, 30]] with half-pixel centres, as Keras and PyTorch (hand-checked)", async () => {
     const input = tfl.input({ shape: [2, 2, 1] });
     const model = tfl.model({ inputs: input, outputs: upsample(input, { mode: 'bilinear', name: 'b' }) });
     const x = tf.tensor([1, 10, 3, 30], [1, 2, 2, 1]);
     const y = model.predict(x) as tf.Tensor;
-    // Output pixel i reads input position min(i / 2, 1): rows 0, 0.5, 1, 1 and the same columns.
-    expectClose(Array.from(await y.data()), [1, 5.5, 10, 10, 2, 11, 20, 20, 3, 16.5, 30, 30, 3, 16.5, 30, 30]);
+    // Output pixel i reads input position clamp((i + 0.5) / 2 - 0.5, 0, 1): rows 0, 0.25, 0.75, 1, the same columns.
+    const pos = [0, 0.25, 0.75, 1];
+    const bilinear = (r: number, c: number) => (1 - r) * (1 - c) * 1 + (1 - r) * c * 10 + r * (1 - c) * 3 + r * c * 30;
+    expectClose(Array.from(await y.data()), pos.flatMap((r) => pos.map((c) => bilinear(r, c))));
+    // the first row by hand: 1, 1 + 0.25 * 9 = 3.25, 1 + 0.75 * 9 = 7.75, 10
+    expectClose(Array.from(await y.data()).slice(0, 4), [1, 3.25, 7.75, 10]);
     tf.dispose([x, y]);
     model.dispose();
   });
 
-  it("trilinear reproduces a linear function of (d, h, w) at input positions min(i / 2, 1) (hand-checked)", async () => {
+  it("trilinear reproduces a linear function of (d, h, w) at half-pixel positions clamp((i + 0.5) / 2 - 0.5, 0, 1) (hand-checked)", async () => {
     const input = tfl.input({ shape: [2, 2, 2, 1] });
     const model = tfl.model({ inputs: input, outputs: upsample(input, { spatialDims: 3, mode: 'trilinear', name: 't3' }) });
     const f = (d: number, h: number, w: number) => 1 + 2 * d + 4 * h + 8 * w;
     const x = tf.tensor([0, 1].flatMap((d) => [0, 1].flatMap((h) => [0, 1].map((w) => f(d, h, w)))), [1, 2, 2, 2, 1]);
     const y = model.predict(x) as tf.Tensor;
-    const at = (i: number) => Math.min(i / 2, 1);
+    const at = (i: number) => Math.min(Math.max((i + 0.5) / 2 - 0.5, 0), 1);
     const expected = [0, 1, 2, 3].flatMap((d) => [0, 1, 2, 3].flatMap((h) => [0, 1, 2, 3].map((w) => f(at(d), at(h), at(w)))));
     expect(y.shape).toEqual([1, 4, 4, 4, 1]);
     expectClose(Array.from(await y.data()), expected);

@@ -93,6 +93,25 @@ describeEachBackend('slidingWindowInference', () => {
     input.dispose();
   });
 
+  it('roiSize entries <= 0 take the whole axis (MONAI): one window per row of a 3 x 5 image', async () => {
+    const input = ramp([1, 3, 5, 1]);
+    const shapes: number[][] = [];
+    const spy = (x: tf.Tensor): tf.Tensor => {
+      shapes.push(x.shape);
+      return tf.clone(x);
+    };
+    const out = await slidingWindowInference(spy, input, { roiSize: [1, 0], overlap: 0, batchSize: 1 });
+    expect(shapes).toEqual([[1, 1, 5, 1], [1, 1, 5, 1], [1, 1, 5, 1]]);
+    expect(maxAbsDiff(Array.from(await out.data()), Array.from(await input.data()))).toBeLessThan(1e-6);
+    out.dispose();
+    shapes.length = 0;
+    // one number <= 0: the whole image in one window
+    const whole = await slidingWindowInference(spy, input, { roiSize: -1 });
+    expect(shapes).toEqual([[1, 3, 5, 1]]);
+    whole.dispose();
+    input.dispose();
+  });
+
   it('blends with gaussian weights: sum(w * pred) / sum(w) by hand on a 1 x 6 strip', async () => {
     // roi [1, 4], overlap 0.5 on width 6: windows start at 0 and 2. The predictor returns a
     // constant per window: 10 for the first, 20 for the second (calls in order, batchSize 1).

@@ -12,16 +12,19 @@ import { convThen, expectExactRoundTrips, expectFiniteDifferenceGradients, rando
 const at = (shape: number[], d: number, h: number, w: number, c: number) => ((d * shape[2]! + h) * shape[3]! + w) * shape[4]! + c;
 
 /**
- * float64 reference of the separable up-sampling: output j on an axis of length n with factor s
- * reads source coordinate u = j / s; nearest takes x[floor(u)], linear (1 - f) x[i] + f x[min(i + 1, n - 1)]
- * with i = floor(u), f = u - i (tfjs' convention: no half-pixel shift).
+ * float64 reference of the separable up-sampling: output j on an axis of length n with factor s;
+ * nearest takes x[floor(j / s)]; linear reads the half-pixel source coordinate u = (j + 0.5) / s - 0.5
+ * (PyTorch align_corners=False), (1 - f) x[clamp(i)] + f x[clamp(i + 1)] with i = floor(u), f = u - i.
  */
 function reference(x: ArrayLike<number>, shape: number[], size: number[], mode: 'nearest' | 'linear'): number[] {
   const out = [shape[0]!, shape[1]! * size[0]!, shape[2]! * size[1]!, shape[3]! * size[2]!, shape[4]!];
   const taps = (j: number, n: number, s: number): [number, number][] => {
-    const i = Math.floor(j / s);
-    const f = j / s - i;
-    return mode === 'nearest' || f === 0 ? [[i, 1]] : [[i, 1 - f], [Math.min(i + 1, n - 1), f]];
+    if (mode === 'nearest') return [[Math.floor(j / s), 1]];
+    const u = (j + 0.5) / s - 0.5;
+    const i = Math.floor(u);
+    const f = u - i;
+    const clamp = (k: number) => Math.min(Math.max(k, 0), n - 1);
+    return [[clamp(i), 1 - f], [clamp(i + 1), f]];
   };
   const result: number[] = [];
   for (let d = 0; d < out[1]!; d++)
@@ -64,12 +67,12 @@ describeEachBackend('UpSampling3D', () => {
     x.dispose();
   });
 
-  it("linear uses tfjs' convention: [1, 10] doubled along depth is [1, 5.5, 10, 10]", () => {
-    // source coordinates 0, 0.5, 1, 1.5 -> 1, (1 + 10) / 2, 10, and 10 again (clamped at the edge).
+  it('linear uses half-pixel centres (PyTorch align_corners=False): [1, 10] doubled along depth is [1, 3.25, 7.75, 10]', () => {
+    // source coordinates -0.25, 0.25, 0.75, 1.25 -> 1 (clamped), 1 + 0.25 * 9, 1 + 0.75 * 9, 10 (clamped).
     const x = tf.tensor5d([1, 10], [1, 2, 1, 1, 1]);
-    expect(applyValues(upSampling3d({ size: [2, 1, 1], interpolation: 'linear' }), x).values).toEqual([1, 5.5, 10, 10]);
-    // factor 3: coordinates 0, 1/3, 2/3, 1, ... -> 1, 4, 7, 10, 10, 10
-    expectClose(applyValues(upSampling3d({ size: [3, 1, 1], interpolation: 'linear' }), x).values, [1, 4, 7, 10, 10, 10], 1e-6);
+    expect(applyValues(upSampling3d({ size: [2, 1, 1], interpolation: 'linear' }), x).values).toEqual([1, 3.25, 7.75, 10]);
+    // factor 3: coordinates -1/3, 0, 1/3, 2/3, 1, 4/3 -> 1, 1, 4, 7, 10, 10
+    expectClose(applyValues(upSampling3d({ size: [3, 1, 1], interpolation: 'linear' }), x).values, [1, 1, 4, 7, 10, 10], 1e-6);
     x.dispose();
   });
 
@@ -83,10 +86,10 @@ describeEachBackend('UpSampling3D', () => {
     x.dispose();
   });
 
-  it("linear with depth factor 1 equals tfjs' bilinear resize (the 2D table's UpSampling2D)", () => {
+  it("linear with depth factor 1 equals tfjs' bilinear resize with halfPixelCenters (Keras' UpSampling2D)", () => {
     const x = randomTensor([1, 1, 3, 4, 2], 3);
     const ours = applyValues(upSampling3d({ size: [1, 2, 2], interpolation: 'linear' }), x).values;
-    const tfjs = tf.tidy(() => Array.from(tf.image.resizeBilinear(tf.reshape(x, [1, 3, 4, 2]) as tf.Tensor4D, [6, 8]).dataSync()));
+    const tfjs = tf.tidy(() => Array.from(tf.image.resizeBilinear(tf.reshape(x, [1, 3, 4, 2]) as tf.Tensor4D, [6, 8], false, true).dataSync()));
     expectClose(ours, tfjs, 1e-5);
     x.dispose();
   });

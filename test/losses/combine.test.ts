@@ -7,7 +7,7 @@ import { diceLoss } from '../../src/losses/dice.js';
 import { focalLoss } from '../../src/losses/focal.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/numeric.js';
-import { A, B, D, TOL, expectFiniteAtEdges, expectThrowsNoLeak, scalar, sigmoidLogits, softmaxLogits } from './fixtures.js';
+import { A, A_PROBS, B, D, TOL, expectFiniteAtEdges, expectThrowsNoLeak, scalar, sigmoidLogits, softmaxLogits } from './fixtures.js';
 
 const ln = Math.log;
 // Fixture A: Dice 0.32 (see dice.test.ts); CE = (-ln 0.9 - ln 0.8 - ln 0.4 - ln 0.7) / 4
@@ -30,7 +30,13 @@ describeEachBackend('combined losses', () => {
   it('diceCELoss: softmax logits (default) and probabilities (activation none)', () => {
     // 0.32 + 0.40037 = 0.72037
     expectClose(scalar(diceCELoss(), A.labels(), softmaxLogits(A.probs())), A_DICE + A_CE, TOL);
-    expectClose(scalar(diceCELoss({ activation: 'none' }), A.labels(), A.probs()), A_DICE + A_CE, TOL);
+    expectClose(scalar(diceCELoss({ activation: 'none', crossEntropy: { fromLogits: false } }), A.labels(), A.probs()), A_DICE + A_CE, TOL);
+    // MONAI: the CE term reads the raw output as logits whatever the Dice activation is
+    const rawCE = [0, 1, 1, 1].reduce((acc, label, px) => {
+      const x = [A_PROBS[2 * px]!, A_PROBS[2 * px + 1]!];
+      return acc - (x[label]! - ln(Math.exp(x[0]!) + Math.exp(x[1]!)));
+    }, 0) / 4;
+    expectClose(scalar(diceCELoss({ activation: 'none' }), A.labels(), A.probs()), A_DICE + rawCE, TOL);
     expectClose(scalar(diceCELoss({ lambdaDice: 2, lambdaCE: 0.5 }), A.labels(), softmaxLogits(A.probs())), 2 * A_DICE + 0.5 * A_CE, TOL);
     // nnU-Net style: Dice without background (0.24) + CE
     expectClose(scalar(diceCELoss({ dice: { includeBackground: false } }), A.labels(), softmaxLogits(A.probs())), 0.24 + A_CE, TOL);
@@ -44,13 +50,35 @@ describeEachBackend('combined losses', () => {
     const bce = -(2 * ln(0.8) + ln(0.4) + ln(0.6)) / 4;
     expectClose(scalar(diceCELoss({ activation: 'sigmoid' }), B.mask(), sigmoidLogits(B.probs())), (0.2 + 1 / 3) / 2 + bce, TOL);
     // fixture D: Dice 0.3, BCE (2 * -ln 0.9 + 2 * -ln 0.5) / 4
-    expectClose(scalar(diceCELoss({ activation: 'none' }), D.labels(), D.probs()), 0.3 - (2 * ln(0.9) + 2 * ln(0.5)) / 4, TOL);
+    expectClose(scalar(diceCELoss({ activation: 'none', crossEntropy: { fromLogits: false } }), D.labels(), D.probs()), 0.3 - (2 * ln(0.9) + 2 * ln(0.5)) / 4, TOL);
   });
 
-  it('diceFocalLoss: Dice + focal; with gamma 0 it equals diceCELoss', () => {
-    expectClose(scalar(diceFocalLoss(), A.labels(), softmaxLogits(A.probs())), A_DICE + A_FOCAL, TOL);
-    expectClose(scalar(diceFocalLoss({ lambdaFocal: 3 }), A.labels(), softmaxLogits(A.probs())), A_DICE + 3 * A_FOCAL, TOL);
-    expectClose(scalar(diceFocalLoss({ focal: { gamma: 0 } }), A.labels(), softmaxLogits(A.probs())), A_DICE + A_CE, TOL);
+  it('diceFocalLoss: Dice + focal on the raw logits (sigmoid focal unless mode multiclass)', () => {
+    // sigmoid logits of A: Dice on the same probabilities, sigmoid focal over both channels = A_FOCAL
+    expectClose(scalar(diceFocalLoss({ activation: 'sigmoid' }), A.labels(), sigmoidLogits(A.probs())), A_DICE + A_FOCAL, TOL);
+    expectClose(scalar(diceFocalLoss({ activation: 'sigmoid', lambdaFocal: 3 }), A.labels(), sigmoidLogits(A.probs())), A_DICE + 3 * A_FOCAL, TOL);
+    // softmax focal (use_softmax): MONAI's mean over 4 x 2 elements halves Lin's per-voxel form
+    const softmaxFocal = { mode: 'multiclass' } as const;
+    expectClose(scalar(diceFocalLoss({ focal: softmaxFocal }), A.labels(), softmaxLogits(A.probs())), A_DICE + A_FOCAL / 2, TOL);
+    const lin = { mode: 'multiclass', sumOverClasses: true } as const;
+    expectClose(scalar(diceFocalLoss({ focal: { ...lin, gamma: 0 } }), A.labels(), softmaxLogits(A.probs())), A_DICE + A_CE, TOL);
+  });
+
+  it('MONAI weight and include_background: weight feeds both terms; C = 1 gives BCE pos_weight and an unweighted Dice', () => {
+    // per-class Dice of A: class 0 1 - 1.8 / 3 = 0.4, class 1 1 - 3.8 / 5 = 0.24; weighted (2, 1): (0.8 + 0.24) / 2
+    const weightedDice = (2 * 0.4 + 0.24) / 2;
+    const weightedCE = (-2 * ln(0.9) - ln(0.8) - ln(0.4) - ln(0.7)) / 5;
+    expectClose(scalar(diceCELoss({ weight: [2, 1] }), A.labels(), softmaxLogits(A.probs())), weightedDice + weightedCE, TOL);
+    // the Dice term drops the background entry with the background; CE keeps every class
+    expectClose(scalar(diceCELoss({ weight: [2, 1], dice: { includeBackground: false } }), A.labels(), softmaxLogits(A.probs())), 0.24 + weightedCE, TOL);
+    // fixture B with weight 2: Dice unweighted, BCE -(2 t log p + (1 - t) log(1 - p)) per element
+    const posBCE = -(2 * ln(0.8) + ln(0.8) + 2 * ln(0.4) + 2 * ln(0.6)) / 4;
+    expectClose(scalar(diceCELoss({ activation: 'sigmoid', weight: 2 }), B.mask(), sigmoidLogits(B.probs())), (0.2 + 1 / 3) / 2 + posBCE, TOL);
+    // diceFocalLoss: weights (2, 1) on Dice and on the sigmoid focal (3 S / 8, S = 4 A_FOCAL)
+    const s = 4 * A_FOCAL;
+    expectClose(scalar(diceFocalLoss({ activation: 'sigmoid', weight: [2, 1] }), A.labels(), sigmoidLogits(A.probs())), weightedDice + (3 * s) / 8, TOL);
+    // includeBackground false reaches both terms: Dice of class 1, focal of channel 1 (S / 4)
+    expectClose(scalar(diceFocalLoss({ activation: 'sigmoid', includeBackground: false }), A.labels(), sigmoidLogits(A.probs())), 0.24 + s / 4, TOL);
   });
 
   it('ignoreIndex reaches both terms', () => {
@@ -113,6 +141,9 @@ describe('combined loss errors', () => {
     expect(() => diceCELoss({ lambdaCE: -2 })).toThrow(/options.lambdaCE is -2/);
     expect(() => diceFocalLoss({ focal: { gamma: -1 } })).toThrow(/options.gamma is -1/);
     expect(() => diceFocalLoss({ lambdaCE: 1 } as never)).toThrow(/options.lambdaCE is not a known option/);
+    expect(() => diceCELoss({ weight: [1, 2], crossEntropy: { classWeights: [1, 2] } })).toThrow(/diceCELoss: options.weight is set together with options.crossEntropy.classWeights/);
+    expect(() => diceFocalLoss({ weight: [-1, 2] })).toThrow(/options.weight is \[-1, 2\]/);
+    expect(() => diceFocalLoss({ includeBackground: 'no' as never })).toThrow(/options.includeBackground is 'no'/);
     expectThrowsNoLeak(diceCELoss(), tf.tensor3d([0, 4, 1, 1], [1, 2, 2]), A.probs(), /diceCELoss: yTrue contains label 4/);
   });
 });

@@ -37,6 +37,23 @@ describeEachBackend('crossEntropyLoss', () => {
     expect(scalar(crossEntropyLoss({ ignoreIndex: 255 }), allIgnored, A.probs())).toBe(0);
   });
 
+  it("SMP's ignore rule (ignoredInMean 'all'): ignored voxels add 0 but stay in the denominator", () => {
+    const labels = tf.tensor3d([0, 1, 255, 1], [1, 2, 2], 'int32');
+    const kept = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.7));
+    expectClose(scalar(crossEntropyLoss({ ignoreIndex: 255, ignoredInMean: 'all' }), labels, softmaxLogits(A.probs())), kept / 4, TOL);
+    expectClose(scalar(crossEntropyLoss({ ignoreIndex: 255 }), labels, softmaxLogits(A.probs())), kept / 3, TOL);
+    // binary: fixture B with element 1 (label 0) ignored via a label map of 0 / 1 / 255 -> 3 kept of 4
+    const mask = tf.tensor4d([1, 255, 1, 1], [2, 1, 2, 1]);
+    const bce = -(Math.log(0.8) + Math.log(0.4) + Math.log(0.6));
+    expectClose(scalar(crossEntropyLoss({ ignoreIndex: 255, ignoredInMean: 'all', checkLabels: false }), mask, sigmoidLogits(B.probs())), bce / 4, TOL);
+  });
+
+  it("positiveWeights is torch's pos_weight: -(w t log p + (1 - t) log(1 - p))", () => {
+    const expected = -(3 * Math.log(0.8) + Math.log(0.8) + 3 * Math.log(0.4) + 3 * Math.log(0.6)) / 4;
+    expectClose(scalar(crossEntropyLoss({ positiveWeights: [3] }), B.mask(), sigmoidLogits(B.probs())), expected, TOL);
+    expectThrowsNoLeak(crossEntropyLoss({ positiveWeights: [1, 2] }), A.labels(), A.probs(), /positiveWeights applies to mode 'binary' only/);
+  });
+
   it('label smoothing mixes in the uniform distribution: t = 0.9 / 0.1 for e = 0.2, C = 2', () => {
     // per pixel -(0.9 ln p_true + 0.1 ln p_other)
     const probs = [

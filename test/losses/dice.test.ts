@@ -60,6 +60,42 @@ describeEachBackend('diceLoss', () => {
     expectClose(scalar(diceLoss({ smoothNumerator: 0 }), tf.zeros([1, 2, 2, 1]), tf.zeros([1, 2, 2, 1])), 1, 1e-6);
   });
 
+  it('smoothDenominator 0 is allowed (MONAI smooth_dr = 0); an empty class is then 0 / 0 unless floored', () => {
+    const exact = { smoothNumerator: 0, smoothDenominator: 0 };
+    // class 0: 1 - 1.8 / 3 = 0.4, class 1: 1 - 3.8 / 5 = 0.24
+    expectClose(scalar(diceLoss(exact), A.labels(), A.probs()), 0.32, 1e-6);
+    const empty = tf.zeros([1, 2, 2, 1]);
+    expect(Number.isNaN(scalar(diceLoss(exact), empty, empty))).toBe(true);
+    // SMP: (2I + smooth) / clamp_min(card + smooth, eps) = 0 / 1e-7 -> loss 1 for the empty class
+    expectClose(scalar(diceLoss({ ...exact, denominatorFloor: 1e-7 }), empty, empty), 1, 1e-6);
+  });
+
+  it("SMP's form: batch sums, clamp_min(eps) and a class absent from the batch contributing 0", () => {
+    const smp = { batch: true, smoothNumerator: 0, smoothDenominator: 0, denominatorFloor: 1e-7, zeroAbsentClasses: true };
+    // every label 1: class 0 absent -> 0; class 1: I = 0.1 + 0.8 + 0.4 + 0.7 = 2, G = 4, P = 2 -> 1 - 4 / 6
+    const allOnes = tf.ones([1, 2, 2], 'int32');
+    expectClose(scalar(diceLoss(smp), allOnes, A.probs()), (0 + 1 / 3) / 2, 1e-6);
+    expectClose(scalar(diceLoss({ ...smp, zeroAbsentClasses: false }), allOnes, A.probs()), (1 + 1 / 3) / 2, 1e-6);
+    // SMP JaccardLoss is I / (card - I): 1 - 2 / 4 for class 1 (unet-kit's jaccard doubles both sides)
+    expectClose(scalar(jaccardLoss(smp), allOnes, A.probs()), (0 + 0.5) / 2, 1e-6);
+    // a class present in the batch is scored: fixture A has both classes, values as MONAI's batch Dice
+    expectClose(scalar(diceLoss(smp), A.labels(), A.probs()), 0.32, 1e-6);
+  });
+
+  it('softLabel uses the L1 intersection: a soft target equal to the prediction scores 0', () => {
+    const exact = { smoothNumerator: 0, smoothDenominator: 0 };
+    // target = prediction = A's probabilities; sum p^2 = 1.3 and sum p = 2 in both classes: 1 - 2.6 / 4
+    expectClose(scalar(diceLoss(exact), A.probs(), A.probs()), 0.35, 1e-6);
+    expectClose(scalar(diceLoss({ ...exact, softLabel: true }), A.probs(), A.probs()), 0, 1e-6);
+    // hard targets: both forms agree (|p - g| = p + g - 2pg for g in {0, 1})
+    expectClose(scalar(diceLoss({ ...exact, softLabel: true }), A.labels(), A.probs()), 0.32, 1e-6);
+    // soft target 0.5 everywhere in class 1 of a one-pixel image with p = 0.8: I = (0.8 + 0.5 - 0.3) / 2 = 0.5
+    const p = tf.tensor4d([0.8], [1, 1, 1, 1]);
+    const g = tf.tensor4d([0.5], [1, 1, 1, 1]);
+    expectClose(scalar(diceLoss({ ...exact, softLabel: true }), g, p), 1 - 1 / 1.3, 1e-6);
+    expectClose(scalar(diceLoss(exact), g, p), 1 - 0.8 / 1.3, 1e-6);
+  });
+
   it('ignoreIndex drops the ignored pixels from every sum', () => {
     // px2 ignored: class 0: I = 0.9, G = 1, P = 0.9 + 0.2 + 0.3 = 1.4 -> 1 - 1.8/2.4 = 0.25
     //              class 1: I = 0.8 + 0.7 = 1.5, G = 2, P = 0.1 + 0.8 + 0.7 = 1.6 -> 1 - 3/3.6
@@ -146,7 +182,9 @@ describe('diceLoss errors', () => {
   it('rejects bad options with a suggestion', () => {
     expect(() => diceLoss({ reduction: 'meen' as never })).toThrow(/Did you mean 'mean'\?/);
     expect(() => diceLoss({ includeBackgroud: false } as never)).toThrow(/Did you mean 'includeBackground'\?/);
-    expect(() => diceLoss({ smoothDenominator: 0 })).toThrow(UnetKitError);
+    expect(() => diceLoss({ smoothDenominator: -1 })).toThrow(UnetKitError);
+    expect(() => diceLoss({ denominatorFloor: -1e-7 })).toThrow(/diceLoss: options.denominatorFloor is -1e-7/);
+    expect(() => diceLoss({ softLabel: 1 as never })).toThrow(/options.softLabel is 1/);
     expect(() => diceLoss({ classWeights: [1, -1] })).toThrow(/item 1 is -1/);
     expectThrowsNoLeak(diceLoss({ classWeights: [1, 2, 3] }), A.labels(), A.probs(), /has 3 entries/);
     expectThrowsNoLeak(diceLoss({ activation: 'softmax' }), B.mask(), B.probs(), /'softmax' but yPred has 1 channel/);

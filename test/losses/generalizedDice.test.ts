@@ -14,6 +14,12 @@ import { A, B, D, TOL, expectFiniteAtEdges, expectThrowsNoLeak, scalar, softmaxL
 const cProbs = () => tf.tensor4d([0.8, 0.1, 0.1, 0.1, 0.7, 0.2, 0.2, 0.6, 0.2, 0.1, 0.8, 0.1], [1, 2, 2, 3]);
 
 describeEachBackend('generalizedDiceLoss', () => {
+  it('softLabel: a soft target equal to the prediction scores 0', () => {
+    const exact = { smoothNumerator: 0, smoothDenominator: 0 };
+    expectClose(scalar(generalizedDiceLoss({ ...exact, softLabel: true }), A.probs(), A.probs()), 0, 1e-6);
+    expect(scalar(generalizedDiceLoss(exact), A.probs(), A.probs())).toBeGreaterThan(0.3);
+  });
+
   it("'square' weights 1 / G^2 (default)", () => {
     // w = (1, 1/9): 1 - 2 * (0.9 + 1.9/9) / ((1 + 2) + (3 + 2)/9) = 1 - 2.22222 / 3.55556 = 0.375
     const expected = 1 - (2 * (0.9 + 1.9 / 9)) / (3 + 5 / 9);

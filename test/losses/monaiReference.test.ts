@@ -78,14 +78,16 @@ describeEachBackend('MONAI reference values', () => {
     expectClose(values(tverskyLoss({ activation: 'softmax', reduction: 'none', ...s4 }), a3Labels(), a3Input()), [0.210961, 0.295339, 0.599952, 0.428547], TOL);
   });
 
-  it('FocalLoss (sigmoid as MONAI; softmax summed over classes, i.e. C x MONAI use_softmax)', () => {
+  it('FocalLoss (sigmoid by default, use_softmax as mode multiclass; sumOverClasses is C x MONAI)', () => {
     // (1, 3, 2, 2), every channel [[1, 1], [0.5, 0]], labels [[0, 1], [2, 0]]
     const input = tf.tensor4d([1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0, 0, 0], [1, 2, 2, 3]);
     const labels = () => tf.tensor3d([0, 1, 2, 0], [1, 2, 2]);
     expectClose(scalar(focalLoss({ mode: 'binary' }), labels(), input), 0.34959, TOL);
     expectClose(scalar(focalLoss({ mode: 'binary', alpha: 0.8 }), labels(), input), 0.08423, TOL);
-    // MONAI's use_softmax mean runs over voxels and C = 3 classes; unet-kit sums the classes
-    expectClose(scalar(focalLoss(), labels(), input), 3 * 0.16276, 3 * TOL);
-    expectClose(scalar(focalLoss({ alpha: 0.8 }), labels(), input), 3 * 0.08138, 3 * TOL);
+    expectClose(scalar(focalLoss(), labels(), input), 0.34959, TOL);
+    expectClose(scalar(focalLoss({ mode: 'multiclass' }), labels(), input), 0.16276, TOL);
+    expectClose(scalar(focalLoss({ mode: 'multiclass', alpha: 0.8 }), labels(), input), 0.08138, TOL);
+    // Lin et al.'s per-voxel sum over the classes is C = 3 times MONAI's mean
+    expectClose(scalar(focalLoss({ mode: 'multiclass', sumOverClasses: true }), labels(), input), 3 * 0.16276, 3 * TOL);
   });
 });

@@ -22,6 +22,17 @@ describeEachBackend('tverskyLoss', () => {
     expectClose(scalar(tverskyLoss({ alpha: 0.7, beta: 0.3 }), A.labels(), A.probs()), (1 - 0.9 / 1.7 + 1 - 1.9 / 2.3) / 2, TOL);
   });
 
+  it('softLabel, denominatorFloor and zeroAbsentClasses (SMP TverskyLoss)', () => {
+    const exact = { smoothNumerator: 0, smoothDenominator: 0 };
+    // soft target = prediction: tp = sum p, fp = fn = 0 -> index 1
+    expectClose(scalar(tverskyLoss({ ...exact, softLabel: true }), A.probs(), A.probs()), 0, 1e-6);
+    // every label 1, alpha 0.3, beta 0.7: class 0 absent -> 0; class 1 tp 2, fp 0, fn 2 -> 1 - 2 / 3.4
+    const allOnes = tf.ones([1, 2, 2], 'int32');
+    const smp = { ...exact, alpha: 0.3, beta: 0.7, batch: true, denominatorFloor: 1e-7, zeroAbsentClasses: true };
+    expectClose(scalar(tverskyLoss(smp), allOnes, A.probs()), (1 - 2 / 3.4) / 2, 1e-6);
+    expectClose(scalar(focalTverskyLoss({ ...smp, gamma: 1 }), allOnes, A.probs()), (1 - 2 / 3.4) / 2, 1e-6);
+  });
+
   it('0.5 / 0.5 (default) equals Dice', () => {
     expectClose(scalar(tverskyLoss(), A.labels(), A.probs()), 0.32, TOL);
     expectClose(scalar(tverskyLoss(), A.labels(), A.probs()), scalar(diceLoss(), A.labels(), A.probs()), 1e-6);

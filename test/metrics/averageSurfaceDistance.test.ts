@@ -77,10 +77,13 @@ describe('averageSurfaceDistance', () => {
     }
   });
 
-  it('missing surfaces: NaN, or Infinity with missingSurface inf', () => {
+  it('missing surfaces: Infinity by default (MONAI), NaN with missingSurface nan; both empty NaN', () => {
     const { pred, shape } = twoPoints();
     const empty = new Uint8Array(24);
-    expect(averageSurfaceDistance(m(pred, shape), m(empty, shape))[0]![0]).toBeNaN();
+    expect(averageSurfaceDistance(m(pred, shape), m(empty, shape))).toEqual([[Infinity]]);
+    expect(averageSurfaceDistance(m(empty, shape), m(pred, shape))).toEqual([[Infinity]]);
+    expect(averageSurfaceDistance(m(pred, shape), m(empty, shape), { missingSurface: 'nan' })[0]![0]).toBeNaN();
+    expect(averageSurfaceDistance(m(empty, shape), m(empty, shape))[0]![0]).toBeNaN();
     expect(averageSurfaceDistance(m(pred, shape), m(empty, shape), { missingSurface: 'inf' })).toEqual([[Infinity]]);
     expect(averageSurfaceDistance(m(empty, shape), m(empty, shape), { missingSurface: 'inf' })[0]![0]).toBeNaN();
   });

@@ -26,6 +26,13 @@ describe('hausdorffDistance', () => {
     expectClose(hausdorffDistance(p, t, { spacing: [2, 1], distance: 'taxicab' }), [[5]]);
     expectClose(hausdorffDistance(p, t, { spacing: [4, 1], distance: 'chessboard' }), [[4]]);
     expectClose(hausdorffDistance(p, t, { spacing: 0.5 }), [[Math.sqrt(10) / 2]]);
+    // MONAI (SciPy's chamfer transform) measures chessboard / taxicab in voxels: spacing ignored
+    const monai = { chamferIgnoresSpacing: true };
+    expectClose(hausdorffDistance(p, t, { ...monai, spacing: [2, 1], distance: 'taxicab' }), [[4]]);
+    expectClose(hausdorffDistance(p, t, { ...monai, spacing: [4, 1], distance: 'chessboard' }), [[3]]);
+    // euclidean keeps its spacing
+    expectClose(hausdorffDistance(p, t, { ...monai, spacing: [2, 1] }), [[Math.sqrt(13)]]);
+    expect(() => hausdorffDistance(p, t, { chamferIgnoresSpacing: 1 as never })).toThrow(/hausdorffDistance: options.chamferIgnoresSpacing is 1/);
   });
 
   it('1D scattered points: max, percentiles (numpy linear interpolation), directed', () => {
@@ -75,11 +82,14 @@ describe('hausdorffDistance', () => {
     }
   });
 
-  it('missing surfaces: NaN by default (or Infinity as MONAI); both empty is NaN', () => {
+  it('missing surfaces: Infinity by default (as MONAI), NaN with missingSurface nan; both empty is NaN', () => {
     const empty = new Uint8Array(24);
     const { pred, shape } = twoPoints();
-    expect(hausdorffDistance(m(empty, shape), m(pred, shape))[0]![0]).toBeNaN();
-    expect(hausdorffDistance(m(pred, shape), m(empty, shape), { percentile: 95 })[0]![0]).toBeNaN();
+    expect(hausdorffDistance(m(empty, shape), m(pred, shape))).toEqual([[Infinity]]);
+    expect(hausdorffDistance(m(pred, shape), m(empty, shape), { percentile: 95 })).toEqual([[Infinity]]);
+    expect(hausdorffDistance(m(empty, shape), m(empty, shape))[0]![0]).toBeNaN();
+    expect(hausdorffDistance(m(empty, shape), m(pred, shape), { missingSurface: 'nan' })[0]![0]).toBeNaN();
+    expect(hausdorffDistance(m(pred, shape), m(empty, shape), { missingSurface: 'nan', percentile: 95 })[0]![0]).toBeNaN();
     expect(hausdorffDistance(m(empty, shape), m(pred, shape), { missingSurface: 'inf' })).toEqual([[Infinity]]);
     expect(hausdorffDistance(m(empty, shape), m(empty, shape), { missingSurface: 'inf' })[0]![0]).toBeNaN();
   });

@@ -59,6 +59,30 @@ describeEachBackend('confusion metrics', () => {
     expectClose(await run(dice, { reduction: 'weighted', ignoreEmpty: false }), 6 / 11);
   });
 
+  it("MONAI's reduction names: NaN skipped, 0 where a group has no valid entry", async () => {
+    // scores [[2/3, NaN], [0.4, NaN]]: class 1 has no valid entry in any sample
+    expectClose(await run(dice, { reduction: 'mean_batch' }), [8 / 15, 0]);
+    expectClose(await run(dice, { reduction: 'sum_batch' }), [2 / 3 + 0.4, 0]);
+    expectClose(await run(dice, { reduction: 'mean_channel' }), [2 / 3, 0.4]);
+    expectClose(await run(dice, { reduction: 'sum_channel' }), [2 / 3, 0.4]);
+    expectClose(await run(dice, { reduction: 'sum' }), 2 / 3 + 0.4);
+    expectClose(await run(dice, { reduction: 'mean' }), 8 / 15);
+    // ignoreEmpty false gives every entry a value: [[2/3, 1], [0.4, 0]]
+    expectClose(await run(dice, { reduction: 'mean_batch', ignoreEmpty: false }), [8 / 15, 0.5]);
+    expectClose(await run(dice, { reduction: 'sum', ignoreEmpty: false }), 2 / 3 + 1 + 0.4);
+    // recall of class 1 is NaN everywhere (no positives): 'mean' of class 1 alone is 0, not NaN
+    const s = makeStats();
+    const only1: ConfusionStats = {
+      tp: tf.slice(s.tp, [0, 1], [2, 1]),
+      fp: tf.slice(s.fp, [0, 1], [2, 1]),
+      fn: tf.slice(s.fn, [0, 1], [2, 1]),
+      tn: tf.slice(s.tn, [0, 1], [2, 1]),
+    };
+    const mean = await expectNoLeak(() => recall(only1));
+    expect(await mean.array()).toBe(0);
+    tf.dispose([mean, s, only1]);
+  });
+
   it('iou, precision, recall', async () => {
     // iou: s0c0 2 / (2 + 1 + 1) = 0.5; s1c0 1 / (1 + 0 + 3) = 0.25; micro 3 / (3 + 3 + 4) = 0.3
     expectClose(await run(iou, { reduction: 'none' }), [[0.5, NaN], [0.25, NaN]]);

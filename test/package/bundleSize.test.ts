@@ -6,10 +6,11 @@ import { useConsumerProject } from './consumer.js';
 
 /**
  * Ceiling on the unet-kit bytes in that bundle. The goal is 5,000; the smallest build that keeps
- * every validation message and did-you-mean hint is about 7,400 (see the losses' and core's
- * error paths), so this guards against growth from there.
+ * every validation message and did-you-mean hint was about 7,400 (see the losses' and core's
+ * error paths); MONAI's `softLabel` and SMP's `denominatorFloor` / `zeroAbsentClasses` (issue 13)
+ * brought it to 7,821, so this guards against growth from there.
  */
-const DICE_LOSS_LIMIT = 7_500;
+const DICE_LOSS_LIMIT = 7_900;
 
 const consumerDir = useConsumerProject('unet-kit-bundle-size-');
 
