@@ -15,3 +15,5 @@ export type { MobileUNetOptions } from './mobileUNet.js';
 export { r2UNet } from './r2UNet.js';
 export type { R2UNetOptions } from './r2UNet.js';
 export type { UNetOptions } from './options.js';
+export { unetr, unetrParameterCount } from './unetr.js';
+export type { UNETROptions } from './unetr.js';
