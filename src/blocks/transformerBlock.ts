@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { layerNormalization } from '../layers/layerNormalization.js';
 import { assertBoolean, assertInteger, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
@@ -55,11 +56,11 @@ export function transformerBlock(x: Sym, options: TransformerBlockOptions = {}):
     throw new UnetKitError(fn, 'options.numHeads', `is ${numHeads}; it must divide the token channels ${channels} of x ${formatValue(x.shape)} (each head gets C / heads channels).`);
   }
   const n = o.name;
-  const norm1 = apply(tfl.layers.layerNormalization({ epsilon, name: `${n}_norm1` }), x);
+  const norm1 = apply(layerNormalization({ epsilon, name: `${n}_norm1` }), x);
   const attention = multiHeadAttention({ numHeads, keyDim: channels / numHeads, dropout, useBias: qkvBias, outputUseBias: true, seed: o.nextSeed(), name: `${n}_attn` });
   const attended = apply(tfl.layers.dropout({ rate: dropout, name: `${n}_attn_drop` }), apply(attention, norm1));
   const x1 = apply(tfl.layers.add({ name: `${n}_add1` }), [x, attended]);
-  const norm2 = apply(tfl.layers.layerNormalization({ epsilon, name: `${n}_norm2` }), x1);
+  const norm2 = apply(layerNormalization({ epsilon, name: `${n}_norm2` }), x1);
   const init = () => tfl.initializers.glorotUniform({ seed: o.nextSeed() });
   let h = apply(tfl.layers.dense({ units: mlpDim, activation: 'gelu', kernelInitializer: init(), name: `${n}_mlp1` }), norm2);
   h = apply(tfl.layers.dropout({ rate: dropout, name: `${n}_mlp_drop1` }), h);

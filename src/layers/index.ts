@@ -32,3 +32,5 @@ export { PatchMerging, patchMerging } from './patchMerging.js';
 export type { PatchMergingArgs } from './patchMerging.js';
 export { PatchExpanding, patchExpanding } from './patchExpanding.js';
 export type { PatchExpandingArgs } from './patchExpanding.js';
+export { LayerNormalization, layerNormalization } from './layerNormalization.js';
+export type { LayerNormalizationArgs } from './layerNormalization.js';

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { layerNormalization } from '../layers/layerNormalization.js';
 import { assertBoolean, assertInteger, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
@@ -160,7 +161,7 @@ export function unetr(options: UNETROptions): tfl.LayersModel {
       tokens = transformerBlock(tokens, { numHeads: r.numHeads, mlpDim: r.mlpDim, dropout: r.dropout, qkvBias: r.qkvBias, seed: nextSeed(), name: `vit_block${i}` });
       hidden.push(tokens);
     }
-    const last = apply(tfl.layers.layerNormalization({ epsilon: 1e-5, name: 'vit_norm' }), tokens);
+    const last = apply(layerNormalization({ epsilon: 1e-5, name: 'vit_norm' }), tokens);
     const toGrid = (t: tfl.SymbolicTensor, name: string) => apply(tfl.layers.reshape({ targetShape: [...grid, r.hiddenSize], name }), t);
     const up = (x: tfl.SymbolicTensor, filters: number, name: string) =>
       apply(L.convTranspose({ filters, kernelSize: 2, strides: 2, useBias: false, seed: nextSeed(), name }), x);
