@@ -31,3 +31,7 @@ export type { HeadOptions } from './head.js';
 export { OUTPUT_ACTIVATIONS } from '../core/outputActivation.js';
 export type { OutputActivation } from '../core/outputActivation.js';
 export type { CommonBlockOptions, ConvBlockOptions, NormActBlockOptions } from './blockOptions.js';
+export { transformerBlock } from './transformerBlock.js';
+export type { TransformerBlockOptions } from './transformerBlock.js';
+export { swinBlock } from './swinBlock.js';
+export type { SwinBlockOptions } from './swinBlock.js';

@@ -18,6 +18,7 @@ import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
 import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './common/conv3d.js';
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
+import { wasmUnsortedSegmentSum } from './wasm/unsortedSegmentSum.js';
 import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
@@ -69,6 +70,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.SplitV, splitVKernel('wasm')],
     [tf.Sum, sumKernel('wasm')],
     [tf.Mean, meanKernel('wasm')],
+    [tf.UnsortedSegmentSum, wasmUnsortedSegmentSum as tf.KernelFunc],
   ],
 };
 
@@ -106,7 +108,8 @@ function registeredBackends(): string[] {
  *   `Conv2DBackpropInput` through XNNPACK's forward conv, `Conv3D` and its two backprops as
  *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
  *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
- *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`.
+ *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`, and
+ *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias).
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.

@@ -111,3 +111,11 @@ export function withScope(backend: AnyBackend, backendName: string, body: (scope
     scope.dispose();
   }
 }
+
+/** The int32 values behind `info` (indices), as {@link readF32}; same heap-view caveat on wasm. */
+export function readI32(backend: AnyBackend, info: Info): Int32Array {
+  if (info.dtype !== 'int32') throw new UnetKitError('unet-kit kernels', 'input dtype', `is '${info.dtype}'; expected 'int32'.`);
+  if (isWasm(backend)) return backend.typedArrayFromHeap(info) as Int32Array;
+  const values = (backend as unknown as CpuBackendLike).data.get(info.dataId)?.values;
+  return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
+}

@@ -22,3 +22,17 @@ export type { Layer, SpatialConvArgs, SpatialDims, SpatialLayerTable, SpatialPoo
 export { ACTIVATION_TYPES, NORM_TYPES } from './normActOptions.js';
 export type { ActivationSpec, ActivationType, NormSpec, NormType } from './normActOptions.js';
 export { claimLayers } from './claimLayers.js';
+export { MultiHeadAttention, multiHeadAttention } from './multiHeadAttention.js';
+export type { MultiHeadAttentionArgs } from './multiHeadAttention.js';
+export { PatchEmbedding, patchEmbedding } from './patchEmbedding.js';
+export type { PatchEmbeddingArgs } from './patchEmbedding.js';
+export { LearnedPositionEmbedding, learnedPositionEmbedding } from './positionEmbedding.js';
+export type { LearnedPositionEmbeddingArgs } from './positionEmbedding.js';
+export { WindowAttention, windowAttention } from './windowAttention.js';
+export type { WindowAttentionArgs } from './windowAttention.js';
+export { PatchMerging, patchMerging } from './patchMerging.js';
+export type { PatchMergingArgs } from './patchMerging.js';
+export { PatchExpanding, patchExpanding } from './patchExpanding.js';
+export type { PatchExpandingArgs } from './patchExpanding.js';
+export { LayerNormalization, layerNormalization } from './layerNormalization.js';
+export type { LayerNormalizationArgs } from './layerNormalization.js';

@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalization } from './batchNormalization.js';
 import { groupNormalization } from './groupNormalization.js';
 import { instanceNormalization } from './instanceNormalization.js';
+import { layerNormalization } from './layerNormalization.js';
 import type { ResolvedActivation, ResolvedNorm } from './normActOptions.js';
 import { assertInteger, assertSpatialDims } from '../core/assert.js';
 import type { Layer, SpatialDims } from './spatial.js';
@@ -30,7 +31,7 @@ export function createNorm(norm: ResolvedNorm, channels: number, name?: string):
       return groupNormalization({ groups, epsilon: norm.epsilon, center: norm.affine, scale: norm.affine, name });
     }
     case 'layer':
-      return tfl.layers.layerNormalization({ axis: -1, epsilon: norm.epsilon, name });
+      return layerNormalization({ axis: -1, epsilon: norm.epsilon, name });
   }
 }
 

@@ -15,3 +15,7 @@ export type { MobileUNetOptions } from './mobileUNet.js';
 export { r2UNet } from './r2UNet.js';
 export type { R2UNetOptions } from './r2UNet.js';
 export type { UNetOptions } from './options.js';
+export { unetr, unetrParameterCount } from './unetr.js';
+export type { UNETROptions } from './unetr.js';
+export { swinUNETR, swinUNETRParameterCount } from './swinUNETR.js';
+export type { SwinUNETROptions } from './swinUNETR.js';
