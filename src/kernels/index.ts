@@ -21,6 +21,7 @@ import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
 import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
+import { tensorflowBatchNormTraining, tensorflowBatchNormTrainingGrad } from './tensorflow/batchNorm.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -70,6 +71,11 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Sum, sumKernel('wasm')],
     [tf.Mean, meanKernel('wasm')],
   ],
+  // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
+  tensorflow: [
+    [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
+    [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormTrainingGrad as unknown as tf.KernelFunc],
+  ],
 };
 
 /** Names of the kernels unet-kit replaces or adds on `backendName` (for reports and tests). */
@@ -106,7 +112,9 @@ function registeredBackends(): string[] {
  *   `Conv2DBackpropInput` through XNNPACK's forward conv, `Conv3D` and its two backprops as
  *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
  *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
- *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`.
+ *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`;
+ * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
+ *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`).
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.
