@@ -22,6 +22,7 @@ import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 import { tensorflowBatchNormTraining, tensorflowBatchNormTrainingGrad } from './tensorflow/batchNorm.js';
+import { tensorflowStep } from './tensorflow/step.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -75,6 +76,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
   tensorflow: [
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
     [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormTrainingGrad as unknown as tf.KernelFunc],
+    [tf.Step, tensorflowStep as unknown as tf.KernelFunc],
   ],
 };
 
@@ -114,7 +116,8 @@ function registeredBackends(): string[] {
  *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
  *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`;
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
- *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`).
+ *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
+ *   and a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills).
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.

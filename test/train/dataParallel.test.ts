@@ -164,7 +164,7 @@ describe('dataParallelTrainer', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
-      timeout: 15_000,
+      timeout: 45_000, // generous: a loaded shared machine took 16 s; a hang still fails
     });
     expect(run.error, 'the process hung').toBeUndefined();
     expect(run.stdout).toMatch(/loss \d/);

@@ -1,27 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Info } from '../tensorData.js';
+import type { OpAttr, TensorflowBackendLike } from './backendLike.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
-
-/** An op attribute as tfjs-node's binding takes it. */
-interface OpAttr {
-  name: string;
-  type: number;
-  value: unknown;
-}
-
-/**
- * The parts of tfjs-node's backend object these kernels use (structural, so the package stays
- * an optional peer): TensorFlow eager ops by name, with their attribute type codes.
- */
-interface TensorflowBackendLike {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_INT32: number };
-  executeSingleOutput(name: string, attrs: OpAttr[], inputs: Info[]): Info;
-  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: Info[], numOutputs: number): Info[];
-  disposeData(dataId: object, force?: boolean): boolean;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: unknown): Info;
-  write(values: Float32Array | Int32Array, shape: number[], dtype: tf.DataType): object;
-}
 
 const dispose = (backend: TensorflowBackendLike, infos: Info[]) => infos.forEach((t) => backend.disposeData(t.dataId, true));
 
