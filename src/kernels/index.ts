@@ -22,6 +22,7 @@ import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 import { tensorflowBatchNormTraining, tensorflowBatchNormTrainingGrad } from './tensorflow/batchNorm.js';
+import { tensorflowSearchSorted } from './tensorflow/searchSorted.js';
 import { tensorflowStep } from './tensorflow/step.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
@@ -77,6 +78,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
     [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormTrainingGrad as unknown as tf.KernelFunc],
     [tf.Step, tensorflowStep as unknown as tf.KernelFunc],
+    [tf.SearchSorted, tensorflowSearchSorted as unknown as tf.KernelFunc],
   ],
 };
 
@@ -117,7 +119,8 @@ function registeredBackends(): string[] {
  *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`;
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
  *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
- *   and a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills).
+ *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and
+ *   `SearchSorted` (missing; `histogramEqualize` needs it) through `LowerBound`/`UpperBound`.
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.

@@ -24,6 +24,18 @@ describe.runIf(where.available)("unet-kit's kernels on tensorflow (tfjs-node)", 
     x.dispose();
   });
 
+  it('SearchSorted (missing in tfjs-node): left and right insertion points, as numpy.searchsorted', async () => {
+    await activateTestBackend('tensorflow');
+    const sorted = tf.tensor2d([[1, 3, 3, 7], [0, 2, 4, 6]]);
+    const values = tf.tensor2d([[3, 0, 8], [4, 5, -1]]);
+    const left = tf.searchSorted(sorted, values, 'left');
+    const right = tf.searchSorted(sorted, values, 'right');
+    expect(left.dtype).toBe('int32');
+    expect(await left.array()).toEqual([[1, 0, 4], [2, 3, 0]]);
+    expect(await right.array()).toEqual([[3, 0, 4], [3, 3, 0]]);
+    tf.dispose([sorted, values, left, right]);
+  });
+
   it('the ReLU gradient through it: dy where x > 0, else 0', async () => {
     await activateTestBackend('tensorflow');
     const x = tf.tensor1d([-2, -0.5, 0.5, 3]);
