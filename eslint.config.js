@@ -43,7 +43,7 @@ function floorRules(floor, allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'docs/api/', 'docs/.vitepress/', 'node_modules/', 'coverage/', 'out/', 'bench/results/'] },
+  { ignores: ['.cache/', 'dist/', 'docs/api/', 'docs/.vitepress/', 'node_modules/', 'coverage/', 'out/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,9 +8,10 @@ import '@tensorflow/tfjs-layers';
 import { installKernels } from '../src/kernels/index.js';
 import { dataParallelTrainer } from '../src/train/dataParallel/trainer.js';
 import { benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
+import { loadTensorflowBackend } from '../test/helpers/tensorflowBackend.js';
 
 interface CaseArgs {
-  backend: 'cpu' | 'wasm';
+  backend: 'cpu' | 'wasm' | 'tensorflow';
   kernels: boolean;
   net: '2d' | '3d';
   reps: number;
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as CaseArgs;
   tf.env().set('IS_TEST', false);
   tf.enableProdMode();
+  // tfjs-node from `npm install @tensorflow/tfjs-node` or scripts/provision-tfjs-node.mjs.
+  if (args.backend === 'tensorflow') loadTensorflowBackend();
   await tf.setBackend(args.backend);
   await tf.ready();
   if (args.kernels) installKernels(args.backend);
@@ -118,8 +121,10 @@ async function main(): Promise<void> {
       entry.calls += 1;
       byKernel.set(k.name, entry);
     }
+    result.profileTotalMs = +[...byKernel.values()].reduce((a, v) => a + v.ms, 0).toFixed(1);
+    result.profileKernelCalls = profile.kernels.length;
     result.profile = Object.fromEntries(
-      [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14).map(([k, v]) => [k, { ms: +v.ms.toFixed(1), calls: v.calls }]),
+      [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20).map(([k, v]) => [k, { ms: +v.ms.toFixed(1), calls: v.calls }]),
     );
   }
   tf.dispose([x, y]);
@@ -139,7 +144,7 @@ async function dataParallelCase(
   const started = performance.now();
   const trainer = await dataParallelTrainer(model, {
     workers: args.dataParallel,
-    backend: args.backend,
+    backend: args.backend === 'tensorflow' ? 'wasm' : args.backend,
     loss: 'meanSquaredError',
     optimizer: tf.train.adam(1e-3),
   });

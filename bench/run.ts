@@ -9,11 +9,15 @@
 //   npm run bench -- --nets 2d --stock-cpu-train   # include the stock cpu train step (minutes)
 //   npm run bench -- --profile                     # per-kernel times of one train step
 //   npm run bench -- --data-parallel 2             # plus a row per net: wasm, 2 worker threads
+//   npm run bench -- --backends tensorflow         # tfjs-node (installed or provisioned)
+// The tensorflow rows run where tfjs-node can be loaded; the PyTorch rows (optional) where a
+// Python with torch is found: UNET_KIT_TORCH_PYTHON, ~/.cache/unet-kit/torch-venv, python3.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tensorflowAvailability } from '../test/helpers/tensorflowBackend.js';
 
 interface Options {
   backends: string[];
@@ -25,7 +29,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { backends: ['wasm', 'cpu'], nets: ['2d', '3d'], reps: 3, stockCpuTrain: false, profile: false, dataParallel: 0 };
+  const options: Options = { backends: tensorflowAvailability().available ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'], nets: ['2d', '3d'], reps: 3, stockCpuTrain: false, profile: false, dataParallel: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = () => {
@@ -62,6 +66,52 @@ function runCase(args: Record<string, unknown>): Record<string, unknown> {
   }
 }
 
+/** A Python that imports torch, or undefined (the PyTorch rows are optional). */
+function torchPython(): string | undefined {
+  const candidates = [process.env.UNET_KIT_TORCH_PYTHON, join(homedir(), '.cache', 'unet-kit', 'torch-venv', 'bin', 'python'), 'python3'];
+  for (const python of candidates) {
+    if (python === undefined || python === '' || (python.includes('/') && !existsSync(python))) continue;
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+      return python;
+    } catch {
+      // next candidate
+    }
+  }
+  return undefined;
+}
+
+function runTorch(python: string, net: string, reps: number): Record<string, unknown> {
+  try {
+    const out = execFileSync(python, [join(here, 'torch_unet.py'), JSON.stringify({ net, reps, threads: cpus().length })], {
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+  } catch (e) {
+    return { net, backend: 'pytorch', error: String((e as Error).message).split('\n')[0]!.slice(0, 200) };
+  }
+}
+
+/** Each unet-kit row's time over PyTorch's, for the same net, measured in this run. */
+function ratios(results: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const torch of results.filter((r) => String(r.backend).startsWith('pytorch') && typeof r.trainStepMs === 'number')) {
+    for (const r of results.filter((x) => x.net === torch.net && x.kernels === true)) {
+      const ratio = (key: string) => (typeof r[key] === 'number' ? +((r[key] as number) / (torch[key] as number)).toFixed(2) : null);
+      out.push({
+        net: r.net,
+        backend: r.backend,
+        ...(r.dataParallelWorkers !== undefined ? { dataParallelWorkers: r.dataParallelWorkers } : {}),
+        forwardVsPytorch: ratio('forwardMs'),
+        trainStepVsPytorch: ratio('trainStepMs'),
+      });
+    }
+  }
+  return out;
+}
+
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
   const results: Record<string, unknown>[] = [];
@@ -84,6 +134,19 @@ function main(): void {
       results.push(runCase(args));
     }
   }
+  const python = torchPython();
+  for (const net of options.nets) {
+    if (python === undefined) {
+      results.push({ net, backend: 'pytorch', skipped: 'no Python with torch (set UNET_KIT_TORCH_PYTHON); the PyTorch rows are optional' });
+      continue;
+    }
+    process.stderr.write(`bench: ${net} pytorch (${python}) ...\n`);
+    results.push(runTorch(python, net, Math.max(options.reps, 5)));
+  }
+  if (!tensorflowAvailability().available) {
+    const where = tensorflowAvailability();
+    results.push({ backend: 'tensorflow', skipped: where.available ? '' : where.reason });
+  }
   const doc = {
     date: new Date().toISOString(),
     node: process.version,
@@ -91,6 +154,7 @@ function main(): void {
     cores: cpus().length,
     note: 'ms are medians over reps after one warm-up; *CpuMs is this process\' CPU time (steadier on a shared machine); GFLOP/s use the smaller of the two; train GFLOP/s count 3x the forward multiply-adds.',
     results,
+    vsPytorch: ratios(results),
   };
   const json = JSON.stringify(doc, null, 2);
   process.stdout.write(`${json}\n`);

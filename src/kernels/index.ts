@@ -22,6 +22,9 @@ import { wasmUnsortedSegmentSum } from './wasm/unsortedSegmentSum.js';
 import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
+import { tensorflowBatchNormTraining, tensorflowBatchNormTrainingGrad } from './tensorflow/batchNorm.js';
+import { tensorflowSearchSorted } from './tensorflow/searchSorted.js';
+import { tensorflowStep } from './tensorflow/step.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -72,6 +75,13 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Mean, meanKernel('wasm')],
     [tf.UnsortedSegmentSum, wasmUnsortedSegmentSum as tf.KernelFunc],
   ],
+  // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
+  tensorflow: [
+    [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
+    [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormTrainingGrad as unknown as tf.KernelFunc],
+    [tf.Step, tensorflowStep as unknown as tf.KernelFunc],
+    [tf.SearchSorted, tensorflowSearchSorted as unknown as tf.KernelFunc],
+  ],
 };
 
 /** Names of the kernels unet-kit replaces or adds on `backendName` (for reports and tests). */
@@ -109,7 +119,11 @@ function registeredBackends(): string[] {
  *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
  *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
  *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`, and
- *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias).
+ *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias);
+ * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
+ *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
+ *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and
+ *   `SearchSorted` (missing; `histogramEqualize` needs it) through `LowerBound`/`UpperBound`.
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { BATCH_NORM_TRAINING } from '../../src/kernels/names.js';
-import { useBackend } from '../../src/backend/useBackend.js';
+import type { ConcreteBackend } from '../../src/backend/packages.js';
+import { activateTestBackend, testBackends } from '../helpers/backends.js';
 import { upSampling3d } from '../../src/layers/upSampling3d.js';
 import { backendBuffers, expectAllClose, randomInput } from './kernelHarness.js';
 
@@ -87,8 +88,8 @@ const OPS: OpCase[] = [
 ];
 
 /** Output and the gradients of sum(r * output) with respect to every input, as plain arrays. */
-async function evaluate(backend: 'cpu' | 'wasm', c: OpCase, seed: number) {
-  await useBackend(backend);
+async function evaluate(backend: ConcreteBackend, c: OpCase, seed: number) {
+  await activateTestBackend(backend);
   const inputs = c.inputs.map((shape, i) => tf.tensor(randomInput(shape, seed + i).values, shape));
   const tensorsBefore = tf.memory().numTensors;
   const buffersBefore = backendBuffers();
@@ -104,18 +105,23 @@ async function evaluate(backend: 'cpu' | 'wasm', c: OpCase, seed: number) {
   return result;
 }
 
-describe('wasm = cpu on every op of the U-Net path (outputs and gradients)', () => {
+// wasm and, where tfjs-node is present, tensorflow, each against the cpu backend.
+const OTHERS = testBackends().filter((b) => b !== 'cpu');
+
+describe('wasm (and tensorflow) = cpu on every op of the U-Net path (outputs and gradients)', () => {
   OPS.forEach((c, i) => {
     it(c.name, async () => {
       const cpu = await evaluate('cpu', c, 1000 + 10 * i);
-      const wasm = await evaluate('wasm', c, 1000 + 10 * i);
-      expectAllClose(wasm.y, cpu.y, `${c.name}: output`);
-      cpu.grads.forEach((g, j) => expectAllClose(wasm.grads[j]!, g, `${c.name}: gradient ${j}`));
+      for (const other of OTHERS) {
+        const got = await evaluate(other, c, 1000 + 10 * i);
+        expectAllClose(got.y, cpu.y, `${c.name} on ${other}: output`);
+        cpu.grads.forEach((g, j) => expectAllClose(got.grads[j]!, g, `${c.name} on ${other}: gradient ${j}`));
+      }
     });
   });
 });
 
-describe('wasm = cpu on the reshaping and reduction kernels the U-Net gradients use', () => {
+describe('wasm (and tensorflow) = cpu on the reshaping and reduction kernels the U-Net gradients use', () => {
   const cases: OpCase[] = [
     { name: 'slice rank 5', inputs: [[2, 3, 4, 5, 6]], op: (x) => tf.slice(x!, [1, 0, 1, 2, 3], [1, 3, 2, 3, 2]) },
     { name: 'slice rank 5, whole inner axes', inputs: [[2, 3, 4, 5, 6]], op: (x) => tf.slice(x!, [0, 1, 0, 0, 0], [2, 2, 4, 5, 6]) },
@@ -130,9 +136,11 @@ describe('wasm = cpu on the reshaping and reduction kernels the U-Net gradients 
   cases.forEach((c, i) => {
     it(c.name, async () => {
       const cpu = await evaluate('cpu', c, 2000 + 10 * i);
-      const wasm = await evaluate('wasm', c, 2000 + 10 * i);
-      expectAllClose(wasm.y, cpu.y, `${c.name}: output`);
-      cpu.grads.forEach((g, j) => expectAllClose(wasm.grads[j]!, g, `${c.name}: gradient ${j}`));
+      for (const other of OTHERS) {
+        const got = await evaluate(other, c, 2000 + 10 * i);
+        expectAllClose(got.y, cpu.y, `${c.name} on ${other}: output`);
+        cpu.grads.forEach((g, j) => expectAllClose(got.grads[j]!, g, `${c.name} on ${other}: gradient ${j}`));
+      }
     });
   });
 });

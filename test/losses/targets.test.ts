@@ -56,7 +56,7 @@ describeEachBackend('preparePair', (backend) => {
   });
 
   it("checks labels by default on host-memory backends ('auto')", () => {
-    expect(shouldCheckLabels('auto')).toBe(backend === 'cpu' || backend === 'wasm');
+    expect(shouldCheckLabels('auto')).toBe(['cpu', 'wasm', 'tensorflow'].includes(backend));
     expect(shouldCheckLabels(undefined)).toBe(true);
     expect(shouldCheckLabels(false)).toBe(false);
   });
