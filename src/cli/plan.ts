@@ -154,7 +154,7 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     // Hounsfield units go down to -1024 (air); MRI and PNG intensities are never that negative.
     const lowest = Math.min(...images.map((s) => s.data.reduce((m, v) => (v < m ? v : m), Infinity)));
     modality = lowest < -500 ? 'ct' : 'mri';
-    notes.push(`modality ${modality} (lowest intensity ${lowest}${modality === 'ct' ? ' < -500: Hounsfield units' : ''}); set --modality to override`);
+    notes.push(`modality ${modality} (lowest intensity ${+lowest.toFixed(2)}${modality === 'ct' ? ' < -500: Hounsfield units' : ''}); set --modality to override`);
   } else modality = request.modality;
 
   let normalization: Normalization = { scheme: 'zscore' };

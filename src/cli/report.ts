@@ -62,7 +62,7 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
 td:first-child,th:first-child,td:nth-child(2){text-align:left}.kv th{text-align:left;color:#555;font-weight:normal}.kv td{text-align:left}
 tr.mean td{font-weight:bold;background:#f6f6f6}.charts{display:flex;flex-wrap:wrap;gap:12px}
-figure{margin:12px 0}figure img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}figcaption{font-size:13px;color:#444}
+figure{margin:12px 0}figure img{image-rendering:pixelated;width:min(100%,900px);border:1px solid #ddd}figcaption{font-size:13px;color:#444}
 .sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:middle;border:1px solid #888}
 </style></head><body>
 <h1>${esc(content.title)}</h1>

@@ -9,6 +9,7 @@ import { UnetKitError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import { loadModel, saveModel } from '../io/modelFiles.js';
 import { diceCELoss } from '../losses/combine.js';
+import { readLogs, type CallbackLogs } from '../train/logs.js';
 import { rowsToCsv, type MetricsRow } from '../train/metricsLog.js';
 import { progressBar } from '../train/progressBar.js';
 import { polyLR } from '../train/schedules.js';
@@ -206,10 +207,12 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
     const validation = new (class extends tfl.Callback {
       override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
         const valDice = await meanDice(net, plan, scored);
+        // The epoch's loss may still be a scalar tensor here (fitDataset): read it as the train callbacks do.
+        const read = await readLogs(logs as CallbackLogs | undefined);
         if (logs !== undefined) logs[valCases.length > 0 ? 'val_dice' : 'train_dice'] = valDice;
-        const row: MetricsRow = { epoch: epoch + 1, loss: Number(logs?.loss ?? NaN), [valCases.length > 0 ? 'val_dice' : 'train_dice']: valDice, lr: Number(logs?.lr ?? NaN), seconds: (Date.now() - started) / 1000 };
+        const row: MetricsRow = { epoch: epoch + 1, loss: read.loss ?? NaN, [valCases.length > 0 ? 'val_dice' : 'train_dice']: valDice, lr: read.lr ?? NaN, seconds: (Date.now() - started) / 1000 };
         state.history.push(row);
-        const score = Number.isNaN(valDice) ? -Number(logs?.loss ?? 0) : valDice;
+        const score = Number.isNaN(valDice) ? -(read.loss ?? 0) : valDice;
         if (score > state.bestScore) {
           state.bestScore = score;
           state.bestEpoch = epoch + 1;

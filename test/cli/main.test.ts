@@ -47,6 +47,15 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
     const log = readFileSync(join(run, 'training-log.csv'), 'utf8').trim().split('\n');
     expect(log[0]).toBe('epoch,loss,val_dice,lr,seconds');
     expect(log).toHaveLength(3);
+    // Every epoch logs a finite loss (Dice + CE of 3 classes: between 0 and 1 + ln 3 at the start) and Dice in [0, 1].
+    for (const line of log.slice(1)) {
+      const [epoch, loss, dice] = line.split(',').map(Number);
+      expect(epoch).toBeGreaterThan(0);
+      expect(loss).toBeGreaterThan(0);
+      expect(loss).toBeLessThan(3);
+      expect(dice).toBeGreaterThanOrEqual(0);
+      expect(dice).toBeLessThanOrEqual(1);
+    }
     for (const f of ['model/model.json', 'checkpoint/model.json', 'checkpoint/state.json', 'loss.png', 'dice.png', 'scores.csv']) expect(existsSync(join(run, f)), f).toBe(true);
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
