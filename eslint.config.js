@@ -20,6 +20,7 @@ export const FLOORS = {
   io: ['core', 'layers'],
   inference: ['core', 'ops', 'data'],
   train: ['core', 'kernels', 'layers', 'io'],
+  cli: ['core', 'backend', 'models', 'losses', 'metrics', 'data', 'io', 'inference', 'train'],
 };
 
 // Floors whose code is pure tensor math: they never build Keras layers.

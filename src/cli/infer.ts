@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { predictVolume25D } from '../inference/predictVolume25D.js';
+import { slidingWindowInference } from '../inference/slidingWindow.js';
+import { testTimeAugmentation } from '../inference/tta.js';
+import type { ProgressFn } from '../inference/windowEngine.js';
+import type { TrainingPlan } from './plan.js';
+import { normalizeScan } from './volumes.js';
+import type { Scan } from './scans.js';
+
+/** Options of {@link predictScan}. */
+export interface PredictScanOptions {
+  /** Average over mirrorings of every spatial axis (nnU-Net's test-time mirroring). Default false. */
+  tta?: boolean;
+  /** Window overlap. Default 0.5 (nnU-Net). */
+  overlap?: number;
+  onProgress?: ProgressFn;
+}
+
+/**
+ * Segments one scan with a trained network and its plan: normalization as in training,
+ * gaussian-blended sliding windows of the training patch size (2D: every axial slice; 2.5D:
+ * `predictVolume25D` over 3-slice stacks; 3D: the volume), optional mirroring TTA on the
+ * softmax probabilities, argmax, and class indices mapped back to the label values.
+ *
+ * @returns label values, C order `[D, H, W]` like `scan.data`.
+ */
+export async function predictScan(model: tfl.LayersModel, plan: TrainingPlan, scan: Scan, options: PredictScanOptions = {}): Promise<Int32Array> {
+  const [D, H, W] = scan.shape;
+  const softmax = (batch: tf.Tensor): tf.Tensor => tf.tidy(() => tf.softmax(model.predict(batch) as tf.Tensor));
+  const spatialDims = plan.dims === '3' ? 3 : 2;
+  const predictor = options.tta === true ? testTimeAugmentation(softmax, { flips: spatialDims === 3 ? [0, 1, 2] : [0, 1] }) : softmax;
+  const window = { roiSize: plan.patchSize, overlap: options.overlap ?? 0.5, batchSize: Math.max(1, plan.batchSize), onProgress: options.onProgress };
+  const image = normalizeScan(scan, plan);
+  let probs: tf.Tensor;
+  if (plan.dims === '2') {
+    const x = tf.tensor4d(image, [D, H, W, 1]);
+    try {
+      probs = await slidingWindowInference(predictor, x, window);
+    } finally {
+      x.dispose();
+    }
+  } else {
+    const x = tf.tensor5d(image, [1, D, H, W, 1]);
+    try {
+      probs = plan.dims === '2.5'
+        ? await predictVolume25D(predictor, x, { k: plan.channels, axis: 0, slidingWindow: window, batchSize: 1 })
+        : await slidingWindowInference(predictor, x, window);
+    } finally {
+      x.dispose();
+    }
+  }
+  const classes = tf.tidy(() => tf.argMax(probs, -1));
+  probs.dispose();
+  const indices = (await classes.data()) as Int32Array;
+  classes.dispose();
+  const out = new Int32Array(indices.length);
+  for (let i = 0; i < out.length; i++) out[i] = plan.labelValues[indices[i]!]!;
+  return out;
+}

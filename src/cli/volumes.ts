@@ -1,0 +1,127 @@
+import type { Rng } from '../core/rng.js';
+import type { TrainingPlan } from './plan.js';
+import type { Scan } from './scans.js';
+
+/**
+ * The plan's normalization applied to one image (nnU-Net, "intensity normalization"): z-score
+ * over the image (`(x - mean) / std`), or for CT clip to the training foreground's percentiles and
+ * z-score with the foreground's statistics, so every CT image shares one scale.
+ */
+export function normalizeScan(scan: Scan, plan: Pick<TrainingPlan, 'normalization'>): Float32Array {
+  const out = new Float32Array(scan.data.length);
+  const { normalization } = plan;
+  if (normalization.scheme === 'ct') {
+    const [lo, hi] = normalization.clip!;
+    for (let i = 0; i < out.length; i++) out[i] = (Math.min(hi, Math.max(lo, scan.data[i]!)) - normalization.mean!) / normalization.std!;
+    return out;
+  }
+  let sum = 0;
+  for (const v of scan.data) sum += v;
+  const mean = sum / scan.data.length;
+  let sq = 0;
+  for (const v of scan.data) sq += (v - mean) ** 2;
+  const std = Math.sqrt(sq / scan.data.length);
+  const scale = std > 1e-8 ? 1 / std : 1;
+  for (let i = 0; i < out.length; i++) out[i] = (scan.data[i]! - mean) * scale;
+  return out;
+}
+
+/** Label values -> class indices 0..C-1 (the plan's `labelValues` order). */
+export function labelsToClasses(scan: Scan, labelValues: readonly number[]): Uint8Array {
+  const lookup = new Map(labelValues.map((v, i) => [v, i]));
+  const out = new Uint8Array(scan.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = lookup.get(scan.data[i]!);
+    if (c === undefined) throw new Error(`${scan.path} holds the label ${scan.data[i]}, not among the planned classes ${labelValues.join(', ')}.`);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** A training case ready for sampling. */
+export interface TrainingCase {
+  id: string;
+  image: Float32Array;
+  classes: Uint8Array;
+  shape: [number, number, number];
+  /** Voxel indices (C order) of every non-background voxel, for foreground oversampling. */
+  foreground: Int32Array;
+}
+
+/** Builds a {@link TrainingCase} from an image and its label map. */
+export function trainingCase(image: Scan, label: Scan, plan: TrainingPlan): TrainingCase {
+  const classes = labelsToClasses(label, plan.labelValues);
+  let count = 0;
+  for (const c of classes) if (c !== 0) count++;
+  const foreground = new Int32Array(count);
+  let j = 0;
+  for (let i = 0; i < classes.length; i++) if (classes[i] !== 0) foreground[j++] = i;
+  return { id: image.id, image: normalizeScan(image, plan), classes, shape: image.shape, foreground };
+}
+
+/** One batch in channels-last layout: `x` `[B, ...patch, channels]`, `y` one-hot `[B, ...patch, C]`. */
+export interface PatchBatch {
+  x: Float32Array;
+  y: Float32Array;
+  xShape: number[];
+  yShape: number[];
+}
+
+function startFor(size: number, patch: number, centre: number | undefined, rng: Rng): number {
+  const lo = Math.min(0, size - patch);
+  const hi = Math.max(0, size - patch);
+  if (centre === undefined) return rng.integer(lo, hi + 1);
+  return Math.min(hi, Math.max(lo, centre - (patch >> 1)));
+}
+
+/**
+ * Samples a batch of random patches, half of them centred on a random foreground voxel
+ * (nnU-Net oversamples foreground in a third of each batch; half suits the small datasets a CLI
+ * user starts with), each mirrored along every spatial axis with probability 1/2. Outside the
+ * image the patch reads 0 (the normalized mean) and background.
+ * 2D and 2.5D patches are axial (`[H, W]` of one z slice); 2.5D adds the slices z - 1 and z + 1
+ * as channels, edges replicated, as `sliceStacks` does at prediction time.
+ */
+export function sampleBatch(cases: readonly TrainingCase[], plan: TrainingPlan, rng: Rng): PatchBatch {
+  const { patchSize, batchSize, channels } = plan;
+  const numClasses = plan.labelValues.length;
+  const three = plan.dims === '3';
+  const [pd, ph, pw] = three ? patchSize : [1, ...patchSize];
+  const voxels = pd! * ph! * pw!;
+  const x = new Float32Array(batchSize * voxels * channels);
+  const y = new Float32Array(batchSize * voxels * numClasses);
+  for (let b = 0; b < batchSize; b++) {
+    const item = cases[rng.integer(0, cases.length)]!;
+    const [D, H, W] = item.shape;
+    let centre: [number, number, number] | undefined;
+    if (item.foreground.length > 0 && rng.bernoulli(0.5)) {
+      const index = item.foreground[rng.integer(0, item.foreground.length)]!;
+      centre = [Math.floor(index / (H * W)), Math.floor(index / W) % H, index % W];
+    }
+    const z0 = three ? startFor(D, pd!, centre?.[0], rng) : (centre?.[0] ?? rng.integer(0, D));
+    const y0 = startFor(H, ph!, centre?.[1], rng);
+    const x0 = startFor(W, pw!, centre?.[2], rng);
+    const flipZ = three && rng.bernoulli(0.5);
+    const flipY = rng.bernoulli(0.5);
+    const flipX = rng.bernoulli(0.5);
+    for (let dz = 0; dz < pd!; dz++) {
+      for (let dy = 0; dy < ph!; dy++) {
+        for (let dx = 0; dx < pw!; dx++) {
+          const z = z0 + (flipZ ? pd! - 1 - dz : dz);
+          const yy = y0 + (flipY ? ph! - 1 - dy : dy);
+          const xx = x0 + (flipX ? pw! - 1 - dx : dx);
+          const out = b * voxels + (dz * ph! + dy) * pw! + dx;
+          const inside = z >= 0 && z < D && yy >= 0 && yy < H && xx >= 0 && xx < W;
+          const cls = inside ? item.classes[(z * H + yy) * W + xx]! : 0;
+          y[out * numClasses + cls] = 1;
+          if (!inside) continue;
+          for (let c = 0; c < channels; c++) {
+            const zc = channels === 1 ? z : Math.min(D - 1, Math.max(0, z + c - (channels >> 1)));
+            x[out * channels + c] = item.image[(zc * H + yy) * W + xx]!;
+          }
+        }
+      }
+    }
+  }
+  return { x, y, xShape: [batchSize, ...patchSize, channels], yShape: [batchSize, ...patchSize, numClasses] };
+}
