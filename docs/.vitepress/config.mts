@@ -28,6 +28,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started in Node', link: '/guide/getting-started-node' },
           { text: 'Getting started in a browser', link: '/guide/getting-started-browser' },
+          { text: 'Losses and metrics', link: '/guide/losses-and-metrics' },
           { text: 'Backends and performance', link: '/guide/backends' },
           { text: 'Troubleshooting', link: '/guide/troubleshooting' },
         ],
