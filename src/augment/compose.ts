@@ -50,7 +50,7 @@ export function compose(steps: readonly ComposeStep[], options: ComposeOptions =
   const own = createRng(options.seed);
   const call = (sample: Sample, seed?: SeedLike): Sample => {
     assertSample(fn, sample);
-    const rng = toRng(seed, own);
+    const rng = toRng(seed, own, fn);
     return tf.tidy(() => {
       let current: Sample = sample;
       for (const [transform, probability] of resolved) {

@@ -43,14 +43,14 @@ export interface ParametricTransform<P> extends Transform {
 }
 
 /** Turns a {@link SeedLike} (or nothing) into a generator. */
-export function toRng(seed: SeedLike | undefined, fallback: Rng): Rng {
+export function toRng(seed: SeedLike | undefined, fallback: Rng, functionName = 'augment'): Rng {
   if (seed === undefined) return fallback;
   if (typeof seed === 'number') {
-    if (!Number.isFinite(seed)) fail('augment', 'seed', seed, 'a finite number or an Rng');
+    if (!Number.isFinite(seed)) fail(functionName, 'seed', seed, 'a finite number or an Rng');
     return createRng(seed);
   }
   if (seed === null || typeof seed !== 'object' || typeof (seed as Rng).next !== 'function') {
-    fail('augment', 'seed', seed, 'a finite number or an Rng from createRng');
+    fail(functionName, 'seed', seed, 'a finite number or an Rng from createRng');
   }
   return seed;
 }
@@ -104,6 +104,8 @@ export function makeTransform<P>(
   apply: (sample: Sample, params: P) => Sample,
   options: { needsMask?: boolean; preservesShape?: boolean } = {},
 ): ParametricTransform<P> {
+  // Checked here so the error names the transform, not createRng.
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) fail(transformName, 'options.seed', seed, 'a finite number');
   const own = createRng(seed);
   const needsMask = options.needsMask ?? false;
   const safeApply = (sample: Sample, params: P): Sample => {
@@ -118,7 +120,7 @@ export function makeTransform<P>(
   };
   const call = (sample: Sample, seedLike?: SeedLike): Sample => {
     assertSample(transformName, sample, needsMask);
-    const rng = toRng(seedLike, own);
+    const rng = toRng(seedLike, own, transformName);
     return safeApply(sample, draw(rng, sample.image.shape[0]!, sample));
   };
   return Object.assign(call, {

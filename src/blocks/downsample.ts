@@ -1,4 +1,6 @@
 import { assertInteger, assertOneOf } from '../core/assert.js';
+import { UnetKitError } from '../core/errors.js';
+import { formatValue } from '../core/format.js';
 import { resolveNormAct, unitSettings, type NormActBlockOptions } from './blockOptions.js';
 import { assertChannels, assertFeatureMap } from './checks.js';
 import { makeConvUnit } from './convUnit.js';
@@ -49,6 +51,20 @@ export function downsample(x: Sym, options: DownsampleOptions = {}): Sym {
   assertInteger(fn, 'options.factor', factor, { min: 1 });
   assertChannels(fn, 'options.filters', filters);
   assertInteger(fn, 'options.kernelSize', kernelSize, { min: 1 });
+  if (mode !== 'strided') {
+    // 'valid' pooling silently drops the last rows of a size not divisible by the factor, and
+    // the decoder's skip connection no longer lines up.
+    const spatial = x.shape.slice(1, -1);
+    const bad = spatial.findIndex((size) => size !== null && size % factor !== 0);
+    if (bad >= 0) {
+      throw new UnetKitError(
+        fn,
+        'x',
+        `has spatial size ${formatValue(spatial)}, whose axis ${bad} (${spatial[bad]}) is not divisible by options.factor ${factor}; ` +
+          `${mode} would drop the remainder. Pad or crop the input (padToMultiple), or use mode 'strided' (size ceil(n / factor)).`,
+      );
+    }
+  }
   if (mode === 'maxPool') return apply(o.L.maxPool({ poolSize: factor, name: `${o.name}_pool` }), x);
   if (mode === 'avgPool') return apply(o.L.avgPool({ poolSize: factor, name: `${o.name}_pool` }), x);
   return makeConvUnit({ ...unitSettings(o, o.name), filters, kernelSize, strides: factor }, channels)(x);

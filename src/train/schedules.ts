@@ -46,7 +46,13 @@ export class LearningRateScheduler extends tfl.Callback {
     assertKnownKeys(fn, options, ['per']);
     const { per = 'epoch' } = options;
     assertOneOf(fn, 'options.per', per, UNITS);
-    this.valueAt = schedule;
+    // Steps are epoch or batch indices: a negative, fractional-infinite or NaN step would give a
+    // rate above initialLR (polyLR, stepDecay) or never return (cosineAnnealing at Infinity).
+    const name = (schedule as { scheduleName?: string }).scheduleName ?? fn;
+    this.valueAt = (step: number) => {
+      assertNumber(name, 'step', step, { min: 0 });
+      return schedule(step);
+    };
     this.per = per;
   }
 
@@ -98,6 +104,11 @@ export interface CosineAnnealingOptions extends ScheduleOptions {
   periodMult?: number;
 }
 
+/** Tags `schedule` with the factory's name, which the step check of {@link LearningRateScheduler} reports. */
+function named(fn: string, schedule: ScheduleFn): ScheduleFn {
+  return Object.assign(schedule, { scheduleName: fn });
+}
+
 /**
  * Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017; PyTorch's
  * `CosineAnnealingWarmRestarts`): within a cycle of length `T_i = period * periodMult^i`,
@@ -118,15 +129,16 @@ export function cosineAnnealing(options: CosineAnnealingOptions): LearningRateSc
   assertInteger(fn, 'options.period', period, { min: 1 });
   assertInteger(fn, 'options.periodMult', periodMult, { min: 1 });
   return new LearningRateScheduler(
-    (step) => {
+    named(fn, (step) => {
       let length = period;
-      let t = step;
+      // Equal cycles: one modulo instead of step / period loop turns.
+      let t = periodMult === 1 ? step % period : step;
       while (t >= length) {
         t -= length;
         length *= periodMult;
       }
       return minLR + ((initialLR - minLR) * (1 + Math.cos((Math.PI * t) / length))) / 2;
-    },
+    }),
     { per },
   );
 }
@@ -156,7 +168,7 @@ export function polyLR(options: PolyLROptions): LearningRateScheduler {
   assertNumber(fn, 'options.initialLR', initialLR, { min: 0, minExclusive: true });
   assertInteger(fn, 'options.totalSteps', totalSteps, { min: 1 });
   assertNumber(fn, 'options.exponent', exponent, { min: 0, minExclusive: true });
-  return new LearningRateScheduler((step) => initialLR * Math.max(0, 1 - step / totalSteps) ** exponent, { per });
+  return new LearningRateScheduler(named(fn, (step) => initialLR * Math.max(0, 1 - step / totalSteps) ** exponent), { per });
 }
 
 /** Options of {@link stepDecay}. */
@@ -183,7 +195,7 @@ export function stepDecay(options: StepDecayOptions): LearningRateScheduler {
   assertNumber(fn, 'options.initialLR', initialLR, { min: 0, minExclusive: true });
   assertInteger(fn, 'options.stepSize', stepSize, { min: 1 });
   assertNumber(fn, 'options.gamma', gamma, { min: 0, minExclusive: true });
-  return new LearningRateScheduler((step) => initialLR * gamma ** Math.floor(step / stepSize), { per });
+  return new LearningRateScheduler(named(fn, (step) => initialLR * gamma ** Math.floor(step / stepSize)), { per });
 }
 
 /** Options of {@link warmup}. */
@@ -225,7 +237,7 @@ export function warmup(schedule: LearningRateScheduler | number, options: Warmup
     return fail(fn, 'schedule', schedule, 'a LearningRateScheduler (cosineAnnealing, polyLR, ...) or a number');
   }
   const target = inner(0);
-  return new LearningRateScheduler((step) => (step < steps ? target * (startFactor + ((1 - startFactor) * step) / steps) : inner(step - steps)), {
+  return new LearningRateScheduler(named(fn, (step) => (step < steps ? target * (startFactor + ((1 - startFactor) * step) / steps) : inner(step - steps))), {
     per,
   });
 }

@@ -63,3 +63,13 @@ describeEachBackend('downsample pooling', () => {
     expect(() => downsample(input, { factor: 0 })).toThrow(/downsample: options\.factor is 0/);
   });
 });
+
+it('pooling refuses a spatial size not divisible by the factor instead of dropping the remainder; strided accepts it', () => {
+  const odd = tfl.input({ shape: [9, 8, 2] });
+  expect(() => downsample(odd, { name: 'odd_pool' })).toThrow(
+    "downsample: x has spatial size [9, 8], whose axis 0 (9) is not divisible by options.factor 2; maxPool would drop the remainder.",
+  );
+  expect(() => downsample(odd, { mode: 'avgPool', factor: 3, name: 'odd_avg' })).toThrow(/axis 1 \(8\) is not divisible by options.factor 3/);
+  expect(downsample(odd, { mode: 'strided', name: 'odd_strided' }).shape).toEqual([null, 5, 4, 2]);
+  expect(downsample(tfl.input({ shape: [null, null, 2] }), { name: 'any_pool' }).shape).toEqual([null, null, null, 2]);
+});

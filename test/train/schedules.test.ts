@@ -144,3 +144,17 @@ describeEachBackend('schedules (in fit)', () => {
     model.dispose();
   });
 });
+
+describe('schedules (step validation)', () => {
+  it('refuse negative, NaN and infinite steps by the factory name instead of a rate above initialLR or an endless loop', () => {
+    expect(polyLR({ initialLR: 1, totalSteps: 10 }).valueAt(5)).toBeCloseTo(0.5 ** 0.9, 12);
+    expect(() => polyLR({ initialLR: 1, totalSteps: 10 }).valueAt(-5)).toThrow('polyLR: step is -5; expected a finite number >= 0.');
+    expect(() => stepDecay({ initialLR: 1, stepSize: 1, gamma: 0.1 }).valueAt(-2)).toThrow(/^stepDecay: step is -2/);
+    expect(() => cosineAnnealing({ initialLR: 1, period: 10 }).valueAt(Infinity)).toThrow(/^cosineAnnealing: step is Infinity/);
+    expect(() => warmup(0.1, { steps: 3 }).valueAt(NaN)).toThrow(/^warmup: step is NaN/);
+    expect(() => learningRateScheduler((s) => s).valueAt(-1)).toThrow(/^learningRateScheduler: step is -1/);
+    // A huge step returns at once (one modulo), at the cycle position step % period.
+    const cosine = cosineAnnealing({ initialLR: 1, period: 10 });
+    expect(cosine.valueAt(1e15 + 5)).toBeCloseTo(cosine.valueAt(5), 12);
+  });
+});
