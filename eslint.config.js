@@ -19,6 +19,7 @@ export const FLOORS = {
   data: ['core', 'ops'],
   io: ['core', 'layers'],
   inference: ['core', 'ops', 'data'],
+  explain: ['core', 'ops'],
   train: ['core', 'kernels', 'layers', 'io'],
 };
 

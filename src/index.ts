@@ -16,4 +16,5 @@ export * from './augment/index.js';
 export * from './data/index.js';
 export * from './io/index.js';
 export * from './inference/index.js';
+export * from './explain/index.js';
 export * from './train/index.js';
