@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
+import { quantizeWeights, WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../compress/quantize.js';
+import { assertBoolean, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { importNodeBuiltin, isNode } from '../core/platform.js';
 // Registers unet-kit's custom layers, so loadModel can read models that use them.
@@ -17,6 +18,12 @@ export interface SaveModelOptions {
    * to resume training after {@link loadModel}. Default false.
    */
   includeOptimizer?: boolean;
+  /**
+   * Store the float32 weights quantized, in tensorflowjs_converter's format (stock
+   * `tf.loadLayersModel` dequantizes them): `'uint8'` (a quarter of the bytes), `'uint16'` or
+   * `'float16'` (half). See `quantizeWeights` (unet-kit/compress). Default: float32, exact.
+   */
+  quantize?: WeightQuantization;
 }
 
 type Fs = typeof import('node:fs/promises');
@@ -55,7 +62,7 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
  *
  * @param model - The model to save.
  * @param dir - Directory to write `model.json` and `weights.bin` into.
- * @param options - `includeOptimizer` (default false).
+ * @param options - `includeOptimizer` (default false), `quantize` (default none: float32).
  * @returns tfjs' `SaveResult` (byte sizes of topology and weights).
  * @example
  * ```ts
@@ -73,20 +80,23 @@ export async function saveModel(
   }
   assertDir('saveModel', dir);
   assertOptionsObject('saveModel', options);
-  assertKnownKeys('saveModel', options, ['includeOptimizer']);
+  assertKnownKeys('saveModel', options, ['includeOptimizer', 'quantize']);
+  if (options.quantize !== undefined) assertOneOf('saveModel', 'options.quantize', options.quantize, WEIGHT_QUANTIZATIONS);
   const includeOptimizer = options.includeOptimizer ?? false;
   assertBoolean('saveModel', 'options.includeOptimizer', includeOptimizer);
   const { fs, path } = await nodeModules('saveModel');
 
   const handler = tf.io.withSaveHandler(async (artifacts) => {
-    const weightData =
+    const floatData =
       artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+    const { weightData, weightSpecs } =
+      options.quantize === undefined ? { weightData: floatData, weightSpecs: artifacts.weightSpecs ?? [] } : quantizeWeights(floatData, artifacts.weightSpecs ?? [], options.quantize);
     const modelJson: tf.io.ModelJSON = {
       modelTopology: artifacts.modelTopology as object,
       format: artifacts.format,
       generatedBy: artifacts.generatedBy,
       convertedBy: artifacts.convertedBy,
-      weightsManifest: [{ paths: [`./${MODEL_FILE_NAMES.weights}`], weights: artifacts.weightSpecs ?? [] }],
+      weightsManifest: [{ paths: [`./${MODEL_FILE_NAMES.weights}`], weights: weightSpecs }],
     };
     if (artifacts.trainingConfig !== undefined) modelJson.trainingConfig = artifacts.trainingConfig;
     if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
@@ -95,7 +105,7 @@ export async function saveModel(
     await fs.writeFile(path.join(dir, MODEL_FILE_NAMES.weights), new Uint8Array(weightData));
     // model.json last: a directory with a model.json always has its weights.
     await fs.writeFile(path.join(dir, MODEL_FILE_NAMES.modelJson), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData, weightSpecs }) };
   });
   return model.save(handler, { includeOptimizer });
 }
