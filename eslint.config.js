@@ -17,8 +17,10 @@ export const FLOORS = {
   metrics: ['core', 'ops'],
   augment: ['core', 'ops'],
   data: ['core', 'ops'],
-  io: ['core', 'layers'],
+  compress: ['core'],
+  io: ['core', 'layers', 'compress'],
   inference: ['core', 'ops', 'data'],
+  explain: ['core', 'ops'],
   train: ['core', 'kernels', 'layers', 'io'],
   cli: ['core', 'backend', 'models', 'losses', 'metrics', 'data', 'io', 'inference', 'train'],
 };

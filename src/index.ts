@@ -14,6 +14,8 @@ export * from './losses/index.js';
 export * from './metrics/index.js';
 export * from './augment/index.js';
 export * from './data/index.js';
+export * from './compress/index.js';
 export * from './io/index.js';
 export * from './inference/index.js';
+export * from './explain/index.js';
 export * from './train/index.js';

@@ -96,7 +96,7 @@ function generatorDataset<T>(make: () => Generator<T>): { size: null; iterator: 
   };
 }
 
-function scoreMasks(pred: tf.Tensor, truth: tf.Tensor, spacing: number[]): { dice: number; hd95mm: number; hd95voxels: number } {
+export function scoreMasks(pred: tf.Tensor, truth: tf.Tensor, spacing: number[]): { dice: number; hd95mm: number; hd95voxels: number } {
   const stats = confusionStats(pred, truth);
   const d = dice(stats);
   const value = d.dataSync()[0]!;

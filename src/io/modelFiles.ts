@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertBoolean, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
+import { quantizeWeights, WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../compress/quantize.js';
+import { assertBoolean, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { importNodeBuiltin, isNode } from '../core/platform.js';
 // Registers unet-kit's custom layers, so loadModel can read models that use them.
@@ -26,6 +27,12 @@ export interface SaveModelOptions {
    * model. Default true (hashing costs about 0.1 s per 100 MB).
    */
   integrity?: boolean;
+  /**
+   * Store the float32 weights quantized, in tensorflowjs_converter's format (stock
+   * `tf.loadLayersModel` dequantizes them): `'uint8'` (a quarter of the bytes), `'uint16'` or
+   * `'float16'` (half). See `quantizeWeights` (unet-kit/compress). Default: float32, exact.
+   */
+  quantize?: WeightQuantization;
 }
 
 type Fs = typeof import('node:fs/promises');
@@ -86,7 +93,12 @@ async function optimizerArtifacts(model: tfl.LayersModel): Promise<{ trainingCon
 }
 
 /** Serializes `model` (and its optimizer) to the two files of a model directory, without touching disk. */
-async function modelFiles(model: tfl.LayersModel, includeOptimizer: boolean, integrity: boolean): Promise<ModelFiles> {
+async function modelFiles(
+  model: tfl.LayersModel,
+  includeOptimizer: boolean,
+  integrity: boolean,
+  quantize: WeightQuantization | undefined,
+): Promise<ModelFiles> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -96,8 +108,11 @@ async function modelFiles(model: tfl.LayersModel, includeOptimizer: boolean, int
     { includeOptimizer: false },
   );
   const saved = artifacts!;
-  const buffers = saved.weightData === undefined ? [] : [tf.io.concatenateArrayBuffers(saved.weightData as ArrayBuffer | ArrayBuffer[])];
-  const specs = [...(saved.weightSpecs ?? [])];
+  const floatData = saved.weightData === undefined ? new ArrayBuffer(0) : tf.io.concatenateArrayBuffers(saved.weightData as ArrayBuffer | ArrayBuffer[]);
+  // Only the model's weights are quantized; optimizer state (appended below) stays exact.
+  const stored = quantize === undefined ? { weightData: floatData, weightSpecs: saved.weightSpecs ?? [] } : quantizeWeights(floatData, saved.weightSpecs ?? [], quantize);
+  const buffers = [stored.weightData];
+  const specs = [...stored.weightSpecs];
   let trainingConfig: tf.io.TrainingConfig | undefined;
   if (includeOptimizer && model.optimizer != null) {
     const optimizer = await optimizerArtifacts(model);
@@ -155,7 +170,8 @@ async function writeModelDir(dir: string, files: ModelFiles): Promise<void> {
  *
  * @param model - The model to save.
  * @param dir - Directory to write `model.json` and `weights.bin` into (created or replaced).
- * @param options - `includeOptimizer` (default false), `integrity` (default true).
+ * @param options - `includeOptimizer` (default false), `integrity` (default true), `quantize`
+ *   (default none: float32).
  * @returns tfjs' `SaveResult` (byte sizes of topology and weights).
  * @example
  * ```ts
@@ -173,12 +189,13 @@ export async function saveModel(
   }
   assertDir('saveModel', dir);
   assertOptionsObject('saveModel', options);
-  assertKnownKeys('saveModel', options, ['includeOptimizer', 'integrity']);
-  const { includeOptimizer = false, integrity = true } = options;
+  assertKnownKeys('saveModel', options, ['includeOptimizer', 'integrity', 'quantize']);
+  const { includeOptimizer = false, integrity = true, quantize } = options;
+  if (quantize !== undefined) assertOneOf('saveModel', 'options.quantize', quantize, WEIGHT_QUANTIZATIONS);
   assertBoolean('saveModel', 'options.includeOptimizer', includeOptimizer);
   assertBoolean('saveModel', 'options.integrity', integrity);
   await nodeModules('saveModel');
-  const files = await modelFiles(model, includeOptimizer, integrity);
+  const files = await modelFiles(model, includeOptimizer, integrity, quantize);
   await writeModelDir(dir, files);
   const { modelTopology, weightsManifest } = files.modelJson;
   return {

@@ -227,7 +227,7 @@ describe('saveModel / loadModel errors', () => {
     );
     await expect(saveModel(model, '')).rejects.toThrow("saveModel: dir is ''; expected a directory path (a non-empty string).");
     await expect(saveModel(model, freshDir(), { includeOptimiser: true } as never)).rejects.toThrow(
-      "saveModel: options.includeOptimiser is not a known option; expected one of includeOptimizer, integrity. Did you mean 'includeOptimizer'?",
+      "saveModel: options.includeOptimiser is not a known option; expected one of includeOptimizer, integrity, quantize. Did you mean 'includeOptimizer'?",
     );
     await expect(saveModel(model, freshDir(), { includeOptimizer: 1 } as never)).rejects.toThrow(UnetKitError);
     await expect(loadModel(42 as never)).rejects.toThrow('loadModel: dir is 42; expected a directory path (a non-empty string).');

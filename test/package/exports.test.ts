@@ -20,7 +20,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   peerDependencies: Record<string, string>;
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
 };
-const SUBPATHS = ['blocks', 'models', 'losses', 'metrics', 'augment', 'data', 'io', 'inference', 'train', 'backend', 'layers'];
+const SUBPATHS = ['blocks', 'models', 'losses', 'metrics', 'augment', 'data', 'compress', 'io', 'inference', 'explain', 'train', 'backend', 'layers'];
 const SPECIFIERS = ['unet-kit', ...SUBPATHS.map((s) => `unet-kit/${s}`)];
 
 const consumerDir = useConsumerProject('unet-kit-consumer-');
