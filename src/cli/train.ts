@@ -134,9 +134,10 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   const out = stringFlag(cmd, flags, 'out');
   const resume = flags.resume === true;
   const planPath = join(out, 'plan.json');
-  const statePath = join(out, 'checkpoint', 'state.json');
+  // Beside the checkpoint, not in it: saveModel replaces its whole directory to stay crash-safe.
+  const statePath = join(out, 'checkpoint-state.json');
   if (!resume && existsSync(planPath)) throw new UnetKitError(`unet-kit ${cmd}`, '--out', `'${out}' already holds a run (plan.json); pass --resume to continue it, or choose another folder.`);
-  if (resume && !existsSync(statePath)) throw new UnetKitError(`unet-kit ${cmd}`, '--resume', `found no checkpoint in '${out}' (no checkpoint/state.json); train without --resume first.`);
+  if (resume && !existsSync(statePath)) throw new UnetKitError(`unet-kit ${cmd}`, '--resume', `found no checkpoint in '${out}' (no checkpoint-state.json); train without --resume first.`);
   const epochs = numberFlag(cmd, flags, 'epochs', 50, { min: 1, integer: true });
   const steps = numberFlag(cmd, flags, 'steps', 50, { min: 1, integer: true });
   const seed = numberFlag(cmd, flags, 'seed', 0, { min: 0, integer: true });

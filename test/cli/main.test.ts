@@ -56,7 +56,7 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
       expect(dice).toBeGreaterThanOrEqual(0);
       expect(dice).toBeLessThanOrEqual(1);
     }
-    for (const f of ['model/model.json', 'checkpoint/model.json', 'checkpoint/state.json', 'loss.png', 'dice.png', 'scores.csv']) expect(existsSync(join(run, f)), f).toBe(true);
+    for (const f of ['model/model.json', 'checkpoint/model.json', 'checkpoint-state.json', 'loss.png', 'dice.png', 'scores.csv']) expect(existsSync(join(run, f)), f).toBe(true);
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html.match(/<svg /g)).toHaveLength(2);

@@ -8,9 +8,10 @@ import { useConsumerProject } from './consumer.js';
  * Ceiling on the unet-kit bytes in that bundle. The goal is 5,000; the smallest build that keeps
  * every validation message and did-you-mean hint was about 7,400 (see the losses' and core's
  * error paths); MONAI's `softLabel` and SMP's `denominatorFloor` / `zeroAbsentClasses` (issue 13)
- * brought it to 7,821, so this guards against growth from there.
+ * brought it to 7,821, and the finite-input check on yPred (issue 12) to 8,526, so this guards
+ * against growth from there.
  */
-const DICE_LOSS_LIMIT = 7_900;
+const DICE_LOSS_LIMIT = 8_600;
 
 const consumerDir = useConsumerProject('unet-kit-bundle-size-');
 

@@ -122,7 +122,7 @@ describe('resolveOptions', () => {
     const input = tfl.input({ shape: [1] });
     const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 1 }).apply(input) as tfl.SymbolicTensor });
     const optimizer = tf.train.sgd(0.1);
-    expect(resolveOptions(model, { loss: 'meanSquaredError', optimizer })).toEqual({ loss: 'meanSquaredError', optimizer, workers: 2, backend: 'wasm', imports: [] });
+    expect(resolveOptions(model, { loss: 'meanSquaredError', optimizer })).toEqual({ loss: 'meanSquaredError', optimizer, workers: 2, backend: 'wasm', imports: [], callTimeoutMs: 600_000 });
     model.dispose();
   });
 });
