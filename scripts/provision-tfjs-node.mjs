@@ -185,7 +185,16 @@ function verify() {
 
 const force = process.argv.includes('--force');
 if (!force && existsSync(MARKER) && existsSync(join(PACKAGE_DIR, 'lib', 'napi-v8', 'tfjs_binding.node'))) {
-  log(`already provisioned (${readFileSync(MARKER, 'utf8').trim()})`);
+  let marker = JSON.parse(readFileSync(MARKER, 'utf8'));
+  // Provisioned before `npm ci` (as .ci/run does), so not checked then: check it now if tfjs-core is there.
+  if (marker.verified === false) {
+    const result = verify();
+    if (result.verified) {
+      marker = { ...marker, ...result };
+      writeFileSync(MARKER, `${JSON.stringify(marker)}\n`);
+    }
+  }
+  log(`already provisioned (${JSON.stringify(marker)})`);
   process.exit(0);
 }
 if (process.platform !== 'linux' || process.arch !== 'x64') skip(`the wheel recipe is for linux-x64, this is ${process.platform}-${process.arch}`);
