@@ -1,15 +1,15 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { layerNormalization } from '../layers/layerNormalization.js';
-import { assertBoolean, assertInteger, assertKnownKeys, assertNumberArray, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { assertBoolean, assertInteger, assertKnownKeys, assertNumberArray, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { formatValue } from '../core/format.js';
-import { assertLayerName, seedSequence } from '../core/naming.js';
-import { OUTPUT_ACTIVATIONS, type OutputActivation } from '../core/outputActivation.js';
+import { seedSequence } from '../core/naming.js';
+import { type OutputActivation } from '../core/outputActivation.js';
 import { apply } from '../blocks/functional.js';
+import { decoderLevel, fixedInputDims, resBlockParameterCount, resolveMonaiCommon } from './monaiNet.js';
 import { head } from '../blocks/head.js';
 import { residualBlock } from '../blocks/residualBlock.js';
 import { swinBlock, swinBlockParameterCount } from '../blocks/swinBlock.js';
-import { resolveNorm, type NormSpec } from '../layers/normActOptions.js';
+import { type NormSpec } from '../layers/normActOptions.js';
 import { patchEmbedding } from '../layers/patchEmbedding.js';
 import { patchMerging } from '../layers/patchMerging.js';
 import { spatialLayers, type SpatialDims } from '../layers/spatial.js';
@@ -75,18 +75,7 @@ function resolve(fn: string, options: SwinUNETROptions): Resolved {
   assertOptionsObject(fn, options);
   assertKnownKeys(fn, options, KEYS);
   const { inputShape, numClasses } = options;
-  if (!Array.isArray(inputShape) || (inputShape.length !== 3 && inputShape.length !== 4)) {
-    fail(fn, 'options.inputShape', inputShape, '[H, W, C] or [D, H, W, C] (channels last)');
-  }
-  const spatialDims = options.spatialDims ?? ((inputShape.length - 1) as SpatialDims);
-  if (spatialDims !== inputShape.length - 1) fail(fn, 'options.spatialDims', spatialDims, `${inputShape.length - 1} for inputShape ${formatValue(inputShape)}`);
-  inputShape.forEach((size, axis) => assertInteger(fn, `options.inputShape[${axis}]`, size, { min: 1 }));
-  inputShape.slice(0, -1).forEach((size: number, axis) => {
-    if (size % MULTIPLE !== 0) {
-      const lower = Math.floor(size / MULTIPLE) * MULTIPLE;
-      throw new UnetKitError(fn, 'options.inputShape', `is ${formatValue(inputShape)}: spatial size ${size} (axis ${axis}) must be a multiple of ${MULTIPLE} (patch 2 and four patch mergings); nearest valid: ${[lower, lower + MULTIPLE].filter((s) => s > 0).join(' or ')}, or pad with padToMultiple(x, ${MULTIPLE}) from 'unet-kit/data'.`);
-    }
-  });
+  const spatialDims = fixedInputDims(fn, inputShape, options.spatialDims, MULTIPLE, `${MULTIPLE} (patch 2 and four patch mergings)`);
   assertInteger(fn, 'options.numClasses', numClasses, { min: 1 });
   const { featureSize = 24, windowSize = 7, dropout = 0, attentionDropout = 0, normalize = true } = options;
   const depths = [...(options.depths ?? [2, 2, 2, 2])];
@@ -105,14 +94,7 @@ function resolve(fn: string, options: SwinUNETROptions): Resolved {
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) fail(fn, argument, rate, 'a rate in [0, 1)');
   }
   assertBoolean(fn, 'options.normalize', normalize);
-  const norm = options.norm ?? { type: 'instance', affine: false };
-  const resolvedNorm = resolveNorm(norm, fn);
-  const normWeightsPerChannel = { none: 0, batch: 4, layer: 2, instance: resolvedNorm.affine ? 2 : 0, group: resolvedNorm.affine ? 2 : 0 }[resolvedNorm.type];
-  const finalActivation = options.finalActivation ?? (numClasses > 1 ? 'softmax' : 'sigmoid');
-  assertOneOf(fn, 'options.finalActivation', finalActivation, OUTPUT_ACTIVATIONS);
-  const name = options.name ?? 'swin_unetr';
-  assertLayerName(fn, 'options.name', name);
-  if (options.seed !== undefined) seedSequence(fn, 'options.seed', options.seed);
+  const { norm, normWeightsPerChannel, finalActivation, name } = resolveMonaiCommon(fn, options, numClasses, 'swin_unetr');
   return { inputShape: [...inputShape], numClasses, spatialDims, featureSize, depths, numHeads, windowSize, norm, normWeightsPerChannel, dropout, attentionDropout, normalize, finalActivation, name, seed: options.seed };
 }
 
@@ -185,11 +167,7 @@ export function swinUNETR(options: SwinUNETROptions): tfl.LayersModel {
       [enc1, F, 'dec2'],
       [enc0, F, 'dec1'],
     ];
-    for (const [skip, filters, name] of skips) {
-      y = apply(L.convTranspose({ filters, kernelSize: 2, strides: 2, useBias: false, seed: nextSeed(), name: `${name}_up` }), y);
-      y = apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [y, skip]);
-      y = block(y, filters, `${name}_block`);
-    }
+    for (const [skip, filters, name] of skips) y = decoderLevel(L, y, skip, filters, name, nextSeed, block);
     const output = head(y, r.numClasses, { spatialDims: r.spatialDims, activation: r.finalActivation, seed: nextSeed(), name: 'head' });
     return tfl.model({ inputs: input, outputs: output, name: r.name });
   });
@@ -216,7 +194,7 @@ export function swinUNETRParameterCount(options: SwinUNETROptions): number {
   const C = r.inputShape[d]!;
   const [F, K] = [r.featureSize, r.numClasses];
   const n = r.normWeightsPerChannel;
-  const res = (a: number, b: number) => k * a * b + k * b * b + 2 * n * b + (a !== b ? a * b + n * b : 0);
+  const res = (a: number, b: number) => resBlockParameterCount(k, n, a, b);
   let swin = u * C * F + F;
   r.depths.forEach((depth, i) => {
     const D = F * 2 ** i;

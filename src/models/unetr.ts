@@ -1,16 +1,16 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { layerNormalization } from '../layers/layerNormalization.js';
-import { assertBoolean, assertInteger, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { assertBoolean, assertInteger, assertKnownKeys, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { formatValue } from '../core/format.js';
-import { OUTPUT_ACTIVATIONS, type OutputActivation } from '../core/outputActivation.js';
-import { assertLayerName, seedSequence } from '../core/naming.js';
+import { type OutputActivation } from '../core/outputActivation.js';
+import { seedSequence } from '../core/naming.js';
 import { doubleConv } from '../blocks/doubleConv.js';
 import { apply } from '../blocks/functional.js';
+import { decoderLevel, fixedInputDims, resBlockParameterCount, resolveMonaiCommon } from './monaiNet.js';
 import { head } from '../blocks/head.js';
 import { residualBlock } from '../blocks/residualBlock.js';
 import { transformerBlock, transformerBlockParameterCount } from '../blocks/transformerBlock.js';
-import { resolveNorm, type NormSpec } from '../layers/normActOptions.js';
+import { type NormSpec } from '../layers/normActOptions.js';
 import { patchEmbedding } from '../layers/patchEmbedding.js';
 import { learnedPositionEmbedding } from '../layers/positionEmbedding.js';
 import { spatialLayers, type SpatialDims } from '../layers/spatial.js';
@@ -81,18 +81,7 @@ function resolve(fn: string, options: UNETROptions): Resolved {
   assertOptionsObject(fn, options);
   assertKnownKeys(fn, options, KEYS);
   const { inputShape, numClasses } = options;
-  if (!Array.isArray(inputShape) || (inputShape.length !== 3 && inputShape.length !== 4)) {
-    fail(fn, 'options.inputShape', inputShape, '[H, W, C] or [D, H, W, C] (channels last)');
-  }
-  const spatialDims = options.spatialDims ?? ((inputShape.length - 1) as SpatialDims);
-  if (spatialDims !== inputShape.length - 1) fail(fn, 'options.spatialDims', spatialDims, `${inputShape.length - 1} for inputShape ${formatValue(inputShape)}`);
-  inputShape.forEach((size, axis) => assertInteger(fn, `options.inputShape[${axis}]`, size, { min: 1 }));
-  inputShape.slice(0, -1).forEach((size: number, axis) => {
-    if (size % PATCH !== 0) {
-      const lower = Math.floor(size / PATCH) * PATCH;
-      throw new UnetKitError(fn, 'options.inputShape', `is ${formatValue(inputShape)}: spatial size ${size} (axis ${axis}) must be a multiple of the patch size ${PATCH}; nearest valid: ${[lower, lower + PATCH].filter((s) => s > 0).join(' or ')}, or pad with padToMultiple(x, ${PATCH}) from 'unet-kit/data'.`);
-    }
-  });
+  const spatialDims = fixedInputDims(fn, inputShape, options.spatialDims, PATCH, `the patch size ${PATCH}`);
   assertInteger(fn, 'options.numClasses', numClasses, { min: 1 });
   const { featureSize = 16, hiddenSize = 768, mlpDim = 3072, numHeads = 12, resBlock = true, convBlock = true, dropout = 0, qkvBias = false } = options;
   assertInteger(fn, 'options.featureSize', featureSize, { min: 1 });
@@ -106,14 +95,7 @@ function resolve(fn: string, options: UNETROptions): Resolved {
   assertBoolean(fn, 'options.convBlock', convBlock);
   assertBoolean(fn, 'options.qkvBias', qkvBias);
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(fn, 'options.dropout', dropout, 'a rate in [0, 1)');
-  const norm = options.norm ?? { type: 'instance', affine: false };
-  const resolvedNorm = resolveNorm(norm, fn);
-  const normWeightsPerChannel = { none: 0, batch: 4, layer: 2, instance: resolvedNorm.affine ? 2 : 0, group: resolvedNorm.affine ? 2 : 0 }[resolvedNorm.type];
-  const finalActivation = options.finalActivation ?? (numClasses > 1 ? 'softmax' : 'sigmoid');
-  assertOneOf(fn, 'options.finalActivation', finalActivation, OUTPUT_ACTIVATIONS);
-  const name = options.name ?? fn;
-  assertLayerName(fn, 'options.name', name);
-  if (options.seed !== undefined) seedSequence(fn, 'options.seed', options.seed);
+  const { norm, normWeightsPerChannel, finalActivation, name } = resolveMonaiCommon(fn, options, numClasses, fn);
   return { inputShape: [...inputShape], numClasses, spatialDims, featureSize, hiddenSize, mlpDim, numHeads, norm, normWeightsPerChannel, resBlock, convBlock, dropout, qkvBias, finalActivation, name, seed: options.seed };
 }
 
@@ -183,10 +165,7 @@ export function unetr(options: UNETROptions): tfl.LayersModel {
     let x = toGrid(last, 'dec5_tokens');
     for (let level = 4; level >= 1; level--) {
       const filters = F * 2 ** (level - 1);
-      const name = `dec${level + 1}`;
-      x = up(x, filters, `${name}_up`);
-      x = apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [x, skips[level - 1]!]);
-      x = block(x, filters, `${name}_block`);
+      x = decoderLevel(L, x, skips[level - 1]!, filters, `dec${level + 1}`, nextSeed, block);
     }
     const output = head(x, r.numClasses, { spatialDims: r.spatialDims, activation: r.finalActivation, seed: nextSeed(), name: 'head' });
     return tfl.model({ inputs: input, outputs: output, name: r.name });
@@ -215,7 +194,7 @@ export function unetrParameterCount(options: UNETROptions): number {
   const tokens = r.inputShape.slice(0, -1).reduce((a, s) => a * (s / PATCH), 1);
   const n = r.normWeightsPerChannel;
   const unit = (a: number, b: number) =>
-    r.resBlock ? k * a * b + k * b * b + 2 * n * b + (a !== b ? a * b + n * b : 0) : k * a * b + k * b * b + 2 * n * b;
+    r.resBlock ? resBlockParameterCount(k, n, a, b) : k * a * b + k * b * b + 2 * n * b;
   const vit = PATCH ** d * C * E + E + tokens * E + LAYERS * transformerBlockParameterCount(E, M, r.qkvBias) + 2 * E;
   const upBlock = (c: number) => u * c * c + (r.convBlock ? unit(c, c) : 0);
   const encoders = unit(C, F) + u * E * 2 * F + 2 * upBlock(2 * F) + u * E * 4 * F + upBlock(4 * F) + u * E * 8 * F;
