@@ -103,7 +103,7 @@ export function affineMatrix(k: 2 | 3, params: { rotation: number[]; scale: numb
  * @example
  * ```ts
  * const t = affine({ rotation: 15, scale: [0.9, 1.1], seed: 1 });
- * const { image, mask } = t({ image, mask }); // [N, H, W, C] or [N, D, H, W, C]
+ * const out = t({ image, mask }); // out.image, out.mask: [N, H, W, C] or [N, D, H, W, C]
  * ```
  */
 export function affine(options: AffineOptions = {}): ParametricTransform<AffineParams> {

@@ -38,7 +38,10 @@ export interface AugmentedBatch {
  * @example
  * ```ts
  * const batches = augmentedBatches({ image, mask }, { batchSize: 8, transform: defaultAugmentation({ seed: 1 }), seed: 1 });
- * await model.fitDataset(tf.data.generator(batches), { epochs: 10 });
+ * for (const { xs, ys } of batches()) {
+ *   await model.trainOnBatch(xs, ys!); // or model.fitDataset(tf.data.generator(batches)) with @tensorflow/tfjs-data
+ *   tf.dispose([xs, ys!]);
+ * }
  * ```
  */
 export function augmentedBatches(data: Sample, options: AugmentedBatchesOptions): () => Generator<AugmentedBatch> {

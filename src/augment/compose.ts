@@ -32,7 +32,7 @@ function cat(kept: tf.Tensor, rest: tf.Tensor): tf.Tensor {
  * @example
  * ```ts
  * const augment = compose([[affine({ rotation: 15 }), 0.5], [flip(), 1], [gaussianNoise({ std: 0.01 }), 0.2]], { seed: 42 });
- * const { image, mask } = augment({ image, mask });
+ * const out = augment({ image, mask }); // out.image, out.mask
  * ```
  */
 export function compose(steps: readonly ComposeStep[], options: ComposeOptions = {}): Transform {

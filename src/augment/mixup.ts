@@ -32,7 +32,7 @@ export function mixWith(x: tf.Tensor, params: MixParams): tf.Tensor {
  * `lambda ~ Beta(alpha, alpha)`; the mask is blended with the same weight, giving soft labels
  * (use one-hot masks for more than two classes; pair with a loss that takes soft targets).
  *
- * @example `mixup({ alpha: 0.4, seed: 0 })({ image, mask: oneHot })`
+ * @example `mixup({ alpha: 0.4, seed: 0 })({ image, mask: tf.oneHot(tf.cast(labels, 'int32'), 3) })`
  */
 export function mixup(options: MixupOptions = {}): ParametricTransform<MixParams> {
   const fn = 'mixup';

@@ -32,7 +32,7 @@ export interface AugmentationPresetOptions {
  * @example
  * ```ts
  * const augment = nnUNetAugmentation({ spatialDims: 3, seed: 0 });
- * const { image, mask } = augment({ image, mask }); // [N, D, H, W, C]
+ * const out = augment({ image, mask }); // out.image, out.mask: [N, D, H, W, C]
  * ```
  */
 export function nnUNetAugmentation(options: AugmentationPresetOptions = {}): Transform {

@@ -1,7 +1,7 @@
 /**
  * Backend names `useBackend` accepts.
  *
- * @example `BACKEND_NAMES.includes(name)` checks a name from a command line before `useBackend(name)`.
+ * @example `BACKEND_NAMES.includes('wasm')` is `true`: check a name from a command line before `useBackend(name)`.
  */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'webgpu', 'webgl', 'cpu'] as const;
 /** A backend name for {@link useBackend}; `'auto'` picks the fastest present. */

@@ -29,7 +29,7 @@ const KEYS = ['kernelSize', 'strides', 'dilationRate', 'dropout', 'preActivation
  * @returns `[N, H/s, W/s, filters]` (or the 3D analogue).
  * @example
  * ```ts
- * const x = tf.input({ shape: [null, null, 1] });
+ * const x = tfl.input({ shape: [null, null, 1] });
  * const y = convNormAct(x, 16, { norm: 'instance', activation: 'leakyRelu', name: 'stem' });
  * ```
  */

@@ -84,7 +84,10 @@ export interface ReadNiftiOptions {
  * @returns typed data (x fastest), shape `[nx, ny, nz, ...]`, spacing, affine, datatype.
  * @example
  * ```ts
- * const volume = await readNifti(fs.readFileSync('brain.nii.gz'));
+ * import { readFile } from 'node:fs/promises';
+ * import { niftiToTensor, readNifti } from 'unet-kit/data';
+ *
+ * const volume = await readNifti(await readFile('brain.nii.gz'));
  * volume.shape;   // [128, 128, 62]
  * const x = niftiToTensor(volume); // [1, 62, 128, 128, 1] = [N, D, H, W, C]
  * ```
@@ -188,8 +191,12 @@ export interface WriteNiftiOptions {
  * @param volume - `data` x-fastest; `affine` defaults to diag(spacing); `datatype` is taken from the typed array.
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { writeNifti } from 'unet-kit/data';
+ *
+ * const data = new Uint8Array(128 * 128 * 62); // x fastest
  * const bytes = await writeNifti({ data, shape: [128, 128, 62], spacing: [2, 2, 3] }, { gzip: true });
- * fs.writeFileSync('mask.nii.gz', bytes);
+ * await writeFile('mask.nii.gz', bytes);
  * ```
  */
 export async function writeNifti(
@@ -253,7 +260,7 @@ export async function writeNifti(
  * reading of NIfTI's x-fastest buffer, so no transpose). Integer types become int32, floats
  * float32 (float64 loses precision). For a 2D slice stack use `sliceStacks`, or slice axis 1.
  *
- * @example `const x = niftiToTensor(readNifti(bytes)); // [1, 62, 128, 128, 1]`
+ * @example `const x = niftiToTensor(await readNifti(bytes)); // [1, 62, 128, 128, 1]`
  */
 export function niftiToTensor(volume: NiftiVolume, options: { dtype?: 'float32' | 'int32' } = {}): tf.Tensor5D {
   const fn = 'niftiToTensor';

@@ -40,7 +40,7 @@ function toFront(axis: number): number[] {
  * @example
  * ```ts
  * const stacks = sliceStacks(volume, { axis: 0, k: 3 }); // [1, 62, 128, 128, 1] -> [62, 128, 128, 3]
- * const volumePred = stacksToVolume(model.predict(stacks), { axis: 0 }); // back to [1, 62, 128, 128, K]
+ * const volumePred = stacksToVolume(model.predict(stacks) as tf.Tensor, { axis: 0 }); // back to [1, 62, 128, 128, K]
  * ```
  */
 export function sliceStacks(volume: tf.Tensor, options: SliceStacksOptions = {}): tf.Tensor4D {

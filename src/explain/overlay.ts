@@ -52,9 +52,11 @@ function plane(functionName: string, argument: string, value: unknown): { values
  * @returns An {@link RgbaImage} of `H` rows and `W` columns, opaque.
  * @example
  * ```ts
- * const cam = gradCam(model, x, { layer: 'dec0_act2' });
- * const picture = camOverlay(x, cam);
- * await fs.writeFile('cam.png', await encodePng(picture));
+ * import { writeFile } from 'node:fs/promises';
+ * import { camOverlay, encodePng, gradCam } from 'unet-kit/explain';
+ *
+ * const cam = gradCam(model, image, { layer: 'dec0_act2' }); // image [1, H, W, 1]
+ * await writeFile('cam.png', await encodePng(camOverlay(image, cam)));
  * ```
  */
 export function camOverlay(image: tf.Tensor, cam: tf.Tensor, options: CamOverlayOptions = {}): RgbaImage {
@@ -104,7 +106,7 @@ function assertRgba(functionName: string, picture: unknown): asserts picture is 
  * when called, so browser bundles do not pull it in). Throws a {@link UnetKitError} outside
  * Node: use {@link toImageData} and a canvas there.
  *
- * @example `await writeFile('cam.png', await encodePng(camOverlay(x, cam)));`
+ * @example `const png: Uint8Array = await encodePng(camOverlay(x, cam));`, then write it with writeFile from node:fs/promises
  */
 export async function encodePng(picture: RgbaImage): Promise<Uint8Array> {
   assertRgba('encodePng', picture);

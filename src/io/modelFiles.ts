@@ -267,7 +267,7 @@ async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
  * Reads files written by {@link saveModel}, by `tensorflowjs_converter` (sharded weights) and by
  * tfjs-node's `file://` handler.
  *
- * @example `const model = await tf.loadLayersModel(modelDirHandler('./checkpoints/unet'));`
+ * @example `const model = await tfl.loadLayersModel(modelDirHandler('./checkpoints/unet'));`
  */
 export function modelDirHandler(dir: string): tf.io.IOHandler {
   assertDir('modelDirHandler', dir);

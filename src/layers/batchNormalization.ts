@@ -45,7 +45,7 @@ const Base = stockClass();
  *
  * @example
  * ```ts
- * const y = new BatchNormalization({ momentum: 0.99, epsilon: 1e-3 }).apply(tf.input({ shape: [16, 16, 16, 8] })); // rank 5
+ * const y = new BatchNormalization({ momentum: 0.99, epsilon: 1e-3 }).apply(tfl.input({ shape: [16, 16, 16, 8] })); // rank 5
  * ```
  */
 export class BatchNormalization extends Base {
@@ -162,7 +162,7 @@ tf.serialization.registerClass(BatchNormalization as unknown as tf.serialization
  * @example
  * ```ts
  * const bn = batchNormalization({ name: 'enc1_bn1' });
- * const y = bn.apply(tf.input({ shape: [8, 8, 8, 4] })); // rank 5 works, forward and backward
+ * const y = bn.apply(tfl.input({ shape: [8, 8, 8, 4] })); // rank 5 works, forward and backward
  * ```
  */
 export function batchNormalization(args: BatchNormalizationArgs = {}): BatchNormalization {

@@ -12,7 +12,7 @@ export type GlobalAveragePooling3DArgs = ChannelsLastLayerArgs;
  *
  * @example
  * ```ts
- * const pooled = new GlobalAveragePooling3D().apply(tf.input({ shape: [8, 8, 8, 16] })); // [null, 16]
+ * const pooled = new GlobalAveragePooling3D().apply(tfl.input({ shape: [8, 8, 8, 16] })); // [null, 16]
  * ```
  */
 export class GlobalAveragePooling3D extends tfl.layers.Layer {

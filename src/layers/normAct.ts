@@ -13,7 +13,7 @@ import type { Layer, SpatialDims } from './spatial.js';
  * (the largest divisor not above the requested `groups`), so `{ type: 'group', groups: 8 }`
  * works on every level of a U-Net whose first level has fewer channels.
  *
- * @example `createNorm(resolveNorm('instance', 'f'), 16, 'enc1_norm1')`
+ * @example `createNorm({ type: 'instance', momentum: 0.99, epsilon: 1e-5, affine: true, groups: 8 }, 16, 'enc1_norm1')`, the spec that resolveNorm('instance', 'unet') gives
  */
 export function createNorm(norm: ResolvedNorm, channels: number, name?: string): Layer | null {
   // The group clamp below needs a positive channel count (0 would loop to a negative group count).
@@ -45,7 +45,7 @@ export function createNorm(norm: ResolvedNorm, channels: number, name?: string):
  * default of one slope per position and channel would tie the layer to one input size, fail on
  * `null` spatial sizes and learn a slope per pixel, so it is required.
  *
- * @example `createActivation(resolveActivation('leakyRelu', 'f'), 2, 'enc1_act1')` (slope 0.01)
+ * @example `createActivation({ type: 'leakyRelu', alpha: 0.01 }, 2, 'enc1_act1')` (slope 0.01)
  */
 export function createActivation(activation: ResolvedActivation, spatialDims: SpatialDims, name?: string): Layer | null {
   assertSpatialDims('createActivation', spatialDims);

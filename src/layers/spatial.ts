@@ -193,7 +193,7 @@ const tables: Partial<Record<SpatialDims, SpatialLayerTable>> = {};
  * @example
  * ```ts
  * const L = spatialLayers(3);
- * const y = L.conv({ filters: 8, kernelSize: 3, name: 'enc1_conv1' }).apply(x) as tf.SymbolicTensor;
+ * const y = L.conv({ filters: 8, kernelSize: 3, name: 'enc1_conv1' }).apply(x) as tfl.SymbolicTensor;
  * ```
  */
 export function spatialLayers(spatialDims: SpatialDims): SpatialLayerTable {

@@ -26,7 +26,7 @@ export interface UpSampling2DArgs extends ChannelsLastLayerArgs {
  *
  * @example
  * ```ts
- * const up = new UpSampling2D({ size: [2, 2], interpolation: 'bilinear' }).apply(tf.input({ shape: [8, 8, 4] })); // [null, 16, 16, 4]
+ * const up = new UpSampling2D({ size: [2, 2], interpolation: 'bilinear' }).apply(tfl.input({ shape: [8, 8, 4] })); // [null, 16, 16, 4]
  * ```
  */
 export class UpSampling2D extends tfl.layers.Layer {

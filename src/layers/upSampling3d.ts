@@ -23,7 +23,7 @@ export interface UpSampling3DArgs extends ChannelsLastLayerArgs {
  *
  * @example
  * ```ts
- * const up = new UpSampling3D({ size: [2, 2, 2] }).apply(tf.input({ shape: [8, 8, 8, 16] })); // [null, 16, 16, 16, 16]
+ * const up = new UpSampling3D({ size: [2, 2, 2] }).apply(tfl.input({ shape: [8, 8, 8, 16] })); // [null, 16, 16, 16, 16]
  * ```
  */
 export class UpSampling3D extends tfl.layers.Layer {

@@ -18,13 +18,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * @returns what `build` returns.
  * @example
  * ```ts
- * export function unet(options: UNetOptions): tfl.LayersModel {
- *   return guardedBuild(() => {
- *     const r = resolveModelOptions('unet', options, []);
- *     // ... apply layers; a throw here leaves no weights behind
- *     return finish(r, input, features);
- *   });
- * }
+ * const model = guardedBuild(() => {
+ *   const input = tfl.input({ shape: [16, 16, 1] });
+ *   const features = doubleConv(input, 8, { name: 'enc1' }); // a throw here leaves no weights behind
+ *   return tfl.model({ inputs: input, outputs: head(features, 2, { name: 'head' }) });
+ * });
  * ```
  */
 export function guardedBuild<T>(build: () => T): T {

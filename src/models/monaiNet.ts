@@ -47,7 +47,7 @@ export interface ResolvedMonaiCommon {
  * Resolves `norm` (default MONAI's `{ type: 'instance', affine: false }`), `finalActivation`
  * (default softmax for several classes, sigmoid for one), `name` and `seed`. Internal helper.
  *
- * @example `resolveMonaiCommon('unetr', { numClasses: 14 }, 14, 'unetr').finalActivation` is `'softmax'`.
+ * @example `resolveMonaiCommon('unetr', {}, 14, 'unetr').finalActivation` is `'softmax'`.
  */
 export function resolveMonaiCommon(
   fn: string,
@@ -81,7 +81,7 @@ export function resBlockParameterCount(k: number, n: number, a: number, b: numbe
  * One decoder level: a x2 transposed conv to `filters` (`${name}_up`), concatenation with `skip`
  * (`${name}_concat`) and `block` (`${name}_block`), as MONAI's `UnetrUpBlock`. Internal helper.
  *
- * @example `y = decoderLevel(L, y, enc3, 64, 'dec4', nextSeed, block)`
+ * @example `const up = decoderLevel(spatialLayers(3), x, skip, 64, 'dec4', () => undefined, (t, f, n) => doubleConv(t, f, { spatialDims: 3, name: n }))`
  */
 export function decoderLevel(
   L: SpatialLayerTable,

@@ -82,7 +82,7 @@ export class MetricsLog extends tfl.Callback {
  * ```ts
  * const log = metricsLog('out/metrics.csv');
  * await model.fit(x, y, { epochs: 10, callbacks: [log] });
- * log.rows[9].loss; // the last epoch's loss
+ * log.rows.at(-1)?.loss; // the last epoch's loss
  * ```
  */
 export function metricsLog(path?: string, options: MetricsLogOptions = {}): MetricsLog {

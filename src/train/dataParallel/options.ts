@@ -44,7 +44,7 @@ export interface DataParallelOptions {
 /**
  * {@link DataParallelOptions} once checked, with every default filled in.
  *
- * @example `const { workers, backend, imports } = resolveOptions(model, options);`
+ * @example `const { workers, backend, imports }: ResolvedOptions = resolveOptions(model, { loss: 'meanSquaredError', optimizer: tf.train.adam() });`
  */
 export type ResolvedOptions = Required<DataParallelOptions>;
 

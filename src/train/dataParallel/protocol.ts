@@ -33,7 +33,7 @@ export interface DataParallelLossModule {
 /**
  * The names of the built-in losses (tfjs-layers' per-sample losses, averaged over the batch).
  *
- * @example `assertOneOf(FN, 'options.loss', loss, BUILTIN_LOSSES);`
+ * @example `BUILTIN_LOSSES.includes('meanSquaredError')` is `true`.
  */
 export const BUILTIN_LOSSES = [
   'meanSquaredError',
@@ -45,7 +45,7 @@ export const BUILTIN_LOSSES = [
 /**
  * Data every worker receives at start.
  *
- * @example `new Worker(BOOTSTRAP, { eval: true, workerData: { ...init, entry, typescript } });`
+ * @example `WorkerHandle.spawn((await import('node:worker_threads')).Worker, init)` passes `init` to the new thread as its `workerData`.
  */
 export interface WorkerInit {
   /** `model.toJSON()` as a string. */
@@ -101,7 +101,7 @@ export type WorkerRequest =
  * A worker's answer: `ready` once after start; per request its reply (with the request's `id`) or
  * an `error` (without an `id` when the worker failed to start).
  *
- * @example `port.postMessage({ type: 'grad', id: req.id, loss } satisfies WorkerReply);`
+ * @example `port.postMessage({ type: 'error', id: req.id, message: 'out of memory' } satisfies WorkerReply);`
  */
 export type WorkerReply =
   | { type: 'ready' }

@@ -75,7 +75,7 @@ export function sliceWire(w: WireData, shape: readonly number[], [a, b]: ShardRa
 /**
  * The float32 tensor of `batch` samples whose shards, in order, are `outs`.
  *
- * @example `const y = concatShards(replies.map((r) => r.y), x.shape[0]);`
+ * @example `concatShards([sliceWire(xw, [5, 8], [0, 3]), sliceWire(xw, [5, 8], [3, 5])], 5)` is the `[5, 8]` tensor of `xw`.
  */
 export function concatShards(outs: readonly WireTensor[], batch: number): tf.Tensor {
   const shape = [batch, ...outs[0]!.shape.slice(1)];

@@ -15,7 +15,8 @@ export type { DataParallelLoss, DataParallelLossModule } from './protocol.js';
  *
  * @example
  * ```ts
- * const { loss, grads } = await trainer.computeGradients(x, y);
+ * const trainer = await dataParallelTrainer(model, { loss: 'meanSquaredError', optimizer: tf.train.adam() });
+ * const { loss, grads }: DataParallelGradients = await trainer.computeGradients(x, y);
  * tf.dispose(Object.values(grads));
  * ```
  */

@@ -49,9 +49,10 @@ import(threads).then(async ({ workerData, parentPort }) => {
  *
  * @example
  * ```ts
- * const handle = WorkerHandle.spawn(Worker, init);
+ * const handle = WorkerHandle.spawn((await import('node:worker_threads')).Worker, init);
  * await handle.ready();
- * const reply = await handle.call({ type: 'predict', id: 0, x }, [x.data.buffer]);
+ * const data = new Float32Array(64);
+ * const reply = await handle.call({ type: 'predict', id: 0, x: { data, shape: [1, 8, 8, 1], dtype: 'float32' } }, [data.buffer]);
  * ```
  */
 export class WorkerHandle {

@@ -7,7 +7,7 @@ import { WorkerHandle } from './workerHandle.js';
 /**
  * A request for one worker's shard of a batch; {@link WorkerPool.scatter} numbers it.
  *
- * @example `const request: ShardRequest = { type: 'predict', x: sliceWire(xw, x.shape, [0, 3]) };`
+ * @example `const request: ShardRequest = { type: 'predict', x: xw };`
  */
 export type ShardRequest = { type: 'grad'; x: WireTensor; y: WireTensor } | { type: 'predict'; x: WireTensor };
 
@@ -17,7 +17,7 @@ export type ShardRequest = { type: 'grad'; x: WireTensor; y: WireTensor } | { ty
  * @example
  * ```ts
  * const pool = await WorkerPool.start(init, 2);
- * const replies = await pool.serial(() => pool.scatter(requests));
+ * const replies = await pool.serial(() => pool.scatter([{ type: 'predict', x: xw }, { type: 'predict', x: xw }]));
  * await pool.dispose();
  * ```
  */
