@@ -2,7 +2,7 @@
 // shell commands (less `npm install`: the consumer project links this repo's packages) and
 // vite.config.js, built with esbuild and with Vite, served with the isolation headers and run in
 // headless Chromium, where the app must train a step on threaded wasm. Prints the bundle sizes.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +28,20 @@ function block(heading: string, lang: string): string {
 /** A shell block without its `npm install` command (and that command's continuation lines). */
 function withoutInstall(script: string): string {
   return script.replace(/^npm install(?:[^\n]*\\\n)*[^\n]*\n/m, '');
+}
+
+/** Resolves once `url` answers (serve.mjs listening), or throws after 20 s. */
+async function waitForServer(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`serve.mjs did not answer at ${url}: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function folderBytes(dir: string, ext: string): Promise<number> {
@@ -60,8 +74,9 @@ describe.skipIf(SKIP_BROWSER)('the browser guide, built as written and run in he
     await browser?.close();
   });
 
-  async function runApp(folder: string): Promise<{ text: string; console: string[] }> {
-    const server = await startStaticServer({ directory: folder, isolated: true });
+  /** Serves `folder` with the isolation headers (or visits `origin`, a server already started) and reads the app's line. */
+  async function runApp(folder: string, origin?: string): Promise<{ text: string; console: string[] }> {
+    const server = origin === undefined ? await startStaticServer({ directory: folder, isolated: true }) : { origin, close: async () => {} };
     const page = await browser!.newPage();
     const messages: string[] = [];
     page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
@@ -78,10 +93,19 @@ describe.skipIf(SKIP_BROWSER)('the browser guide, built as written and run in he
     }
   }
 
-  it('esbuild: the commands build public/, and the page trains a step on threaded wasm with no console message', async () => {
+  it('esbuild: the commands build public/, serve.mjs serves it, and the page trains a step on threaded wasm with no console message', async () => {
     const dir = consumerDir();
     await run('bash', ['-euo', 'pipefail', '-c', withoutInstall(block('## With esbuild', 'sh'))], { cwd: dir, timeout: 120_000 });
-    const { text, console: messages } = await runApp(join(dir, 'public'));
+    await writeFile(join(dir, 'serve.mjs'), block('## With esbuild', 'js'));
+    const server = spawn(process.execPath, ['serve.mjs'], { cwd: dir, stdio: 'ignore' });
+    let result: { text: string; console: string[] };
+    try {
+      await waitForServer('http://localhost:8080/');
+      result = await runApp(join(dir, 'public'), 'http://localhost:8080');
+    } finally {
+      server.kill();
+    }
+    const { text, console: messages } = result;
     console.log(`browser guide, esbuild: ${text}; main.js ${(await stat(join(dir, 'public', 'main.js'))).size} bytes`);
     expect(messages).toEqual([]);
     expect(text).toMatch(/^backend: wasm, loss: \d+\.\d{4}, threads: true$/);

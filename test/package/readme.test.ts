@@ -29,6 +29,12 @@ describe('README quick start', () => {
     expect(Number(dice![1])).toBeGreaterThan(0.9);
   });
 
+  it('is the same program as docs/guide/getting-started-node.md shows (so this test runs both)', () => {
+    const guide = readFileSync(join(root, 'docs', 'guide', 'getting-started-node.md'), 'utf8');
+    const block = /Save as `quickstart\.mjs`[\s\S]*?```js\n([\s\S]*?)```/.exec(guide);
+    expect(block?.[1]).toBe(quickStart());
+  });
+
   it('shows the two set-up commands CI and users run', () => {
     expect(readme).toContain('npm ci && npm test');
     expect(readme).toContain('npm ci && npm run demo');

@@ -79,3 +79,41 @@ export function tsdocModuleText(snippet: Snippet, root: string, outDir: string, 
 export function snippetFileName(snippet: Snippet, ext: string): string {
   return snippet.where.replace(/[/:.]/g, '_') + ext;
 }
+
+/** A claim an inline example makes: `` `f(1)` is `2` `` (a value) or `` `g()` throws ``. */
+export interface Claim {
+  code: string;
+  /** The expected value's source text (a code span, or a number as written in prose); undefined for `throws`. */
+  expected?: string;
+}
+
+/**
+ * The claims of an inline example: each code span followed by `is` and a code span or a number
+ * (`is 24`, `is 7,360`), or by `throws`. Other sentences (`maps ... to`, `gives ..., ...`) are
+ * prose and only type-checked.
+ */
+export function inlineClaims(line: string): Claim[] {
+  const claims: Claim[] = [];
+  const pattern = /`([^`]+)`\s*(?:is\s+(?:`([^`]+)`|(-?[\d,]*\.?\d+(?:e-?\d+)?)\b)|(throws)\b)/g;
+  for (const m of line.matchAll(pattern)) {
+    if (m[4] !== undefined) claims.push({ code: m[1]! });
+    else claims.push({ code: m[1]!, expected: m[2] ?? m[3]!.replace(/,/g, '') });
+  }
+  return claims;
+}
+
+/**
+ * A module exporting an inline example's claims as thunks, in the scope {@link tsdocModuleText}
+ * gives the example; undefined when the example makes no claim.
+ */
+export function claimModuleText(snippet: Snippet, root: string, outDir: string, publicNames: string[], siblings: Array<[string, string[]]>): string | undefined {
+  const claims = inlineClaims(snippet.code);
+  if (claims.length === 0) return undefined;
+  const entries = claims.map((c) =>
+    c.expected === undefined
+      ? `  { code: ${JSON.stringify(c.code)}, actual: async () => { ${c.code}; } },`
+      : `  { code: ${JSON.stringify(c.code)}, actual: async () => (${c.code}), expected: ${JSON.stringify(c.expected)}, value: () => (${c.expected}) },`,
+  );
+  const scoped = tsdocModuleText({ ...snippet, code: '' , lang: 'ts' }, root, outDir, publicNames, siblings).replace(/\{\n\n\}\n$/, '');
+  return `${scoped}\nexport const claims = [\n${entries.join('\n')}\n];\n`;
+}

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import ts from 'typescript';
 import type { Snippet } from './extract.js';
-import { exportedNames, snippetFileName, tsdocModuleText, type SnippetModule } from './modules.js';
+import { claimModuleText, exportedNames, snippetFileName, tsdocModuleText, type SnippetModule } from './modules.js';
 
 /** The folders of `src/` that are subpaths of the package (`unet-kit/losses`, ...). */
 const SUBPATHS = ['augment', 'backend', 'blocks', 'compress', 'data', 'explain', 'inference', 'io', 'layers', 'losses', 'metrics', 'models', 'train'];
@@ -31,12 +31,19 @@ export function snippetCompilerOptions(root: string): ts.CompilerOptions {
   };
 }
 
+/** What {@link typecheckSnippets} found: diagnostics per snippet, and the claim modules it wrote. */
+export interface TypecheckResult {
+  /** Each snippet's diagnostics (empty when it checks), its claim module's included. */
+  diagnostics: Map<Snippet, string[]>;
+  /** The modules exporting the claims of inline examples (see `claimModuleText`). */
+  claimModules: SnippetModule[];
+}
+
 /**
- * Writes one module per snippet into `outDir` and type-checks them together with `context`
- * (the ambient declarations of a reader's data). Returns each snippet's diagnostics (empty
- * when it checks).
+ * Writes one module per snippet into `outDir` (and one per inline example that makes claims)
+ * and type-checks them together with `context` (the ambient declarations of a reader's data).
  */
-export function typecheckSnippets(root: string, outDir: string, snippets: Snippet[], context: string): Map<Snippet, string[]> {
+export function typecheckSnippets(root: string, outDir: string, snippets: Snippet[], context: string): TypecheckResult {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const options = snippetCompilerOptions(root);
@@ -60,23 +67,33 @@ export function typecheckSnippets(root: string, outDir: string, snippets: Snippe
     writeFileSync(file, text);
     return { snippet, file, text };
   });
+  const claimModules: SnippetModule[] = [];
+  for (const snippet of snippets) {
+    if (snippet.lang !== 'inline') continue;
+    const text = claimModuleText(snippet, root, outDir, publicNames, siblingsOf(snippet.directive));
+    if (text === undefined) continue;
+    const file = join(outDir, snippetFileName(snippet, '.claims.ts'));
+    writeFileSync(file, text);
+    claimModules.push({ snippet, file, text });
+  }
   const contextFile = join(outDir, 'context.d.ts');
   writeFileSync(contextFile, context);
 
-  const program = ts.createProgram([contextFile, ...modules.map((m) => m.file)], options, host, base);
+  const all = [...modules, ...claimModules];
+  const program = ts.createProgram([contextFile, ...all.map((m) => m.file)], options, host, base);
   const result = new Map<Snippet, string[]>();
-  for (const m of modules) {
+  for (const m of all) {
     const source = program.getSourceFile(m.file)!;
     const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-    result.set(
-      m.snippet,
-      diagnostics.map((d) => {
+    result.set(m.snippet, [
+      ...(result.get(m.snippet) ?? []),
+      ...diagnostics.map((d) => {
         const line = d.start === undefined ? 0 : source.getLineAndCharacterOfPosition(d.start).line + 1;
         return `line ${line} of the generated module: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')} [${
           source.text.split('\n')[line - 1]?.trim() ?? ''
         }]`;
       }),
-    );
+    ]);
   }
-  return result;
+  return { diagnostics: result, claimModules };
 }
