@@ -44,7 +44,7 @@ export function neighbourCodeMeasures(spacing: readonly number[]): Float64Array 
 export function neighbourCodeMeasuresUnchecked(spacing: readonly number[]): Float64Array {
   if (spacing.length === 2) {
     const [s0, s1] = spacing as [number, number];
-    return Float64Array.from(SEGMENTS, (vectors) => vectors.reduce((sum, [d0, d1]) => sum + Math.hypot(d0 * s0, d1 * s1), 0));
+    return Float64Array.from(segmentVectors(), (vectors) => vectors.reduce((sum, [d0, d1]) => sum + Math.hypot(d0 * s0, d1 * s1), 0));
   }
   const [s0, s1, s2] = spacing as [number, number, number];
   const c0 = s1 * s2;
@@ -138,21 +138,26 @@ function midpoint(edge: Edge, rank: number): number[] {
   return p.map((v, a) => (v + q[a]!) / 2);
 }
 
-/** 2D: for every code, the direction vectors of its boundary segments. */
-const SEGMENTS: readonly (readonly Vector2[])[] = Array.from({ length: 16 }, (_, code) => {
-  const { edges } = cellTopology(2);
-  const { cut, next } = cutEdgeAdjacency(code, 2);
-  const vectors: Vector2[] = [];
-  for (const i of cut) {
-    for (const j of next.get(i)!) {
-      if (j < i) continue;
-      const p = midpoint(edges[i]!, 2);
-      const q = midpoint(edges[j]!, 2);
-      vectors.push([q[0]! - p[0]!, q[1]! - p[1]!]);
+let segmentsCache: (readonly Vector2[])[] | undefined;
+
+/** 2D: for every code, the direction vectors of its boundary segments (computed once). */
+function segmentVectors(): readonly (readonly Vector2[])[] {
+  segmentsCache ??= Array.from({ length: 16 }, (_, code) => {
+    const { edges } = cellTopology(2);
+    const { cut, next } = cutEdgeAdjacency(code, 2);
+    const vectors: Vector2[] = [];
+    for (const i of cut) {
+      for (const j of next.get(i)!) {
+        if (j < i) continue;
+        const p = midpoint(edges[i]!, 2);
+        const q = midpoint(edges[j]!, 2);
+        vectors.push([q[0]! - p[0]!, q[1]! - p[1]!]);
+      }
     }
-  }
-  return vectors;
-});
+    return vectors;
+  });
+  return segmentsCache;
+}
 
 let normalsCache: (readonly Vector3[])[] | undefined;
 

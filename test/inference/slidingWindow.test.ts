@@ -265,6 +265,22 @@ describeEachBackend('slidingWindowInference', () => {
     tf.dispose([...expected, input]);
   });
 
+  it('multiOutput: a half-resolution head is blended with the importance map resized nearest-exact, by hand on a 1 x 8 strip', async () => {
+    // roi [1, 4], overlap 0.5 on width 8: windows start at 0, 2, 4; the half head lands at 0, 1, 2.
+    // Window k (1, 2, 3) predicts 10 k at half resolution. Full-size weights g = [g0, g1, g1, g0];
+    // nearest-exact to 2 samples src = floor((d + 0.5) * 4 / 2) = 1, 3: [g1, g0] (MONAI's resize).
+    const input = tf.zeros([1, 1, 8, 1]);
+    let call = 0;
+    const heads = (x: tf.Tensor): tf.Tensor[] => {
+      call++;
+      return [tf.clone(x), tf.fill([1, 1, 2, 1], call * 10)];
+    };
+    const out = await expectNoLeak(() => slidingWindowInference(heads, input, { roiSize: [1, 4], batchSize: 1, multiOutput: true }));
+    const [g0, g1] = [1.5, 0.5].map((x) => Math.exp(-(x * x) / 0.5)) as [number, number];
+    expectClose(Array.from(await out[1]!.data()), [10, (10 * g0 + 20 * g1) / (g0 + g1), (20 * g0 + 30 * g1) / (g0 + g1), 30], 1e-6);
+    tf.dispose([...out, input]);
+  });
+
   it('multiOutput: a record of 3D heads comes back as a record with the same keys', async () => {
     const input = ramp([1, 8, 8, 12, 1]);
     const heads = (x: tf.Tensor): Record<string, tf.Tensor> => ({
