@@ -55,6 +55,20 @@ describe('neighbourCodeMeasures', () => {
     for (let code = 0; code < 256; code++) expectClose(swapped[swapCode(code)], t[code], 1e-12);
   });
 
+  it('2D: the measures of a k x k square add up to its octagon perimeter', () => {
+    // sides (k - 1) s0 and (k - 1) s1, twice each, and four corner cuts of |s| / 2
+    const [s0, s1] = [0.8, 2.5];
+    const table = neighbourCodeMeasures([s0, s1]);
+    for (const k of [1, 3, 4]) {
+      const mask = new Uint8Array((k + 2) * (k + 2));
+      for (let r = 1; r <= k; r++) for (let c = 1; c <= k; c++) mask[r * (k + 2) + c] = 1;
+      const surface = subvoxelSurfaceUnchecked(mask, [k + 2, k + 2], table);
+      const total = surface.areas.reduce((a, b) => a + b, 0);
+      expectClose(total, 2 * (k - 1) * (s0 + s1) + 2 * Math.hypot(s0, s1), 1e-12);
+      expect(surface.edges.reduce((a, b) => a + b, 0)).toBe(4 * k);
+    }
+  });
+
   it('3D: the measures of a box add up to its faceted surface', () => {
     // a 3x3x3 box: 6 faces of (3-1)^2 unit squares, 12 edges of (3-1) corner-cut rectangles, 8 corner triangles
     const mask = new Uint8Array(27).fill(1);
