@@ -159,6 +159,11 @@ describe('normalizedSurfaceDice with useSubvoxels (MONAI use_subvoxels=True)', (
           const got = normalizedSurfaceDice(m(a, [1, ...spatial, 1]), m(b, [1, ...spatial, 1]), { tolerance, spacing, distance, useSubvoxels: true });
           expectClose(got, [[bruteSubvoxelNsd(a, b, spatial, spacing, tolerance, distance)]], 1e-12);
         }
+        // MONAI's chamfer distances ignore the spacing; its areas keep it
+        const options = { tolerance, spacing, distance: 'chessboard', chamferIgnoresSpacing: true, useSubvoxels: true } as const;
+        const unit = spatial.map(() => 1);
+        const got = normalizedSurfaceDice(m(a, [1, ...spatial, 1]), m(b, [1, ...spatial, 1]), options);
+        expectClose(got, [[bruteSubvoxelNsd(a, b, spatial, spacing, tolerance, 'chessboard', unit)]], 1e-12);
       }
     }
   });
@@ -190,7 +195,8 @@ function bruteSubvoxelNsd(
   spatial: number[],
   spacing: number[],
   tolerance: number,
-  distance: 'euclidean' | 'taxicab',
+  distance: 'euclidean' | 'taxicab' | 'chessboard',
+  distanceSpacing = spacing,
 ): number {
   const table = neighbourCodeMeasures(spacing);
   const rank = spatial.length;
@@ -222,7 +228,7 @@ function bruteSubvoxelNsd(
   for (const [from, to] of [[pa, pb], [pb, pa]] as const) {
     for (const { at, area } of from) {
       total += area;
-      if (Math.min(...to.map((o) => pointDistance(at, o.at, spacing, distance))) <= tolerance) matched += area;
+      if (Math.min(...to.map((o) => pointDistance(at, o.at, distanceSpacing, distance))) <= tolerance) matched += area;
     }
   }
   return matched / total;
