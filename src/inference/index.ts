@@ -4,7 +4,7 @@
  * @module unet-kit/inference
  */
 export { slidingWindowInference } from './slidingWindow.js';
-export type { SlidingWindowOptions } from './slidingWindow.js';
+export type { MultiOutputWindowOptions, SlidingWindowOptions } from './slidingWindow.js';
 export { windowStarts } from './windows.js';
 export { BLEND_MODES, importanceMap } from './importanceMap.js';
 export type { BlendMode, ImportanceMapOptions } from './importanceMap.js';
@@ -18,5 +18,5 @@ export { argmax, connectedComponents, fillHoles, keepLargestComponent, removeSma
 export type { ArgmaxOptions, ComponentOptions, KeepLargestOptions } from './postprocess.js';
 export { CONNECTIVITIES } from './components.js';
 export type { Connectivity } from './components.js';
-export type { PredictFn, Predictor, SyncPredictFn } from './predictor.js';
+export type { PredictFn, Predictor, PredictorOutputs, SyncPredictFn } from './predictor.js';
 export type { ProgressFn } from './windowEngine.js';

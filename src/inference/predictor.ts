@@ -88,3 +88,36 @@ export function selectOutput(
   }
   return found;
 }
+
+/** The structure a multi-output predictor returned, so the stitched outputs can be given back in it. */
+export type OutputStructure = { kind: 'tensor' } | { kind: 'array'; length: number } | { kind: 'record'; keys: string[] };
+
+/**
+ * What a predictor may return for multi-output inference: one tensor, an array of tensors or a
+ * record (plain object) of tensors, e.g. deep-supervision heads at several resolutions.
+ */
+export type PredictorOutputs = tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
+
+/**
+ * Flattens a predictor's return value (MONAI's `_flatten_struct`): one tensor, an array, or a
+ * plain object of tensors (keys in insertion order). Internal helper.
+ */
+export function flattenOutputs(functionName: string, outputs: unknown): { tensors: tf.Tensor[]; structure: OutputStructure } {
+  if (outputs instanceof tf.Tensor) return { tensors: [outputs], structure: { kind: 'tensor' } };
+  const expected = 'expected a tensor, an array of tensors or a record of tensors.';
+  if (Array.isArray(outputs)) {
+    if (outputs.length === 0 || !outputs.every((t) => t instanceof tf.Tensor)) {
+      throw new UnetKitError(functionName, 'predictor', `returned an array holding ${outputs.length === 0 ? 'nothing' : 'a non-tensor'}; ${expected}`);
+    }
+    return { tensors: outputs as tf.Tensor[], structure: { kind: 'array', length: outputs.length } };
+  }
+  if (outputs !== null && typeof outputs === 'object' && Object.getPrototypeOf(outputs) === Object.prototype) {
+    const keys = Object.keys(outputs);
+    const values = Object.values(outputs as Record<string, unknown>);
+    if (keys.length === 0 || !values.every((t) => t instanceof tf.Tensor)) {
+      throw new UnetKitError(functionName, 'predictor', `returned a record holding ${keys.length === 0 ? 'nothing' : 'a non-tensor'}; ${expected}`);
+    }
+    return { tensors: values as tf.Tensor[], structure: { kind: 'record', keys } };
+  }
+  throw new UnetKitError(functionName, 'predictor', `returned ${outputs === null ? 'null' : typeof outputs}; ${expected}`);
+}

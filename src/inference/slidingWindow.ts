@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import {
+  assertBoolean,
   assertInteger,
   assertKnownKeys,
   assertNumber,
@@ -11,8 +13,8 @@ import {
 } from '../core/assert.js';
 import { BORDER_MODES, padSpatial, type BorderMode } from '../ops/border.js';
 import { BLEND_MODES, importanceMapData, type BlendMode } from './importanceMap.js';
-import { toPredictFn, type Predictor } from './predictor.js';
-import { runWindows, type ProgressFn } from './windowEngine.js';
+import { toPredictFn, type OutputStructure, type Predictor, type PredictorOutputs } from './predictor.js';
+import { runWindows, runWindowsAll, type ProgressFn, type WindowHeadResult, type WindowRun } from './windowEngine.js';
 import { windowStarts } from './windows.js';
 
 /** Options of {@link slidingWindowInference}. */
@@ -41,6 +43,18 @@ export interface SlidingWindowOptions {
   outputIndex?: number;
   /** Called after each batch with (windows done, windows in all). */
   onProgress?: ProgressFn;
+}
+
+/**
+ * Options of {@link slidingWindowInference} stitching every output of the predictor (MONAI's
+ * multi-output `sliding_window_inference`).
+ */
+export interface MultiOutputWindowOptions extends Omit<SlidingWindowOptions, 'outputIndex'> {
+  /**
+   * Stitch every output the predictor returns (one tensor, an array or a record of tensors,
+   * each at any resolution consistent with the window) and return them in the same structure.
+   */
+  multiOutput: true;
 }
 
 const KEYS = ['roiSize', 'overlap', 'blend', 'sigmaScale', 'batchSize', 'padMode', 'padValue', 'outputIndex', 'onProgress'];
@@ -115,27 +129,64 @@ export function resolveWindowOptions(fn: string, options: unknown, spatialDims: 
  * starts (`patchStarts`) and its normalized gaussian (`gaussianImportance`), and it blends
  * predictions already made for every patch at once rather than running the network itself.
  *
- * Multi-output (deep supervision) networks: the blended output is `outputIndex` when given,
- * else the first output with the window's spatial size (the full-resolution head). The network
- * must keep the spatial size (a segmentation network); its channel count may differ from the
+ * Multi-output (deep supervision) networks: by default one output is blended, `outputIndex`
+ * when given, else the first output with the window's spatial size (the full-resolution head);
+ * that output must keep the window's spatial size. Its channel count may differ from the
  * input's. Feed probabilities (apply softmax/sigmoid in the network or the function) when you
  * want averaged probabilities; logits are averaged as they are.
  *
- * @param predictor - a `tf.LayersModel` or a function `[B, ...roi, C] -> [B, ...roi, K]`.
+ * With `multiOutput: true` every output is stitched, as MONAI's `sliding_window_inference` does
+ * for a predictor returning a tuple or a dict: each output, at its own resolution (e.g. heads at
+ * 1/2 and 1/4 of the window), gets its own full-size accumulator; the importance map is resized
+ * to its window size (nearest, half-pixel centres: PyTorch's `nearest-exact`, as MONAI) and the
+ * window positions are scaled by `output window size / roiSize` per axis. The result has the
+ * predictor's structure: a tensor, an array in the same order, or a record with the same keys;
+ * an output at scale `r` has spatial size `r * input size`. Unlike MONAI, which rounds misaligned
+ * positions down, a scale that puts a window start (or the padded image size, or the crop of a
+ * padded image) between output voxels is an error: choose `roiSize`, `overlap` and the image size
+ * so that `start * r` is whole (MONAI's own advice: `overlap * roiSize * r` an integer).
+ *
+ * @param predictor - a `tf.LayersModel` or a function `[B, ...roi, C] -> [B, ...roi, K]`
+ *   (with `multiOutput`, any outputs `[B, ...r * roi, K_i]`).
  * @param input - `[N, H, W, C]` (2D) or `[N, D, H, W, C]` (3D).
- * @returns a float32 tensor `[N, H, W, K]` / `[N, D, H, W, K]` (the caller disposes it).
+ * @returns a float32 tensor `[N, H, W, K]` / `[N, D, H, W, K]` (the caller disposes it); with
+ *   `multiOutput`, the predictor's structure of such tensors.
  * @example
  * ```ts
  * const probs = await slidingWindowInference(model, image, { roiSize: [96, 96], overlap: 0.5 });
+ * // deep supervision: [full, half, quarter] resolution heads, all stitched
+ * const [full, half, quarter] = (await slidingWindowInference(model, image, { roiSize: [96, 96], multiOutput: true })) as tf.Tensor[];
  * ```
  */
-export async function slidingWindowInference(predictor: Predictor, input: tf.Tensor, options: SlidingWindowOptions): Promise<tf.Tensor> {
+export function slidingWindowInference<T extends PredictorOutputs>(
+  predictor: (batch: tf.Tensor) => T | Promise<T>,
+  input: tf.Tensor,
+  options: MultiOutputWindowOptions,
+): Promise<T>;
+export function slidingWindowInference(predictor: tfl.LayersModel, input: tf.Tensor, options: MultiOutputWindowOptions): Promise<tf.Tensor | tf.Tensor[]>;
+export function slidingWindowInference(predictor: Predictor, input: tf.Tensor, options: SlidingWindowOptions): Promise<tf.Tensor>;
+export async function slidingWindowInference(
+  predictor: unknown,
+  input: tf.Tensor,
+  options: SlidingWindowOptions | MultiOutputWindowOptions,
+): Promise<PredictorOutputs> {
   const fn = 'slidingWindowInference';
   const predict = toPredictFn(fn, predictor);
   assertRank(fn, 'input', input, [4, 5], '[N, H, W, C] for 2D or [N, D, H, W, C] for 3D');
   if (input.isDisposed) fail(fn, 'input', input, 'a live tensor (this one is disposed)');
   const spatialDims = input.rank - 2;
-  const resolved = resolveWindowOptions(fn, options, spatialDims);
+  let multiOutput = false;
+  let windowOptions: unknown = options;
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && 'multiOutput' in options) {
+    const { multiOutput: flag, ...others } = options as MultiOutputWindowOptions & { outputIndex?: unknown };
+    assertBoolean(fn, 'options.multiOutput', flag);
+    if (flag && others.outputIndex !== undefined) {
+      fail(fn, 'options.outputIndex', others.outputIndex, 'undefined with multiOutput: true (every output is stitched)');
+    }
+    multiOutput = flag;
+    windowOptions = others;
+  }
+  const resolved = resolveWindowOptions(fn, windowOptions, spatialDims);
   const spatial = input.shape.slice(1, -1);
   // A non-positive roi entry is the whole axis, as MONAI's fall_back_tuple.
   const opts = { ...resolved, roi: resolved.roi.map((r, i) => (r <= 0 ? spatial[i]! : r)) };
@@ -151,7 +202,7 @@ export async function slidingWindowInference(predictor: Predictor, input: tf.Ten
   const needsPad = pads.some(([b, a]) => b + a > 0);
   const source = needsPad ? tf.tidy(() => padSpatial(tf.cast(input, 'float32'), pads, opts.padMode, opts.padValue)) : input;
   try {
-    const result = await runWindows({
+    const run: WindowRun = {
       fn,
       domain,
       roi: opts.roi,
@@ -173,9 +224,22 @@ export async function slidingWindowInference(predictor: Predictor, input: tf.Ten
       batchSize: opts.batchSize,
       onProgress: opts.onProgress,
       crop: { offset: pads.map(([b]) => b), size: spatial },
-    });
+    };
+    if (multiOutput) {
+      const { heads, structure } = await runWindowsAll(run);
+      return packOutputs(heads, structure, samples);
+    }
+    const result = await runWindows(run);
     return tf.tensor(result.data, [samples, ...spatial, result.channels], 'float32');
   } finally {
     if (source !== input) source.dispose();
   }
+}
+
+/** The stitched outputs as tensors, in the structure the predictor returned (MONAI's `_pack_struct`). */
+function packOutputs(heads: WindowHeadResult[], structure: OutputStructure, samples: number): PredictorOutputs {
+  const tensors = heads.map((head) => tf.tensor(head.data, [samples, ...head.size, head.channels], 'float32'));
+  if (structure.kind === 'tensor') return tensors[0]!;
+  if (structure.kind === 'array') return tensors;
+  return Object.fromEntries(structure.keys.map((key, k) => [key, tensors[k]!]));
 }

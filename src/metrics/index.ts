@@ -17,6 +17,7 @@ export type { MetricFunction, SoftOverlapOptions } from './training.js';
 export { DISTANCE_METRICS, distanceTransform } from './distanceTransform.js';
 export type { DistanceMetric, DistanceTransformOptions } from './distanceTransform.js';
 export { maskEdges } from './edges.js';
+export { neighbourCodeMeasures } from './surfaceElements.js';
 export type { MaskArray, MaskInput } from './masks.js';
 export type { SurfaceMetricOptions } from './surfaceDistance.js';
 export { hausdorffDistance } from './hausdorff.js';

@@ -96,7 +96,7 @@ export function surfaceMetricLoop(
   options: SurfaceMetricOptions & Record<string, unknown>,
   extraKeys: readonly string[],
   perPair: (pair: MaskPair, spacing: readonly number[], distance: DistanceMetric, classIndex: number) => number,
-  beforeLoop?: (classCount: number) => void,
+  beforeLoop?: (classCount: number, spatialRank: number) => void,
 ): number[][] {
   assertOptionsObject(functionName, options);
   assertKnownKeys(functionName, options, ['spacing', 'distance', 'chamferIgnoresSpacing', 'includeBackground', ...extraKeys]);
@@ -106,7 +106,7 @@ export function surfaceMetricLoop(
   const inputs = readSurfaceInputs(functionName, pred, target, includeBackground);
   const resolved = resolveSpacing(functionName, options.spacing, inputs.spatialShape.length);
   const spacing = chamferIgnoresSpacing && distance !== 'euclidean' ? resolved.map(() => 1) : resolved;
-  beforeLoop?.(inputs.classes.length);
+  beforeLoop?.(inputs.classes.length, inputs.spatialShape.length);
   const result: number[][] = [];
   for (let b = 0; b < inputs.batch; b++) {
     result.push(inputs.classes.map((c, k) => perPair(extractPair(inputs, b, c), spacing, distance, k)));

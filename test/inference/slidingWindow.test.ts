@@ -246,4 +246,137 @@ describeEachBackend('slidingWindowInference', () => {
     expect(tf.memory().numTensors).toBe(before);
     input.dispose();
   });
+
+  it('multiOutput: [x, avgPool(x, 2), avgPool(x, 4)] stitch to the same of the whole image, with overlap', async () => {
+    // 16 x 24 with roi 8 and overlap 0.5: starts on multiples of 4, so both pooled heads land on whole voxels.
+    const input = ramp([2, 16, 24, 2]);
+    const heads = (x: tf.Tensor): tf.Tensor[] => [tf.clone(x), tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), tf.avgPool(x as tf.Tensor4D, 4, 4, 'valid')];
+    const expected = heads(input);
+    for (const blend of ['gaussian', 'constant'] as const) {
+      const out = await expectNoLeak(() => slidingWindowInference(heads, input, { roiSize: 8, overlap: 0.5, blend, batchSize: 5, multiOutput: true }));
+      expect(out.map((t) => t.shape)).toEqual([
+        [2, 16, 24, 2],
+        [2, 8, 12, 2],
+        [2, 4, 6, 2],
+      ]);
+      for (let k = 0; k < 3; k++) expectClose(await out[k]!.data(), await expected[k]!.data(), 1e-6);
+      tf.dispose(out);
+    }
+    tf.dispose([...expected, input]);
+  });
+
+  it('multiOutput: a half-resolution head is blended with the importance map resized nearest-exact, by hand on a 1 x 8 strip', async () => {
+    // roi [1, 4], overlap 0.5 on width 8: windows start at 0, 2, 4; the half head lands at 0, 1, 2.
+    // Window k (1, 2, 3) predicts 10 k at half resolution. Full-size weights g = [g0, g1, g1, g0];
+    // nearest-exact to 2 samples src = floor((d + 0.5) * 4 / 2) = 1, 3: [g1, g0] (MONAI's resize).
+    const input = tf.zeros([1, 1, 8, 1]);
+    let call = 0;
+    const heads = (x: tf.Tensor): tf.Tensor[] => {
+      call++;
+      return [tf.clone(x), tf.fill([1, 1, 2, 1], call * 10)];
+    };
+    const out = await expectNoLeak(() => slidingWindowInference(heads, input, { roiSize: [1, 4], batchSize: 1, multiOutput: true }));
+    const [g0, g1] = [1.5, 0.5].map((x) => Math.exp(-(x * x) / 0.5)) as [number, number];
+    expectClose(Array.from(await out[1]!.data()), [10, (10 * g0 + 20 * g1) / (g0 + g1), (20 * g0 + 30 * g1) / (g0 + g1), 30], 1e-6);
+    tf.dispose([...out, input]);
+  });
+
+  it('multiOutput: a record of 3D heads comes back as a record with the same keys', async () => {
+    const input = ramp([1, 8, 8, 12, 1]);
+    const heads = (x: tf.Tensor): Record<string, tf.Tensor> => ({
+      seg: tf.mul(x, 2),
+      aux: tf.avgPool3d(x as tf.Tensor5D, 2, 2, 'valid'),
+    });
+    const expected = heads(input);
+    const out = await expectNoLeak(() => slidingWindowInference(heads, input, { roiSize: [4, 4, 4], overlap: 0.5, multiOutput: true }));
+    expect(Object.keys(out)).toEqual(['seg', 'aux']);
+    expect(out.aux!.shape).toEqual([1, 4, 4, 6, 1]);
+    expectClose(await out.seg!.data(), await expected.seg!.data(), 1e-6);
+    expectClose(await out.aux!.data(), await expected.aux!.data(), 1e-6);
+    tf.dispose([out.seg!, out.aux!, expected.seg!, expected.aux!, input]);
+  });
+
+  it('multiOutput: an up-sampled head, a tf.LayersModel, a single tensor (same bits as the default), roiSize <= 0', async () => {
+    const input = ramp([1, 12, 10, 1]);
+    // x2 nearest up-sampling: every window start maps to 2 * start
+    const up = (x: tf.Tensor): tf.Tensor[] => [tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [x.shape[1]! * 2, x.shape[2]! * 2])];
+    const upOut = await expectNoLeak(() => slidingWindowInference(up, input, { roiSize: [6, 4], multiOutput: true }));
+    const upWhole = up(input);
+    expect(upOut[0]!.shape).toEqual([1, 24, 20, 1]);
+    expectClose(await upOut[0]!.data(), await upWhole[0]!.data(), 1e-6);
+    tf.dispose([...upOut, ...upWhole]);
+    // a two-output model: a 1x1 convolution of ones (the identity on one channel) and its 2x2 average
+    const x = tfl.input({ shape: [null, null, 1] as unknown as number[] });
+    const conv = tfl.layers.conv2d({ filters: 1, kernelSize: 1, useBias: false, kernelInitializer: 'ones' }).apply(x) as tfl.SymbolicTensor;
+    const pooled = tfl.layers.averagePooling2d({ poolSize: 2 }).apply(conv) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: x, outputs: [conv, pooled] });
+    const [full, half] = (await expectNoLeak(() => slidingWindowInference(model, input, { roiSize: [-1, 4], overlap: 0.5, multiOutput: true }))) as tf.Tensor[];
+    expectClose(await full!.data(), await input.data(), 1e-6);
+    const halfWhole = tf.avgPool(input as tf.Tensor4D, 2, 2, 'valid');
+    expectClose(await half!.data(), await halfWhole.data(), 1e-6);
+    tf.dispose([full!, half!, halfWhole]);
+    model.dispose();
+    // one tensor in, one tensor out, bit for bit the default path
+    const f = (t: tf.Tensor): tf.Tensor => tf.sin(t);
+    const one = await expectNoLeak(() => slidingWindowInference(f, input, { roiSize: 4, multiOutput: true }));
+    const plain = await slidingWindowInference(f, input, { roiSize: 4 });
+    expect(one).toBeInstanceOf(tf.Tensor);
+    expect(Array.from(await one.data())).toEqual(Array.from(await plain.data()));
+    tf.dispose([one, plain, input]);
+  });
+
+  it('multiOutput: an image smaller than the window is padded and each head cropped at its scale', async () => {
+    // 4 x 16 with roi 8: padded by 2 + 2 rows; the half-resolution crop is rows 1..2 of the 4-row head.
+    const input = ramp([1, 4, 16, 1]);
+    const heads = (x: tf.Tensor): tf.Tensor[] => [tf.neg(x), tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid')];
+    const [full, half] = await expectNoLeak(() => slidingWindowInference(heads, input, { roiSize: 8, multiOutput: true }));
+    expect(half!.shape).toEqual([1, 2, 8, 1]);
+    const expected = heads(input);
+    expectClose(await full!.data(), await expected[0]!.data(), 1e-6);
+    expectClose(await half!.data(), await expected[1]!.data(), 1e-6);
+    tf.dispose([full!, half!, ...expected]);
+    // 6 rows: padded by 1 + 1, a crop starting half a voxel into the half-resolution head
+    const six = ramp([1, 6, 16, 1]);
+    await expect(slidingWindowInference(heads, six, { roiSize: 8, multiOutput: true })).rejects.toThrow(
+      /output 1 is 4 voxels along spatial axis 0 for windows of 8: scale 4\/8 puts position 1 .* between output voxels/,
+    );
+    tf.dispose([six, input]);
+  });
+
+  it('multiOutput: scales that are not integer-consistent, bad outputs and bad options throw UnetKitError without leaking', async () => {
+    const input = ramp([1, 16, 16, 1]);
+    const before = tf.memory().numTensors;
+    // 3 voxels per window of 8: the window starting at 4 would begin at 1.5
+    const odd = (x: tf.Tensor): tf.Tensor[] => [tf.clone(x), tf.image.resizeBilinear(x as tf.Tensor4D, [3, 3])];
+    await expect(slidingWindowInference(odd, input, { roiSize: 8, multiOutput: true })).rejects.toThrow(UnetKitError);
+    await expect(slidingWindowInference(odd, input, { roiSize: 8, multiOutput: true })).rejects.toThrow(
+      /output 1 is 3 voxels along spatial axis 0 for windows of 8: scale 3\/8 puts position 4 .*multiples of 8/,
+    );
+    // with zero overlap the starts 0, 8 are fine: the same head is accepted
+    const ok = await slidingWindowInference(odd, input, { roiSize: 8, overlap: 0, multiOutput: true });
+    expect(ok[1]!.shape).toEqual([1, 6, 6, 1]);
+    tf.dispose(ok);
+    const record = (x: tf.Tensor) => ({ main: tf.clone(x), aux: tf.fill([x.shape[0]!, 4, 4, 1], NaN) });
+    await expect(slidingWindowInference(record, input, { roiSize: 8, multiOutput: true })).rejects.toThrow(
+      /predictor returned NaN in output 'aux' for the window starting at \[0, 0\] of sample 0; expected finite outputs/,
+    );
+    const flat = (x: tf.Tensor) => [tf.clone(x), tf.zeros([x.shape[0]!, 4, 1])];
+    await expect(slidingWindowInference(flat, input, { roiSize: 8, multiOutput: true })).rejects.toThrow(
+      /output 1 has shape \[4, 4, 1\]; expected \[4, \.\.\.2 spatial sizes, C\]/,
+    );
+    let calls = 0;
+    const growing = (x: tf.Tensor) => (++calls === 1 ? [tf.clone(x)] : [tf.clone(x), tf.clone(x)]);
+    await expect(slidingWindowInference(growing, input, { roiSize: 8, batchSize: 1, multiOutput: true })).rejects.toThrow(
+      /returned an array of 2 after an array of 1 for an earlier batch/,
+    );
+    await expect(slidingWindowInference(() => [] as tf.Tensor[], input, { roiSize: 8, multiOutput: true })).rejects.toThrow(
+      /returned an array holding nothing; expected a tensor, an array of tensors or a record of tensors/,
+    );
+    await expect(slidingWindowInference(identity, input, { roiSize: 8, multiOutput: true, outputIndex: 0 } as never)).rejects.toThrow(
+      /options.outputIndex is 0; expected undefined with multiOutput: true/,
+    );
+    await expect(slidingWindowInference(identity, input, { roiSize: 8, multiOutput: 1 } as never)).rejects.toThrow(/options.multiOutput is 1; expected true or false/);
+    expect(tf.memory().numTensors).toBe(before);
+    input.dispose();
+  });
 });
