@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/backend/useBackend.js';
 import type { PlainUNetOptions } from '../../src/models/options.js';
 import { resUNet } from '../../src/models/resUNet.js';
 import { unet } from '../../src/models/unet.js';
@@ -80,6 +81,26 @@ describeEachBackend('unet with padding valid', () => {
 });
 
 describe('unet padding option', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it("keeps the valid geometry with every up- and down-sampling mode, and gives each deep-supervision head its level's size", () => {
+    const base = { inputShape: [44, 44, 1], numClasses: 2, filters: [2, 4, 8], padding: 'valid', seed: 1 } as const;
+    for (const extra of [{ upsampling: 'nearest' }, { upsampling: 'linear' }, { downsampling: 'avgPool' }, { downsampling: 'strided' }] as const) {
+      const model = unet({ ...base, ...extra });
+      expect(model.outputs[0]!.shape, JSON.stringify(extra)).toEqual([null, 4, 4, 2]);
+      model.dispose();
+    }
+    // dec0: 8 -> 4 (head); dec1: the bottleneck's 4 up to 8, two convs -> 4 (head_ds1).
+    const supervised = unet({ ...base, deepSupervision: true });
+    expect(supervised.outputs.map((o) => o.shape)).toEqual([
+      [null, 4, 4, 2],
+      [null, 4, 4, 2],
+    ]);
+    supervised.dispose();
+  });
+
   it('rejects invalid fixed sizes naming the nearest valid ones, bad values, and the option on other factories', () => {
     const paper = { numClasses: 2, filters: [64, 128, 256, 512, 1024], norm: 'none', padding: 'valid' } as const;
     expect(() => unet({ ...paper, inputShape: [572, 570, 1] })).toThrow(
