@@ -179,6 +179,15 @@ export async function overlapTilePredict(predictor: Predictor, image: tf.Tensor,
     let probed: tf.Tensor;
     try {
       probed = await predictTiles(fn, predict, probe, outputIndex);
+    } catch (error) {
+      if (error instanceof UnetKitError) throw error;
+      // A valid-padding net with null sizes fails deep inside (a concat of mismatched sizes)
+      // when the tile size is not one it accepts: say which argument to change.
+      throw new UnetKitError(
+        fn,
+        'options.tileSize',
+        `is [${tile.join(', ')}] and the predictor failed on a tile of that size (for a valid-padding unet, use sizes validUNetSizes accepts): ${error instanceof Error ? error.message : String(error)}`,
+      );
     } finally {
       probe.dispose();
     }

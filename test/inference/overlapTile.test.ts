@@ -137,6 +137,10 @@ describe('overlapTilePredict on its own terms', () => {
     const drifting = (b: tf.Tensor) => (calls++ === 0 ? tf.clone(b) : tf.slice(b, [0, 1, 1, 0], [b.shape[0]!, 2, 2, 1]));
     await expect(overlapTilePredict(drifting, image, { tileSize: 4 })).rejects.toThrow(/expected \[1, \.\.\.outputTile, K\] with outputTile \[4, 4\] on every call/);
     await expect(overlapTilePredict(() => [], image, { tileSize: 4 })).rejects.toThrow(/predictor returned 0 output\(s\) and no tensor at outputIndex 0/);
+    // 46 is not a valid size for depth 2 (46 + 4 is not divisible by 4): the net fails inside.
+    await expect(overlapTilePredict(nullSized, image, { tileSize: 46 })).rejects.toThrow(
+      /overlapTilePredict: options.tileSize is \[46, 46\] and the predictor failed on a tile of that size \(for a valid-padding unet, use sizes validUNetSizes accepts\): .*concat/,
+    );
     expect(tf.memory().numTensors).toBe(before + 1); // the rank-3 zeros made above
     image.dispose();
     nullSized.dispose();
