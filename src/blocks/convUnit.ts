@@ -17,6 +17,8 @@ export interface ConvUnitConfig {
   kernelSize: number;
   strides?: number;
   dilationRate?: number;
+  /** `'same'` (default) keeps the size; `'valid'` removes `kernelSize - 1` positions per axis. */
+  padding?: 'same' | 'valid';
   norm: ResolvedNorm;
   activation: ResolvedActivation;
   useBias: boolean;
@@ -42,6 +44,7 @@ export function makeConvUnit(config: ConvUnitConfig, inChannels: number): (x: Sy
     kernelSize: config.kernelSize,
     strides: config.strides ?? 1,
     dilationRate: config.dilationRate ?? 1,
+    padding: config.padding ?? 'same',
     useBias: config.useBias,
     seed: config.seed,
     name: names.conv,

@@ -10,6 +10,8 @@ export { BLEND_MODES, importanceMap } from './importanceMap.js';
 export type { BlendMode, ImportanceMapOptions } from './importanceMap.js';
 export { tiledPredict } from './tiles.js';
 export type { ArrayImage, TiledPredictOptions, TileReader, TileSource } from './tiles.js';
+export { overlapTilePredict } from './overlapTile.js';
+export type { OverlapTileOptions } from './overlapTile.js';
 export { predictVolume25D } from './predictVolume25D.js';
 export type { PredictVolume25DOptions } from './predictVolume25D.js';
 export { testTimeAugmentation } from './tta.js';

@@ -7,6 +7,8 @@ export { UpSampling2D, upSampling2d } from './upSampling2d.js';
 export type { UpSampling2DArgs } from './upSampling2d.js';
 export { UpSampling3D, upSampling3d } from './upSampling3d.js';
 export type { UpSampling3DArgs } from './upSampling3d.js';
+export { Cropping2D, Cropping3D, cropping2d, cropping3d } from './cropping.js';
+export type { CroppingArgs, CroppingSpec } from './cropping.js';
 export { GlobalAveragePooling3D, globalAveragePooling3d } from './globalAveragePooling3d.js';
 export type { GlobalAveragePooling3DArgs } from './globalAveragePooling3d.js';
 export { GroupNormalization, groupNormalization } from './groupNormalization.js';

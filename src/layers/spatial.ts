@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { cropping2d, cropping3d, type CroppingSpec } from './cropping.js';
 import { globalAveragePooling3d } from './globalAveragePooling3d.js';
 import { upSampling2d } from './upSampling2d.js';
 import { upSampling3d } from './upSampling3d.js';
@@ -53,6 +54,8 @@ export interface SpatialLayerTable {
   avgPool(args: SpatialPoolArgs): Layer;
   upsample(args: SpatialUpsampleArgs): Layer;
   globalAvgPool(args?: { name?: string }): Layer;
+  /** Removes `[before, after]` positions per spatial axis (Keras' `Cropping2D` / `Cropping3D`; `null` sizes stay `null`). */
+  crop(args: { cropping: CroppingSpec; name?: string }): Layer;
   /**
    * Dropout of whole feature maps (one draw per sample and channel), i.e. SpatialDropout2D/3D,
    * saved as a Keras `Dropout` with `noise_shape` `[null, 1, 1, null]` (2D) / `[null, 1, 1, 1, null]` (3D).
@@ -173,6 +176,11 @@ function makeTable(spatialDims: SpatialDims): SpatialLayerTable {
     },
     globalAvgPool: (args = {}) =>
       spatialDims === 2 ? tfl.layers.globalAveragePooling2d({ name: args.name }) : globalAveragePooling3d({ name: args.name }),
+    crop: (args) => {
+      assertOptionsObject(fn('crop'), args, 'args');
+      assertKnownKeys(fn('crop'), args, ['cropping', 'name'], 'args');
+      return spatialDims === 2 ? cropping2d({ cropping: args.cropping, name: args.name }) : cropping3d({ cropping: args.cropping, name: args.name });
+    },
     spatialDropout: (args) => {
       checkDropout(fn('spatialDropout'), args);
       return tfl.layers.dropout({ rate: args.rate, noiseShape: noiseShape as number[], seed: args.seed, name: args.name });

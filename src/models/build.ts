@@ -1,11 +1,13 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { claimLayers } from '../layers/claimLayers.js';
+import { spatialLayers } from '../layers/spatial.js';
 import { doubleConv } from '../blocks/doubleConv.js';
 import { downsample } from '../blocks/downsample.js';
 import { head } from '../blocks/head.js';
 import { apply, type Sym } from '../blocks/functional.js';
 import { upsample } from '../blocks/upsample.js';
 import type { ResolvedModelOptions } from './options.js';
+import { levelMargin } from './validSizes.js';
 
 /** The block options every level of a factory passes (norm, activation, bias, seed, name). */
 export function blockOptions(r: ResolvedModelOptions, name: string) {
@@ -50,7 +52,8 @@ export type LevelBlock = (x: Sym, i: number, name: string) => Sym;
 
 /** The U-Net level block: {@link doubleConv} with `convsPerLevel` convs, `filters[i]` channels and the level's dropout. */
 export function doubleConvLevel(r: ResolvedModelOptions): LevelBlock {
-  return (x, i, name) => doubleConv(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, dropout: r.dropout[i]! });
+  return (x, i, name) =>
+    doubleConv(x, r.filters[i]!, { ...blockOptions(r, name), convs: r.convsPerLevel, dropout: r.dropout[i]!, padding: r.padding });
 }
 
 /**
@@ -72,14 +75,21 @@ export function encode(r: ResolvedModelOptions, x: Sym, level: LevelBlock): Sym[
 /**
  * The decoder over the {@link encode} outputs: from the bottleneck up, level `dec{i}`
  * up-samples, concatenates skip `i` ({@link upAndConcat}; `gate` may transform the skip first,
- * given the coarser features) and applies `level`. Returns the decoder features, top level
- * first, as {@link finish} takes them.
+ * given the coarser features) and applies `level`. With `padding: 'valid'` each skip is first
+ * centre-cropped (`dec{i}_crop`) by the margin the levels below lost, as the 2015 paper's
+ * "copy and crop". Returns the decoder features, top level first, as {@link finish} takes them.
  */
 export function decode(r: ResolvedModelOptions, encoded: Sym[], level: LevelBlock, gate?: (skip: Sym, coarse: Sym, i: number) => Sym): Sym[] {
   let x = encoded[r.depth]!;
   const features: Sym[] = [];
   for (let i = r.depth - 1; i >= 0; i--) {
-    const skip = gate === undefined ? encoded[i]! : gate(encoded[i]!, x, i);
+    let skip = gate === undefined ? encoded[i]! : gate(encoded[i]!, x, i);
+    if (r.padding === 'valid') {
+      // The up-sampled features are 2 * m_{i+1} per side smaller than the skip, whatever the
+      // input size, so a fixed crop also serves null (any-size) inputs.
+      const L = spatialLayers(r.spatialDims);
+      skip = apply(L.crop({ cropping: 2 * levelMargin(i + 1, r.depth, r.convsPerLevel), name: `dec${i}_crop` }), skip);
+    }
     x = upAndConcat(r, x, [skip], r.filters[i]!, `dec${i}`);
     x = level(x, i, `dec${i}`);
     features.unshift(x);

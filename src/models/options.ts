@@ -15,6 +15,7 @@ import { assertLayerName, seedSequence } from '../core/naming.js';
 import { OUTPUT_ACTIVATIONS, type OutputActivation } from '../core/outputActivation.js';
 import type { SpatialDims } from '../layers/spatial.js';
 import { nearestValidSizes } from '../ops/padding.js';
+import { invalidSizeReason, validUNetSizes } from './validSizes.js';
 import { DOWNSAMPLE_MODES, type DownsampleMode } from '../blocks/downsample.js';
 import { UPSAMPLE_MODES, type UpsampleMode } from '../blocks/upsample.js';
 
@@ -67,6 +68,22 @@ export interface UNetOptions {
   name?: string;
 }
 
+/** Convolution padding of a {@link PlainUNetOptions} net: `'same'` keeps sizes, `'valid'` is the 2015 paper's. */
+export type UNetPadding = 'same' | 'valid';
+
+/** The options of `unet`: {@link UNetOptions} and the paper's valid padding. */
+export interface PlainUNetOptions extends UNetOptions {
+  /**
+   * `'same'` (default): padded convs, the output has the input's size, sizes divisible by
+   * `2^depth`. `'valid'`: Ronneberger et al. 2015 as published: unpadded 3x3 convs, each skip
+   * centre-cropped to the decoder's size before concatenation, so the output is smaller than
+   * the input by `2 * unetMargin(depth, convsPerLevel)` per axis (572 -> 388 for depth 4); fixed
+   * sizes must be ones `validUNetSizes` accepts, and `null` sizes must be at run time. Predict
+   * images of any size with `overlapTilePredict`.
+   */
+  padding?: UNetPadding;
+}
+
 /** Validated model options. */
 export interface ResolvedModelOptions {
   fn: string;
@@ -84,6 +101,7 @@ export interface ResolvedModelOptions {
   useBias: boolean | undefined;
   finalActivation: OutputActivation;
   deepSupervision: boolean | 'mean';
+  padding: UNetPadding;
   name: string;
   nextSeed: () => number | undefined;
 }
@@ -106,7 +124,13 @@ const KEYS = [
   'name',
 ];
 
-function checkInputShape(fn: string, inputShape: unknown, spatialDims: SpatialDims, depth: number): (number | null)[] {
+function checkInputShape(
+  fn: string,
+  inputShape: unknown,
+  spatialDims: SpatialDims,
+  depth: number,
+  valid: { convsPerLevel: number } | undefined,
+): (number | null)[] {
   const layout = spatialDims === 2 ? '[H, W, C]' : '[D, H, W, C]';
   if (!Array.isArray(inputShape) || inputShape.length !== spatialDims + 1) {
     fail(fn, 'options.inputShape', inputShape, `${layout} (${spatialDims + 1} numbers, channels last) for spatialDims ${spatialDims}`);
@@ -120,6 +144,16 @@ function checkInputShape(fn: string, inputShape: unknown, spatialDims: SpatialDi
     if (size === null) return;
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
       fail(fn, 'options.inputShape', inputShape, `${layout} with spatial sizes that are positive integers or null (axis ${axis} is ${formatValue(size)})`);
+    }
+    if (valid !== undefined) {
+      if (validUNetSizes(size, depth, valid.convsPerLevel)[0] !== size) {
+        throw new UnetKitError(
+          fn,
+          'options.inputShape',
+          `is ${formatValue(inputShape)}: spatial size ${size} (axis ${axis}) is not valid ${invalidSizeReason(size, depth, valid.convsPerLevel)}`,
+        );
+      }
+      return;
     }
     if (size % multiple !== 0) {
       const valid = nearestValidSizes(size, multiple).join(' or ');
@@ -141,13 +175,13 @@ export function resolveModelOptions(
   fn: string,
   options: unknown,
   extraKeys: readonly string[],
-  defaults: { downsampling?: DownsampleMode; allowMean?: boolean } = {},
+  defaults: { downsampling?: DownsampleMode; allowMean?: boolean; allowPadding?: boolean } = {},
 ): ResolvedModelOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     fail(fn, 'options', options, 'an options object with at least inputShape and numClasses');
   }
-  assertKnownKeys(fn, options, [...KEYS, ...extraKeys]);
-  const o = options as UNetOptions;
+  assertKnownKeys(fn, options, [...KEYS, ...(defaults.allowPadding === true ? ['padding'] : []), ...extraKeys]);
+  const o = options as PlainUNetOptions;
   const {
     inputShape,
     numClasses,
@@ -161,6 +195,7 @@ export function resolveModelOptions(
     downsampling = defaults.downsampling ?? 'maxPool',
     useBias,
     deepSupervision = false,
+    padding = 'same',
     seed,
     name = fn,
   } = o;
@@ -171,8 +206,9 @@ export function resolveModelOptions(
     fail(fn, 'options.filters', filters, 'at least 2 levels (one down-sampling), e.g. [32, 64, 128, 256, 512]');
   }
   const depth = filters.length - 1;
-  const shape = checkInputShape(fn, inputShape, spatialDims, depth);
   assertInteger(fn, 'options.convsPerLevel', convsPerLevel, { min: 1 });
+  assertOneOf(fn, 'options.padding', padding, ['same', 'valid'] as const);
+  const shape = checkInputShape(fn, inputShape, spatialDims, depth, padding === 'valid' ? { convsPerLevel } : undefined);
   resolveNorm(norm, fn);
   resolveActivation(activation, fn);
   const rates = typeof dropout === 'number' ? filters.map(() => dropout) : dropout;
@@ -207,6 +243,7 @@ export function resolveModelOptions(
     useBias,
     finalActivation,
     deepSupervision,
+    padding,
     name,
     nextSeed,
   };

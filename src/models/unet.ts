@@ -1,34 +1,39 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
 import { guardedBuild } from './guardedBuild.js';
-import { resolveModelOptions, type UNetOptions } from './options.js';
+import { resolveModelOptions, type PlainUNetOptions } from './options.js';
 
 /**
  * The U-Net (Ronneberger et al. 2015, "U-Net: Convolutional Networks for Biomedical Image
  * Segmentation"), 2D or 3D (Cicek et al. 2016) through `spatialDims`. Each level is
  * `convsPerLevel` x (conv 3x3 -> norm -> act); the encoder down-samples between levels, the
  * decoder up-samples to the level's width, concatenates the skip and runs the level block again;
- * a 1x1 conv head gives `numClasses` channels. 'same' padding: the output has the input's size.
+ * a 1x1 conv head gives `numClasses` channels. 'same' padding (default): the output has the
+ * input's size. `padding: 'valid'`: the paper's unpadded convs and cropped skips (`dec{i}_crop`),
+ * the output smaller by `2 * unetMargin(depth, convsPerLevel)` per axis (see `unetOutputSize`,
+ * `validUNetSizes`); predict large images with `overlapTilePredict` (unet-kit/inference).
  *
- * The 2015 paper's net (without its valid-padding crops): `filters: [64, 128, 256, 512, 1024]`,
- * 1 input channel, 2 classes, `norm: 'none'`, `upsampling: 'transpose'`: 31,030,658 parameters.
+ * The 2015 paper's net: `filters: [64, 128, 256, 512, 1024]`, `inputShape: [572, 572, 1]`,
+ * 2 classes, `norm: 'none'`, `upsampling: 'transpose'`, `padding: 'valid'`: 572x572 in, 388x388
+ * out, 31,030,658 parameters (the same count with 'same' padding).
  * 2.5D: `inputShape: [H, W, k]` with k adjacent slices as channels, predicting the middle slice.
  *
  * Layers: `enc{i}_conv1`, `enc{i}_norm1`, `enc{i}_act1`, ..., `enc{i}_down_pool`, `bottleneck_*`,
- * `dec{i}_up`, `dec{i}_concat`, `dec{i}_conv1`, ..., `head_conv`, `head_act`.
+ * `dec{i}_up`, (`dec{i}_crop`), `dec{i}_concat`, `dec{i}_conv1`, ..., `head_conv`, `head_act`.
  *
- * @returns a `tf.LayersModel` mapping `[N, ...spatial, C]` to `[N, ...spatial, numClasses]`
+ * @returns a `tf.LayersModel` mapping `[N, ...spatial, C]` to `[N, ...spatial, numClasses]` (with 'valid', `spatial - 2 * margin`)
  * (an array of outputs with `deepSupervision: true`).
  * @example
  * ```ts
  * import { unet } from 'unet-kit';
  * const model = unet({ inputShape: [128, 128, 1], numClasses: 3, filters: [16, 32, 64, 128] });
  * const volumeNet = unet({ inputShape: [null, null, null, 1], numClasses: 2, spatialDims: 3, norm: 'instance' });
+ * const paper = unet({ inputShape: [572, 572, 1], numClasses: 2, filters: [64, 128, 256, 512, 1024], norm: 'none', padding: 'valid' }); // -> [N, 388, 388, 2]
  * ```
  */
-export function unet(options: UNetOptions): tfl.LayersModel {
+export function unet(options: PlainUNetOptions): tfl.LayersModel {
   return guardedBuild(() => {
-    const r = resolveModelOptions('unet', options, []);
+    const r = resolveModelOptions('unet', options, [], { allowPadding: true });
     const input = modelInput(r);
     const level = doubleConvLevel(r);
     return finish(r, input, decode(r, encode(r, input, level), level));

@@ -35,3 +35,21 @@ describe('doubleConv options', () => {
     expect(() => doubleConv(x, 4, { spatialDims: 4 as never })).toThrow(/doubleConv: options\.spatialDims is 4; expected 2 \(images\) or 3 \(volumes\)/);
   });
 });
+
+describe('doubleConv padding', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it("'valid' removes kernelSize - 1 per conv and axis (the paper's 572 -> 568), 2D and 3D; same weights as 'same'", () => {
+    const x = tfl.input({ shape: [12, 10, 1] });
+    const model = tfl.model({ inputs: x, outputs: doubleConv(x, 2, { norm: 'none', padding: 'valid', name: 'v' }) });
+    expect(model.outputs[0]!.shape).toEqual([null, 8, 6, 2]);
+    expect(model.countParams()).toBe(9 * 1 * 2 + 2 + 9 * 2 * 2 + 2);
+    const v = tfl.input({ shape: [9, 9, 9, 1] });
+    const y = doubleConv(v, 2, { spatialDims: 3, convs: 3, kernelSize: 3, padding: 'valid', name: 'w' });
+    expect(y.shape).toEqual([null, 3, 3, 3, 2]);
+    expect(() => doubleConv(x, 2, { padding: 'full' as never })).toThrow(/doubleConv: options.padding is 'full'; expected one of 'same', 'valid'/);
+    model.dispose();
+  });
+});

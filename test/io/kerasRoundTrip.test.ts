@@ -71,4 +71,31 @@ describe.skipIf(!available)('Keras round trip (scripts/keras_roundtrip.py)', () 
       await rm(dir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it("valid-padding U-Nets (the paper's crop-and-concatenate skips) load in Keras as Cropping2D / Cropping3D and predict the same", async () => {
+    await useBackend('cpu');
+    const dir = await mkdtemp(join(tmpdir(), 'unet-kit-keras-valid-'));
+    const models = [
+      unet({ inputShape: [44, 44, 1], numClasses: 2, filters: [2, 4, 8], norm: 'none', padding: 'valid', seed: 1 }),
+      unet({ inputShape: [12, 12, 12, 1], numClasses: 2, spatialDims: 3, filters: [2, 4], convsPerLevel: 1, padding: 'valid', seed: 2 }),
+    ];
+    try {
+      for (const [k, model] of models.entries()) {
+        const shape = [1, ...(model.inputs[0]!.shape.slice(1) as number[])];
+        const x = tf.tidy(() => tf.reshape(tf.sin(tf.mul(tf.range(0, shape.reduce((a, b) => a * b, 1)), 0.37)), shape));
+        const ours = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync().slice());
+        await saveModel(model, join(dir, `tfjs${k}`));
+        await writeFile(join(dir, `x${k}.json`), JSON.stringify({ shape: x.shape, data: Array.from(x.dataSync()) }));
+        x.dispose();
+        run('to-keras', join(dir, `tfjs${k}`), join(dir, `model${k}.h5`));
+        run('predict', join(dir, `model${k}.h5`), join(dir, `x${k}.json`), join(dir, `y${k}.json`));
+        const keras = JSON.parse(await readFile(join(dir, `y${k}.json`), 'utf8')) as { shape: number[]; data: number[] };
+        expect(keras.shape).toEqual(k === 0 ? [1, 4, 4, 2] : [1, 4, 4, 4, 2]);
+        expect(maxDiff(keras.data, ours)).toBeLessThan(1e-5);
+      }
+    } finally {
+      for (const model of models) model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

@@ -5,7 +5,7 @@ import { useBackend } from '../../src/backend/useBackend.js';
 import { attentionUNet } from '../../src/models/attentionUNet.js';
 import { denseUNet } from '../../src/models/denseUNet.js';
 import { mobileUNet } from '../../src/models/mobileUNet.js';
-import type { UNetOptions } from '../../src/models/options.js';
+import type { PlainUNetOptions, UNetOptions } from '../../src/models/options.js';
 import { r2UNet } from '../../src/models/r2UNet.js';
 import { resUNet } from '../../src/models/resUNet.js';
 import { unet } from '../../src/models/unet.js';
@@ -118,6 +118,20 @@ function r2UNetCount(s: Setting): number {
   return encoder + decoder + head(s);
 }
 
+/**
+ * The closed form of docs/parameter-counts.md for the 2D U-Net of widths `w * 2^i`, `depth`
+ * poolings, no norm: encoder level 0 `9 cin w + 9 w^2 + 2 w`, level i >= 1 `13.5 w^2 4^i + 2 w 2^i`,
+ * decoder level i `35 w^2 4^i + 3 w 2^i` (2x2 up-conv 8 w^2 4^i, 3x3 convs 18 and 9 w^2 4^i, three
+ * biases), head `w K + K`; summed as geometric series.
+ */
+function paperUNetCount(w: number, depth: number, cin: number, classes: number): number {
+  const sum4 = (4 ** (depth + 1) - 4) / 3; // 4^1 + ... + 4^depth
+  const sum2 = 2 ** (depth + 1) - 2;
+  const encoder = 9 * cin * w + 9 * w * w + 2 * w + 13.5 * w * w * sum4 + 2 * w * sum2;
+  const decoder = 35 * w * w * ((4 ** depth - 1) / 3) + 3 * w * (2 ** depth - 1);
+  return encoder + decoder + w * classes + classes;
+}
+
 const FACTORIES = [
   ['unet', unet, unetCount],
   ['resUNet', resUNet, resUNetCount],
@@ -141,15 +155,36 @@ describe('parameter counts', () => {
     await useBackend('cpu');
   });
 
-  it('the 2015 U-Net (64..1024, 1 channel in, 2 classes, no norm, 2x2 up-convs and 3x3 convs with bias) has 31,030,658', () => {
-    const options: UNetOptions = { inputShape: [null, null, 1], numClasses: 2, filters: [64, 128, 256, 512, 1024], norm: 'none', upsampling: 'transpose' };
+  it('the 2015 U-Net as published (572 x 572 x 1 in, 388 x 388 x 2 out, valid padding, 64..1024, no norm) has 31,030,658 and 23 conv layers', () => {
+    const options: PlainUNetOptions = {
+      inputShape: [572, 572, 1],
+      numClasses: 2,
+      filters: [64, 128, 256, 512, 1024],
+      norm: 'none',
+      upsampling: 'transpose',
+      padding: 'valid',
+    };
     const s: Setting = { d: 2, cin: 1, classes: 2, f: [64, 128, 256, 512, 1024], n: 0 };
     // Encoder 640 + 36,928 + 73,856 + 147,584 + 295,168 + 590,080 + 1,180,160 + 2,359,808
     // + 4,719,616 + 9,438,208 = 18,842,048; decoder (up + two convs per level)
     // 2,097,664 + 4,719,104 + 2,359,808 + 524,544 + 1,179,904 + 590,080 + 131,200 + 295,040
     // + 147,584 + 32,832 + 73,792 + 36,928 = 12,188,480; head 64 * 2 + 2 = 130.
     expect(unetCount(s)).toBe(18_842_048 + 12_188_480 + 130);
-    expect(countOf(unet, options)).toBe(31_030_658);
+    expect(paperUNetCount(64, 4, 1, 2)).toBe(31_030_658);
+    // Building the 31M-parameter net once (the count does not depend on padding or input size).
+    const model = unet(options);
+    expect(model.countParams()).toBe(31_030_658);
+    expect(model.outputs[0]!.shape).toEqual([null, 388, 388, 2]);
+    // The paper: "In total the network has 23 convolutional layers" (18 3x3, 4 up-convs, the 1x1 head).
+    expect(model.layers.filter((l) => /^Conv2D/.test(l.getClassName())).length).toBe(23);
+    model.dispose();
+  });
+
+  it('the closed form of the paper-style U-Net (widths w * 2^i, 3x3 convs and 2x2 up-convs with bias) matches the level sums', () => {
+    for (const [w, depth, cin, classes] of [[64, 4, 1, 2], [8, 2, 3, 4], [16, 3, 1, 1], [1, 1, 1, 1]] as const) {
+      const s: Setting = { d: 2, cin, classes, f: Array.from({ length: depth + 1 }, (_, i) => w * 2 ** i), n: 0 };
+      expect(paperUNetCount(w, depth, cin, classes), `${w}, ${depth}, ${cin}, ${classes}`).toBe(unetCount(s));
+    }
   });
 
   const settings: Array<[string, Setting, Partial<UNetOptions>]> = [
@@ -169,6 +204,14 @@ describe('parameter counts', () => {
       });
     }
   }
+
+  it("unet's count does not depend on padding: 'valid' (44 x 44) equals the closed form of 'same'", () => {
+    const s: Setting = { d: 2, cin: 2, classes: 3, f: [4, 8, 16], n: 0 };
+    const options: PlainUNetOptions = { inputShape: [44, 44, 2], numClasses: 3, filters: s.f, norm: 'none', padding: 'valid' };
+    expect(countOf(unet, options)).toBe(unetCount(s));
+    const volume: PlainUNetOptions = { inputShape: [20, 20, 20, 1], numClasses: 2, spatialDims: 3, filters: [4, 8], norm: 'batch', padding: 'valid' };
+    expect(countOf(unet, volume)).toBe(unetCount({ d: 3, cin: 1, classes: 2, f: [4, 8], n: 4 }));
+  });
 
   it('the table of docs/parameter-counts.md equals the closed forms (2D and 3D defaults, 2015 widths without norm)', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'parameter-counts.md'), 'utf8');
