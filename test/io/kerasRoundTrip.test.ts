@@ -1,10 +1,12 @@
 // The Keras round trip of scripts/keras_roundtrip.py: a saved unet-kit model (with bilinear
 // up-sampling, the layer whose arithmetic differed before) goes to Keras 3, predicts there,
 // comes back, and trains under tf.distribute.MirroredStrategy. Needs a Python with keras, h5py
-// and tensorflow: UNET_KIT_PYTHON names it (default `python3`); without one the suite is skipped.
+// and tensorflow: UNET_KIT_PYTHON names it, else the venv scripts/provision-keras.mjs made (.ci/run
+// runs it), else `python3`; without one the suite is skipped and says why.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +15,8 @@ import { unet } from '../../src/models/unet.js';
 import { useBackend } from '../../src/backend/useBackend.js';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'keras_roundtrip.py');
-const PYTHON = process.env.UNET_KIT_PYTHON ?? 'python3';
+const PROVISIONED = join(process.env.UNET_KIT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'unet-kit'), 'keras-venv', 'bin', 'python');
+const PYTHON = process.env.UNET_KIT_PYTHON ?? (existsSync(PROVISIONED) ? PROVISIONED : 'python3');
 const ENV = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '' };
 
 function hasKeras(): boolean {
@@ -23,7 +26,7 @@ function hasKeras(): boolean {
 
 const available = hasKeras();
 if (!available) {
-  console.warn(`Keras round trip skipped: ${PYTHON} cannot import keras, h5py, numpy and tensorflow (set UNET_KIT_PYTHON to a Python that can).`);
+  console.warn(`Keras round trip skipped: ${PYTHON} cannot import keras, h5py, numpy and tensorflow (run \`node scripts/provision-keras.mjs\` or set UNET_KIT_PYTHON to a Python that can).`);
 }
 
 function run(...args: string[]): string {
