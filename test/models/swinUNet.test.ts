@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +158,13 @@ describe('swinUNet parameter count', () => {
     expect(model.nonTrainableWeights).toEqual([]);
     expect(model.getLayer('bottleneck_block2_attn').getConfig()).toMatchObject({ windowSize: 7, shiftSize: 3 });
     model.dispose();
+  });
+
+  it('docs/parameter-counts.md and the README state these figures', () => {
+    const read = (file: string) => readFileSync(join(import.meta.dirname, '..', '..', file), 'utf8');
+    const doc = read('docs/parameter-counts.md');
+    for (const figure of ['**27,168,900**', '**20,413,386**', '**6,755,514**']) expect(doc).toContain(figure);
+    expect(read('README.md')).toContain('| `swinUNet`, Swin-T (Cao et al. 2021) | 27,168,900 | 27,168,900 |');
   });
 });
 

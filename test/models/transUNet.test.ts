@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,13 @@ describe('transUNet parameter count', () => {
     expect(model.trainableWeights.reduce((a, w) => a + size(w), 0)).toBe(105_277_081);
     expect(model.getLayer('vit_pos_embed').getWeights()[0]!.shape).toEqual([196, 768]);
     model.dispose();
+  });
+
+  it('docs/parameter-counts.md and the README state these figures', () => {
+    const read = (file: string) => readFileSync(join(import.meta.dirname, '..', '..', file), 'utf8');
+    const doc = read('docs/parameter-counts.md');
+    for (const figure of ['**105,279,961**', '**105,277,081**', '**11,894,848**', '**85,993,728**', '**7,388,505**']) expect(doc).toContain(figure);
+    expect(read('README.md')).toContain('| `transUNet`, R50-ViT-B_16 (Chen et al. 2021) | 105,279,961 | 105,277,081 |');
   });
 });
 
