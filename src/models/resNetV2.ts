@@ -1,9 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { convNormAct } from '../blocks/convNormAct.js';
 import { apply, applyOptional, type Sym } from '../blocks/functional.js';
-import { createNorm } from '../layers/normAct.js';
-import { type NormSpec, type ResolvedNorm } from '../layers/normActOptions.js';
-import { spatialLayers } from '../layers/spatial.js';
+import { createActivation, createNorm } from '../layers/normAct.js';
+import { resolveActivation, type ResolvedNorm } from '../layers/normActOptions.js';
+import { spatialLayers, type Layer } from '../layers/spatial.js';
+import { weightStandardizedConv } from '../layers/weightStandardizedConv.js';
 
 // TransUNet's hybrid CNN encoder (Beckschen/TransUNet `vit_seg_modeling_resnet_skip.py`
 // `ResNetV2`, the R50 of BiT without its fourth stage): a 7x7 stride-2 stem, a 3x3 stride-2 max
@@ -16,10 +16,10 @@ export interface ResNetV2Settings {
   depths: readonly number[];
   /** Stem channels (`64 * width_factor`); stage s has bottleneck width `width 2^s` and `4 width 2^s` outputs. */
   width: number;
-  /** Normalization after every conv. */
-  norm: NormSpec;
-  /** `norm`, resolved: the projection shortcut's group norm has one group per channel (the reference's `GroupNorm(cout, cout)`). */
-  resolvedNorm: ResolvedNorm;
+  /** Normalization after every conv; the projection shortcut's group norm has one group per channel (the reference's `GroupNorm(cout, cout)`). */
+  norm: ResolvedNorm;
+  /** Standardize every conv's weights (the reference's `StdConv2d`) instead of plain convs. */
+  weightStandardization: boolean;
   nextSeed: () => number | undefined;
 }
 
@@ -38,19 +38,30 @@ export interface ResNetV2Features {
  */
 export function resNetV2Encoder(input: Sym, s: ResNetV2Settings): ResNetV2Features {
   const L = spatialLayers(2);
-  const unit = { spatialDims: 2 as const, norm: s.norm, useBias: false };
-  const stem = convNormAct(input, s.width, { ...unit, kernelSize: 7, strides: 2, activation: 'relu', seed: s.nextSeed(), name: 'resnet_root' });
+  const stem = convUnit(L, input, s, s.width, 7, 2, true, 'resnet_root');
   let x = apply(L.maxPool({ poolSize: 3, strides: 2, padding: 'same', name: 'resnet_pool' }), stem);
   const stages: Sym[] = [];
   s.depths.forEach((depth, b) => {
     const mid = s.width * 2 ** b;
     for (let u = 1; u <= depth; u++) {
       const strides = u === 1 && b > 0 ? 2 : 1;
-      x = bottleneck(L, x, mid, 4 * mid, strides, s, unit, `resnet_block${b + 1}_unit${u}`);
+      x = bottleneck(L, x, mid, 4 * mid, strides, s, `resnet_block${b + 1}_unit${u}`);
     }
     stages.push(x);
   });
   return { stem, stages };
+}
+
+/** A bias-free conv (weight-standardized or plain), `${name}_conv`. */
+function conv(L: ReturnType<typeof spatialLayers>, s: ResNetV2Settings, filters: number, kernelSize: number, strides: number, name: string): Layer {
+  const args = { filters, kernelSize, strides, padding: 'same' as const, useBias: false, seed: s.nextSeed(), name };
+  return s.weightStandardization ? weightStandardizedConv(args) : L.conv(args);
+}
+
+/** conv -> norm (-> ReLU): layers `${name}_conv`, `${name}_norm`, `${name}_act`. */
+function convUnit(L: ReturnType<typeof spatialLayers>, x: Sym, s: ResNetV2Settings, filters: number, kernelSize: number, strides: number, relu: boolean, name: string): Sym {
+  const y = applyOptional(createNorm(s.norm, filters, `${name}_norm`), apply(conv(L, s, filters, kernelSize, strides, `${name}_conv`), x));
+  return relu ? applyOptional(createActivation(resolveActivation('relu', 'transUNet'), 2, `${name}_act`), y) : y;
 }
 
 /**
@@ -58,23 +69,14 @@ export function resNetV2Encoder(input: Sym, s: ResNetV2Settings): ResNetV2Featur
  * 3x3 (stride) -> norm -> ReLU -> 1x1 -> norm, plus the input (through a 1x1 strided conv and
  * norm when the size or width changes), then ReLU.
  */
-function bottleneck(
-  L: ReturnType<typeof spatialLayers>,
-  x: Sym,
-  mid: number,
-  out: number,
-  strides: number,
-  s: ResNetV2Settings,
-  unit: { spatialDims: 2; norm: NormSpec; useBias: boolean },
-  name: string,
-): Sym {
-  let y = convNormAct(x, mid, { ...unit, kernelSize: 1, activation: 'relu', seed: s.nextSeed(), name: `${name}_conv1` });
-  y = convNormAct(y, mid, { ...unit, kernelSize: 3, strides, activation: 'relu', seed: s.nextSeed(), name: `${name}_conv2` });
-  y = convNormAct(y, out, { ...unit, kernelSize: 1, activation: 'none', seed: s.nextSeed(), name: `${name}_conv3` });
+function bottleneck(L: ReturnType<typeof spatialLayers>, x: Sym, mid: number, out: number, strides: number, s: ResNetV2Settings, name: string): Sym {
+  let y = convUnit(L, x, s, mid, 1, 1, true, `${name}_conv1`);
+  y = convUnit(L, y, s, mid, 3, strides, true, `${name}_conv2`);
+  y = convUnit(L, y, s, out, 1, 1, false, `${name}_conv3`);
   let shortcut = x;
   if (strides !== 1 || x.shape[x.shape.length - 1] !== out) {
-    shortcut = apply(L.conv({ filters: out, kernelSize: 1, strides, useBias: false, seed: s.nextSeed(), name: `${name}_proj_conv` }), x);
-    const projectionNorm: ResolvedNorm = s.resolvedNorm.type === 'group' ? { ...s.resolvedNorm, groups: out, epsilon: 1e-5 } : s.resolvedNorm;
+    shortcut = apply(conv(L, s, out, 1, strides, `${name}_proj_conv`), x);
+    const projectionNorm: ResolvedNorm = s.norm.type === 'group' ? { ...s.norm, groups: out, epsilon: 1e-5 } : s.norm;
     shortcut = applyOptional(createNorm(projectionNorm, out, `${name}_proj_norm`), shortcut);
   }
   const sum = apply(tfl.layers.add({ name: `${name}_add` }), [shortcut, y]);

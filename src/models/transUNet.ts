@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertInteger, assertKnownKeys, assertNumberArray, assertOptionsObject } from '../core/assert.js';
+import { assertBoolean, assertInteger, assertKnownKeys, assertNumberArray, assertOptionsObject } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { seedSequence } from '../core/naming.js';
 import { type OutputActivation } from '../core/outputActivation.js';
@@ -34,6 +34,8 @@ export interface TransUNetOptions {
   resnetWidth?: number;
   /** Normalization of the ResNet. Default `{ type: 'group', groups: 32, epsilon: 1e-6 }` (the reference's GroupNorm; group counts are clamped to a divisor of the channels). */
   encoderNorm?: NormSpec;
+  /** Standardize the weights of every ResNet conv (the reference's `StdConv2d`, `WeightStandardizedConv` of unet-kit/layers); false for plain convs. Default true. */
+  weightStandardization?: boolean;
   /** Token width of the ViT. Default 768. */
   hiddenSize?: number;
   /** MLP width of each transformer block. Default 3072. */
@@ -69,6 +71,7 @@ interface Resolved {
   resnetWidth: number;
   encoderNorm: NormSpec;
   encoderNormWeights: number;
+  weightStandardization: boolean;
   hiddenSize: number;
   mlpDim: number;
   numHeads: number;
@@ -86,7 +89,7 @@ interface Resolved {
 }
 
 const KEYS = [
-  'inputShape', 'numClasses', 'spatialDims', 'resnetDepths', 'resnetWidth', 'encoderNorm', 'hiddenSize', 'mlpDim', 'numHeads', 'numLayers',
+  'inputShape', 'numClasses', 'spatialDims', 'resnetDepths', 'resnetWidth', 'encoderNorm', 'weightStandardization', 'hiddenSize', 'mlpDim', 'numHeads', 'numLayers',
   'dropout', 'attentionDropout', 'headChannels', 'decoderFilters', 'numSkips', 'decoderNorm', 'finalActivation', 'seed', 'name',
 ];
 
@@ -119,13 +122,15 @@ function resolve(fn: string, options: TransUNetOptions): Resolved {
   }
   assertDropout(fn, dropout);
   assertDropout(fn, attentionDropout, 'options.attentionDropout');
+  const weightStandardization = options.weightStandardization ?? true;
+  assertBoolean(fn, 'options.weightStandardization', weightStandardization);
   const encoderNorm = options.encoderNorm ?? { type: 'group', groups: 32, epsilon: 1e-6 };
   const decoderNorm = options.decoderNorm ?? { type: 'batch', momentum: 0.9, epsilon: 1e-5 };
   const encoderNormWeights = normWeights(fn, encoderNorm, 'options.encoderNorm');
   const decoderNormWeights = normWeights(fn, decoderNorm, 'options.decoderNorm');
   const { finalActivation, name } = resolveMonaiCommon(fn, options, numClasses, 'trans_unet');
   return {
-    inputShape: [...options.inputShape], numClasses, resnetDepths, resnetWidth, encoderNorm, encoderNormWeights, hiddenSize, mlpDim, numHeads, numLayers,
+    inputShape: [...options.inputShape], numClasses, resnetDepths, resnetWidth, encoderNorm, encoderNormWeights, weightStandardization, hiddenSize, mlpDim, numHeads, numLayers,
     dropout, attentionDropout, headChannels, decoderFilters, numSkips, decoderNorm, decoderNormWeights, finalActivation, seed: options.seed, name,
   };
 }
@@ -137,15 +142,15 @@ function resolve(fn: string, options: TransUNetOptions): Resolved {
  * `vit_seg_configs.py`), 2D:
  * - CNN encoder: ResNetV2 stem (7x7 stride 2 -> group norm -> ReLU), 3x3 stride-2 max pool,
  *   three stages of `resnetDepths` bottleneck units (1x1 -> 3x3 -> 1x1, 4x expansion; the 2nd
- *   and 3rd stages start with stride 2), bias-free convs; the 1/16 map has `16 resnetWidth` channels;
+ *   and 3rd stages start with stride 2), bias-free weight-standardized convs
+ *   (`WeightStandardizedConv`); the 1/16 map has `16 resnetWidth` channels;
  * - ViT: 1x1 patch embedding to `hiddenSize`, learned position embedding, dropout, `numLayers`
  *   pre-norm transformer blocks (q/k/v biases, layer norm epsilon 1e-6), final layer norm;
  * - cascaded up-sampler: tokens reshaped to the 1/16 grid, 3x3 conv to `headChannels`, then 4
  *   decoder blocks (bilinear x2 -> concat CNN skip (1/8, 1/4, 1/2; `numSkips`) -> two 3x3
  *   conv -> norm -> ReLU) to `decoderFilters`, and a 3x3 conv (with bias) head.
  *
- * Differences from the reference, none of which changes the parameter count: the ResNet convs
- * are plain (the reference standardizes their weights, `StdConv2d`); 'same' padding in place of
+ * Differences from the reference, none of which changes the parameter count: 'same' padding in place of
  * the reference's zero-padding of the 1/4 skip after an unpadded max pool; bilinear up-sampling
  * with half-pixel centres (Keras) where the reference aligns corners; stochastic depth is
  * absent (the reference has none either).
@@ -174,8 +179,8 @@ export function transUNet(options: TransUNetOptions): tfl.LayersModel {
     const nextSeed = seedSequence(fn, 'options.seed', r.seed);
     const L = spatialLayers(2);
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const resolvedNorm = resolveNorm(r.encoderNorm, fn, 'options.encoderNorm');
-    const { stem, stages } = resNetV2Encoder(input, { depths: r.resnetDepths, width: r.resnetWidth, norm: r.encoderNorm, resolvedNorm, nextSeed });
+    const norm = resolveNorm(r.encoderNorm, fn, 'options.encoderNorm');
+    const { stem, stages } = resNetV2Encoder(input, { depths: r.resnetDepths, width: r.resnetWidth, norm, weightStandardization: r.weightStandardization, nextSeed });
 
     let tokens = apply(patchEmbedding({ patchSize: 1, embedDim: r.hiddenSize, flatten: true, seed: nextSeed(), name: 'vit_patch_embed' }), stages[2]!);
     tokens = apply(learnedPositionEmbedding({ seed: nextSeed(), name: 'vit_pos_embed' }), tokens);
