@@ -16,6 +16,8 @@ export interface TransformerBlockOptions {
   mlpDim?: number;
   /** Dropout on the attention weights, after the attention and in the MLP (MONAI's one `dropout_rate`). Default 0. */
   dropout?: number;
+  /** Dropout on the attention weights and after the attention only, when it differs from `dropout` (ViT / TransUNet `attention_dropout_rate`). Default `dropout`. */
+  attentionDropout?: number;
   /** Bias on the q/k/v projections (the output projection always has one, as in MONAI `SABlock`). Default false (MONAI). */
   qkvBias?: boolean;
   /** Layer-norm epsilon. Default 1e-5 (PyTorch `nn.LayerNorm`). */
@@ -43,22 +45,24 @@ export interface TransformerBlockOptions {
  */
 export function transformerBlock(x: Sym, options: TransformerBlockOptions = {}): Sym {
   const fn = 'transformerBlock';
-  const o = resolveCommon(fn, options, 'transformer', ['numHeads', 'mlpDim', 'dropout', 'qkvBias', 'epsilon']);
+  const o = resolveCommon(fn, options, 'transformer', ['numHeads', 'mlpDim', 'dropout', 'attentionDropout', 'qkvBias', 'epsilon']);
   if (!(x instanceof tfl.SymbolicTensor) || x.shape.length < 3) fail(fn, 'x', x, 'a tf.SymbolicTensor of tokens [N, T, C] (or [N, ..., C])');
   const channels = x.shape[x.shape.length - 1];
   if (typeof channels !== 'number') fail(fn, 'x', x, 'tokens with a known channel count');
   const { numHeads = 12, mlpDim = 4 * channels, dropout = 0, qkvBias = false, epsilon = 1e-5 } = options;
+  const attentionDropout = options.attentionDropout ?? dropout;
   assertInteger(fn, 'options.numHeads', numHeads, { min: 1 });
   assertInteger(fn, 'options.mlpDim', mlpDim, { min: 1 });
   assertDropout(fn, dropout);
+  assertDropout(fn, attentionDropout, 'options.attentionDropout');
   assertBoolean(fn, 'options.qkvBias', qkvBias);
   if (channels % numHeads !== 0) {
     throw new UnetKitError(fn, 'options.numHeads', `is ${numHeads}; it must divide the token channels ${channels} of x ${formatValue(x.shape)} (each head gets C / heads channels).`);
   }
   const n = o.name;
   const norm1 = apply(layerNormalization({ epsilon, name: `${n}_norm1` }), x);
-  const attention = multiHeadAttention({ numHeads, keyDim: channels / numHeads, dropout, useBias: qkvBias, outputUseBias: true, seed: o.nextSeed(), name: `${n}_attn` });
-  const attended = apply(tfl.layers.dropout({ rate: dropout, name: `${n}_attn_drop` }), apply(attention, norm1));
+  const attention = multiHeadAttention({ numHeads, keyDim: channels / numHeads, dropout: attentionDropout, useBias: qkvBias, outputUseBias: true, seed: o.nextSeed(), name: `${n}_attn` });
+  const attended = apply(tfl.layers.dropout({ rate: attentionDropout, name: `${n}_attn_drop` }), apply(attention, norm1));
   const x1 = apply(tfl.layers.add({ name: `${n}_add1` }), [x, attended]);
   const norm2 = apply(layerNormalization({ epsilon, name: `${n}_norm2` }), x1);
   const init = () => tfl.initializers.glorotUniform({ seed: o.nextSeed() });

@@ -38,3 +38,5 @@ export { PatchExpanding, patchExpanding } from './patchExpanding.js';
 export type { PatchExpandingArgs } from './patchExpanding.js';
 export { LayerNormalization, layerNormalization } from './layerNormalization.js';
 export type { LayerNormalizationArgs } from './layerNormalization.js';
+export { WeightStandardizedConv, weightStandardizedConv } from './weightStandardizedConv.js';
+export type { WeightStandardizedConvArgs } from './weightStandardizedConv.js';

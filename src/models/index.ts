@@ -20,3 +20,7 @@ export { unetr, unetrParameterCount } from './unetr.js';
 export type { UNETROptions } from './unetr.js';
 export { swinUNETR, swinUNETRParameterCount } from './swinUNETR.js';
 export type { SwinUNETROptions } from './swinUNETR.js';
+export { transUNet, transUNetParameterCount } from './transUNet.js';
+export type { TransUNetOptions } from './transUNet.js';
+export { swinUNet, swinUNetParameterCount } from './swinUNet.js';
+export type { SwinUNetOptions } from './swinUNet.js';

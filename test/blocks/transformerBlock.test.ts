@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/backend/useBackend.js';
 import { transformerBlock, transformerBlockParameterCount } from '../../src/blocks/transformerBlock.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -56,6 +57,24 @@ describeEachBackend('transformerBlock', () => {
   });
 });
 
+describe('transformerBlock attentionDropout', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('sets the attention-weight and post-attention dropout apart from the MLP dropout (TransUNet), defaulting to dropout', () => {
+    const rates = (options: Parameters<typeof transformerBlock>[1]) => {
+      const model = tokenModel({ numHeads: 2, name: 't', ...options });
+      const rate = (layer: string) => model.getLayer(layer).getConfig()[layer === 't_attn' ? 'dropout' : 'rate'];
+      const found = ['t_attn', 't_attn_drop', 't_mlp_drop1', 't_mlp_drop2'].map(rate);
+      model.dispose();
+      return found;
+    };
+    expect(rates({ dropout: 0.1, attentionDropout: 0 })).toEqual([0, 0, 0.1, 0.1]);
+    expect(rates({ dropout: 0.2 })).toEqual([0.2, 0.2, 0.2, 0.2]);
+  });
+});
+
 describe('transformerBlock arguments', () => {
   it('rejects heads that do not divide the channels and other bad options', () => {
     const x = tfl.input({ shape: [5, 12] });
@@ -63,6 +82,7 @@ describe('transformerBlock arguments', () => {
       'transformerBlock: options.numHeads is 5; it must divide the token channels 12 of x [null, 5, 12] (each head gets C / heads channels).',
     );
     expect(() => transformerBlock(x, { mlpDim: 0 })).toThrow('transformerBlock: options.mlpDim is 0; expected an integer >= 1.');
+    expect(() => transformerBlock(x, { attentionDropout: 1 })).toThrow('transformerBlock: options.attentionDropout is 1; expected a finite number >= 0 and < 1.');
     expect(() => transformerBlock(x, { heads: 2 } as never)).toThrow(/transformerBlock: options.heads is not a known option/);
     expect(() => transformerBlock(tf.zeros([1, 5, 12]) as never)).toThrow(/transformerBlock: x is .*; expected a tf.SymbolicTensor of tokens/);
   });
