@@ -152,7 +152,7 @@ function checkProbabilities(fn: string, values: ArrayLike<number>, classes: numb
       throw new UnetKitError(
         fn,
         'probs',
-        `sums to ${sum} over the ${classes} classes of voxel ${i / classes}; expected class probabilities summing to 1 (within ${PROBABILITY_TOLERANCE}): apply a softmax over the last axis first.`,
+        `sums to ${Number(sum.toPrecision(6))} over the ${classes} classes of voxel ${i / classes}; expected class probabilities summing to 1 (within ${PROBABILITY_TOLERANCE}): apply a softmax over the last axis first.`,
       );
     }
   }
