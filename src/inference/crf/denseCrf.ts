@@ -164,6 +164,34 @@ function checkImage(fn: string, values: ArrayLike<number>): void {
   }
 }
 
+/** Lattice coordinates are int32: features past this would overflow them (and mean a sigma far too small). */
+const MAX_FEATURE = 1e6;
+
+function checkFeatureRange(
+  fn: string,
+  kernels: { gaussian: ResolvedKernel | undefined; bilateral: ResolvedKernel | undefined },
+  dims: readonly number[],
+  spacing: readonly number[],
+  image: ArrayLike<number> | undefined,
+): void {
+  for (const key of ['gaussian', 'bilateral'] as const) {
+    const kernel = kernels[key];
+    if (kernel === undefined) continue;
+    const a = dims.findIndex((d, i) => ((d - 1) * spacing[i]!) / kernel.sxy[i]! > MAX_FEATURE);
+    if (a >= 0) {
+      fail(fn, `options.${key}.sxy`, kernel.sxy, `sigmas with extent * spacing / sxy <= ${MAX_FEATURE} on every axis (axis ${a} has ${dims[a]} voxels of ${spacing[a]})`);
+    }
+  }
+  const bilateral = kernels.bilateral;
+  if (bilateral === undefined || image === undefined) return;
+  const c = bilateral.srgb.length;
+  for (let i = 0; i < image.length; i++) {
+    if (Math.abs(image[i]!) / bilateral.srgb[i % c]! > MAX_FEATURE) {
+      fail(fn, 'options.bilateral.srgb', bilateral.srgb, `sigmas with |intensity| / srgb <= ${MAX_FEATURE} (the image holds ${image[i]} in channel ${i % c})`);
+    }
+  }
+}
+
 /** Runs the CRF on plain arrays; returns the marginals in `probs`' layout (K = 1 stays one channel). */
 function refine(fn: string, probs: tf.Tensor, image: tf.Tensor, options: DenseCrfOptions | undefined): { q: Float32Array; problem: Problem } {
   assertOptions(fn, options, {
@@ -190,6 +218,7 @@ function refine(fn: string, probs: tf.Tensor, image: tf.Tensor, options: DenseCr
   if (im !== undefined) checkImage(fn, im);
 
   const { samples, dims, classes, channels } = problem;
+  checkFeatureRange(fn, kernels, dims, spacing, im);
   const n = dims.reduce((a, b) => a * b, 1);
   // A single channel is a binary foreground probability: run the CRF on [1 - p, p].
   const k = Math.max(classes, 2);

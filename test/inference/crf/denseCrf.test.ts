@@ -175,6 +175,29 @@ describeEachBackend('denseCrf', () => {
     tf.dispose([fg, two, image, single, pair, batch, batchImage, both, second, secondImage, alone]);
   });
 
+  it('handles a single pixel (the self term) and a constant image (bilateral = gaussian there)', async () => {
+    const one = tf.tensor([0.3, 0.7], [1, 1, 2]);
+    const dark = tf.zeros([1, 1, 1]);
+    // A lone pixel only sees itself, and densecrf keeps the self term: the normalised kernel is 1,
+    // so each iteration is Q = softmax(log p + (3 + 10) Q), whatever the lattice's scale.
+    let q = [0.3, 0.7];
+    for (let it = 0; it < 5; it++) {
+      const e = [Math.log(0.3) + 13 * q[0]!, Math.log(0.7) + 13 * q[1]!];
+      const z = Math.exp(e[0]!) + Math.exp(e[1]!);
+      q = e.map((v) => Math.exp(v) / z);
+    }
+    const single = await expectNoLeak(() => denseCrf(one, dark));
+    expectClose(await single.data(), q, 1e-5);
+    const { probs } = noisyCase([8, 8], 9);
+    const p = tf.tensor(probs, [8, 8, 2]);
+    const flat = tf.fill([8, 8, 1], 100);
+    // With no intensity contrast the bilateral kernel is a Gaussian of sxy 80: the same as declaring it so.
+    const constant = denseCrf(p, flat);
+    const asGaussians = denseCrf(p, flat, { bilateral: { sxy: 80, srgb: 1e3, compat: 10 } });
+    expectClose(await constant.data(), await asGaussians.data(), 1e-4);
+    tf.dispose([one, dark, single, p, flat, constant, asGaussians]);
+  });
+
   it('labels: denseCrfLabels is the argmax of denseCrf as int32 [..., 1]', async () => {
     const { probs, image } = noisyCase([16, 16], 6);
     const p = tf.tensor(probs, [1, 16, 16, 2]);
@@ -252,6 +275,8 @@ describeEachBackend('denseCrf', () => {
     throwsKit(() => denseCrf(probs, image, { spacing: [1, 1, 1] }), /options\.spacing is \[1, 1, 1\]; expected 2 numbers/);
     throwsKit(() => denseCrf(probs, image, { spatialDims: 3 }), /options\.spatialDims is 3; expected 2 for probs of rank 3/);
     throwsKit(() => denseCrf(probs, image, { clip: 0 }), /options\.clip is 0/);
+    throwsKit(() => denseCrf(probs, tf.fill([4, 4, 1], 255), { bilateral: { srgb: 1e-5 } }), /options\.bilateral\.srgb is \[0\.00001\]; expected sigmas with \|intensity\| \/ srgb <= 1000000/);
+    throwsKit(() => denseCrf(probs, image, { gaussian: { sxy: 1e-7 } }), /options\.gaussian\.sxy is \[1e-7, 1e-7\]; expected sigmas with extent/);
     throwsKit(() => denseCrf(tf.fill([4, 2], 0.5), tf.zeros([4, 1])), /probs has shape \[4, 2\] \(rank 2\)/);
     throwsKit(() => denseCrf([0.5, 0.5] as never, image), /denseCrf: probs is/);
     throwsKit(() => denseCrfLabels(probs, tf.zeros([4, 4, 0])), /denseCrfLabels: image/);
