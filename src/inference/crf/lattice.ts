@@ -21,7 +21,7 @@ export interface PermutohedralLattice {
    * Approximate `out_i = sum_j exp(-|f_i - f_j|^2 / 2) v_j` (the self term `j = i` included) for
    * `values` laid out point-major `[N, channels]`. Returns a new `[N, channels]` array.
    */
-  filter(values: Float32Array | Float64Array, channels: number): Float64Array;
+  filter(values: Float64Array, channels: number): Float64Array;
 }
 
 /** Open-addressing hash from d-integer keys to dense vertex ids, growing as it fills. */
@@ -99,7 +99,7 @@ class KeyTable {
  * const smoothed = lattice.filter(Float32Array.from([1, 0]), 1);
  * ```
  */
-export function buildLattice(features: ArrayLike<number>, n: number, d: number): PermutohedralLattice {
+export function buildLattice(features: Float64Array, n: number, d: number): PermutohedralLattice {
   const d1 = d + 1;
   // Diagonal of the embedding E (Adams et al. p. 5) times the inverse standard deviation of the
   // lattice blur (p. 6).
@@ -107,7 +107,8 @@ export function buildLattice(features: ArrayLike<number>, n: number, d: number):
   const scale = new Float64Array(d);
   for (let i = 0; i < d; i++) scale[i] = invStd / Math.sqrt((i + 1) * (i + 2));
 
-  const offsets = new Int32Array(n * d1);
+  // Vertex ids shifted by one per (point, simplex vertex): slot 0 is the always-zero absent vertex.
+  const slots = new Int32Array(n * d1);
   const weights = new Float64Array(n * d1);
   const table = new KeyTable(d, n);
   const elevated = new Float64Array(d1);
@@ -166,7 +167,7 @@ export function buildLattice(features: ArrayLike<number>, n: number, d: number):
     // coordinate is implied by the zero sum, so keys hold d of the d + 1.
     for (let r = 0; r <= d; r++) {
       for (let i = 0; i < d; i++) key[i] = rem0[i]! + (rank[i]! <= d - r ? r : r - d1);
-      offsets[p * d1 + r] = table.find(key, 0, true);
+      slots[p * d1 + r] = table.find(key, 0, true) + 1;
       weights[p * d1 + r] = bary[r]!;
     }
   }
@@ -202,28 +203,30 @@ export function buildLattice(features: ArrayLike<number>, n: number, d: number):
       const c = channels;
       let grid = new Float64Array((m + 1) * c);
       let next = new Float64Array((m + 1) * c);
-      for (let p = 0; p < n; p++) {
-        for (let r = 0; r <= d; r++) {
-          const at = (offsets[p * d1 + r]! + 1) * c;
-          const w = weights[p * d1 + r]!;
-          for (let k = 0; k < c; k++) grid[at + k]! += w * values[p * c + k]!;
+      for (let p = 0, e = 0; p < n; p++) {
+        const from = p * c;
+        for (let r = 0; r <= d; r++, e++) {
+          const at = slots[e]! * c;
+          const w = weights[e]!;
+          for (let k = 0; k < c; k++) grid[at + k]! += w * values[from + k]!;
         }
       }
-      for (let j = 0; j <= d; j++) {
-        for (let v = 0; v < m; v++) {
-          const at = (v + 1) * c;
-          const a = neighbours[2 * (j * m + v)]! * c;
-          const b = neighbours[2 * (j * m + v) + 1]! * c;
+      for (let j = 0, e = 0; j <= d; j++) {
+        for (let v = 1; v <= m; v++, e += 2) {
+          const at = v * c;
+          const a = neighbours[e]! * c;
+          const b = neighbours[e + 1]! * c;
           for (let k = 0; k < c; k++) next[at + k] = grid[at + k]! + 0.5 * (grid[a + k]! + grid[b + k]!);
         }
         [grid, next] = [next, grid];
       }
       const out = new Float64Array(n * c);
-      for (let p = 0; p < n; p++) {
-        for (let r = 0; r <= d; r++) {
-          const at = (offsets[p * d1 + r]! + 1) * c;
-          const w = weights[p * d1 + r]! * alpha;
-          for (let k = 0; k < c; k++) out[p * c + k]! += w * grid[at + k]!;
+      for (let p = 0, e = 0; p < n; p++) {
+        const to = p * c;
+        for (let r = 0; r <= d; r++, e++) {
+          const at = slots[e]! * c;
+          const w = weights[e]! * alpha;
+          for (let k = 0; k < c; k++) out[to + k]! += w * grid[at + k]!;
         }
       }
       return out;
