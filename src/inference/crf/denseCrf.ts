@@ -103,10 +103,6 @@ function resolveKernel(fn: string, key: 'gaussian' | 'bilateral', value: DenseCr
   return { sxy, compat, srgb };
 }
 
-function describe(shape: readonly number[]): string {
-  return formatValue(shape);
-}
-
 function resolveProblem(fn: string, probs: unknown, image: unknown, spatialDims: 2 | 3 | undefined): Problem {
   if (!isTensor(probs)) fail(fn, 'probs', probs, 'a tensor [H, W, K], [N, H, W, K], [D, H, W, K] or [N, D, H, W, K]');
   if (!isTensor(image)) fail(fn, 'image', image, "a tensor with probs' shape except the channel count");
@@ -115,18 +111,18 @@ function resolveProblem(fn: string, probs: unknown, image: unknown, spatialDims:
   }
   const rank = probs.rank;
   if (rank < 3 || rank > 5) {
-    throw new UnetKitError(fn, 'probs', `has shape ${describe(probs.shape)} (rank ${rank}); expected rank 3, 4 or 5 ([H, W, K], [N, H, W, K] or [D, H, W, K], [N, D, H, W, K]).`);
+    throw new UnetKitError(fn, 'probs', `has shape ${formatValue(probs.shape)} (rank ${rank}); expected rank 3, 4 or 5 ([H, W, K], [N, H, W, K] or [D, H, W, K], [N, D, H, W, K]).`);
   }
   const s = spatialDims ?? (rank === 5 ? 3 : 2);
   if (rank - 1 - s < 0 || rank - 1 - s > 1) {
-    fail(fn, 'options.spatialDims', s, `${rank === 3 ? 2 : 3} for probs of rank ${rank} (shape ${describe(probs.shape)})`);
+    fail(fn, 'options.spatialDims', s, `${rank === 3 ? 2 : 3} for probs of rank ${rank} (shape ${formatValue(probs.shape)})`);
   }
   const lead = probs.shape.slice(0, -1);
   if (image.rank !== rank || image.shape.slice(0, -1).some((d, i) => d !== lead[i])) {
     throw new UnetKitError(
       fn,
       'probs and image',
-      `have shapes ${describe(probs.shape)} and ${describe(image.shape)}; expected the same shape except the last (class / channel) axis.`,
+      `have shapes ${formatValue(probs.shape)} and ${formatValue(image.shape)}; expected the same shape except the last (class / channel) axis.`,
     );
   }
   const dims = probs.shape.slice(rank - 1 - s, -1);
