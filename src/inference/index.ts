@@ -22,3 +22,5 @@ export { CONNECTIVITIES } from './components.js';
 export type { Connectivity } from './components.js';
 export type { PredictFn, Predictor, PredictorOutputs, SyncPredictFn } from './predictor.js';
 export type { ProgressFn } from './windowEngine.js';
+export { denseCrf, denseCrfLabels } from './crf/denseCrf.js';
+export type { DenseCrfBilateralOptions, DenseCrfGaussianOptions, DenseCrfOptions } from './crf/denseCrf.js';

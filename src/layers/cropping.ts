@@ -101,7 +101,7 @@ abstract class CroppingBase extends tfl.layers.Layer {
  *
  * @example
  * ```ts
- * const y = new Cropping2D({ cropping: [[4, 4], [4, 4]] }).apply(tf.input({ shape: [64, 64, 512] })); // [null, 56, 56, 512]
+ * const y = new Cropping2D({ cropping: [[4, 4], [4, 4]] }).apply(tfl.input({ shape: [64, 64, 512] })); // [null, 56, 56, 512]
  * ```
  */
 export class Cropping2D extends CroppingBase {
@@ -120,7 +120,7 @@ tf.serialization.registerClass(Cropping2D);
  *
  * @example
  * ```ts
- * const y = new Cropping3D({ cropping: 4 }).apply(tf.input({ shape: [16, 16, 16, 8] })); // [null, 8, 8, 8, 8]
+ * const y = new Cropping3D({ cropping: 4 }).apply(tfl.input({ shape: [16, 16, 16, 8] })); // [null, 8, 8, 8, 8]
  * ```
  */
 export class Cropping3D extends CroppingBase {

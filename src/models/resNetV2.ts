@@ -34,7 +34,7 @@ export interface ResNetV2Features {
  * `resnet_block{b}_unit{u}_{conv1,conv2,conv3}_*`, `..._proj_conv`, `..._proj_norm`, `..._add`,
  * `..._out`. Internal helper of {@link transUNet}.
  *
- * @example `const { stem, stages } = resNetV2Encoder(input, { depths: [3, 4, 9], width: 64, ... })`
+ * @example `const { stem, stages } = resNetV2Encoder(tfl.input({ shape: [224, 224, 3] }), { depths: [3, 4, 9], width: 64, norm: { type: 'group', groups: 32, epsilon: 1e-5, affine: true, momentum: 0.99 }, weightStandardization: true, nextSeed: () => undefined })`
  */
 export function resNetV2Encoder(input: Sym, s: ResNetV2Settings): ResNetV2Features {
   const L = spatialLayers(2);
