@@ -263,9 +263,10 @@ function refine(fn: string, probs: tf.Tensor, image: tf.Tensor, options: DenseCr
  * @returns float32 refined probabilities of `probs`' shape (the caller disposes them).
  * @example
  * ```ts
- * const probs = tf.softmax(model.predict(slice) as tf.Tensor);          // [1, 256, 256, 2]
- * const refined = denseCrf(probs, tf.mul(slice, 255), { bilateral: { srgb: 13 } });
- * const volume = denseCrf(volProbs, volume, { spacing: [3, 2, 2] });   // [1, D, H, W, K]
+ * const probs = tf.softmax(model.predict(image) as tf.Tensor);          // image [1, 256, 256, 1] in [0, 1]
+ * const refined = denseCrf(probs, tf.mul(image, 255), { bilateral: { srgb: 13 } });
+ * const volumeProbs = tf.softmax(model.predict(volume) as tf.Tensor);  // volume [1, D, H, W, 1]
+ * const refinedVolume = denseCrf(volumeProbs, volume, { spacing: [3, 2, 2] });
  * ```
  */
 export function denseCrf(probs: tf.Tensor, image: tf.Tensor, options?: DenseCrfOptions): tf.Tensor {

@@ -96,7 +96,7 @@ class KeyTable {
  * @example
  * ```ts
  * const lattice = buildLattice(Float64Array.from([0, 0, 1, 0]), 2, 2);
- * const smoothed = lattice.filter(Float32Array.from([1, 0]), 1);
+ * const smoothed = lattice.filter(Float64Array.from([1, 0]), 1);
  * ```
  */
 export function buildLattice(features: Float64Array, n: number, d: number): PermutohedralLattice {

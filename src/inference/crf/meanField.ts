@@ -26,7 +26,7 @@ function softmaxRows(energy: Float64Array, q: Float64Array, n: number, k: number
  *
  * @param unary - `U[i * k + l] = -log P(label l at point i)`, `[N, K]` point-major.
  * @returns the marginals `Q`, `[N, K]` point-major.
- * @example `const q = meanField(unary, n, 2, [{ lattice, weight: 3 }], 5);`
+ * @example `meanField(Float64Array.from([0.1, 2.3, 2.3, 0.1]), 2, 2, [], 5)` is the softmax of `-unary` per point (no pairwise term).
  */
 export function meanField(unary: Float64Array, n: number, k: number, terms: readonly PairwiseTerm[], iterations: number): Float64Array {
   const q = new Float64Array(n * k);
