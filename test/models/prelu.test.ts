@@ -59,8 +59,9 @@ function expectPerChannelSlopes(model: tfl.LayersModel, spatialDims: 2 | 3): num
 describe('the prelu suite covers every factory', () => {
   it('lists every function exported from src/models/index.ts', () => {
     // The transformer U-Nets take no `activation` (their CNN blocks are MONAI's, LeakyReLU 0.01, or
-    // their reference code's ReLU), and their parameter-count functions build nothing.
-    const withoutActivation = ['unetr', 'unetrParameterCount', 'swinUNETR', 'swinUNETRParameterCount', 'transUNet', 'transUNetParameterCount', 'swinUNet', 'swinUNetParameterCount'];
+    // their reference code's ReLU); their parameter-count functions and the valid-padding size
+    // helpers build nothing.
+    const withoutActivation = ['unetr', 'unetrParameterCount', 'swinUNETR', 'swinUNETRParameterCount', 'transUNet', 'transUNetParameterCount', 'swinUNet', 'swinUNetParameterCount', 'validUNetSizes', 'unetOutputSize', 'unetMargin'];
     const exported = Object.entries(models).filter(([k, v]) => typeof v === 'function' && !withoutActivation.includes(k)).map(([k]) => k);
     expect(exported.sort()).toEqual(Object.keys(FACTORIES).sort());
   });
