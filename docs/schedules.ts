@@ -17,23 +17,23 @@ interface Plot {
 }
 
 const plots: Plot[] = [
-  { file: 'polyLR', title: 'polyLR({ initialLR: 1e-2, totalSteps: 100 })', schedule: polyLR({ initialLR: 1e-2, totalSteps: 100 }), steps: 101 },
+  { file: 'polyLR', title: 'polyLR({ initialLR: 1e-2, totalSteps: 100 })', schedule: polyLR({ initialLR: 1e-2, totalSteps: 100 }), steps: 100 },
   {
     file: 'cosineAnnealing',
     title: 'cosineAnnealing({ initialLR: 1e-2, period: 10, periodMult: 2 })',
     schedule: cosineAnnealing({ initialLR: 1e-2, period: 10, periodMult: 2 }),
-    steps: 101,
+    steps: 100,
   },
-  { file: 'stepDecay', title: 'stepDecay({ initialLR: 1e-2, stepSize: 30, gamma: 0.1 })', schedule: stepDecay({ initialLR: 1e-2, stepSize: 30, gamma: 0.1 }), steps: 101 },
+  { file: 'stepDecay', title: 'stepDecay({ initialLR: 1e-2, stepSize: 30, gamma: 0.1 })', schedule: stepDecay({ initialLR: 1e-2, stepSize: 30, gamma: 0.1 }), steps: 100 },
   {
     file: 'warmup',
     title: 'warmup(cosineAnnealing({ initialLR: 1e-2, period: 90 }), { steps: 10 })',
     schedule: warmup(cosineAnnealing({ initialLR: 1e-2, period: 90 }), { steps: 10 }),
-    steps: 101,
+    steps: 100,
   },
 ];
 
-/** One schedule as an SVG line plot over steps 0..steps-1, linear axes, a few ticks. */
+/** One schedule as an SVG line plot over steps 0..steps-1 (a run of `steps` epochs), linear axes, a few ticks. */
 function svg({ title, schedule, steps }: Plot): string {
   const values = Array.from({ length: steps }, (_, t) => schedule.valueAt(t));
   const top = Math.max(...values);
@@ -43,7 +43,8 @@ function svg({ title, schedule, steps }: Plot): string {
   const py = (v: number) => MARGIN.top + h - (v / top) * h;
   const path = values.map((v, t) => `${t === 0 ? 'M' : 'L'}${px(t).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
-  const xTicks = Array.from({ length: 5 }, (_, i) => Math.round((i * (steps - 1)) / 4));
+  // Round ticks every 25 steps, and the last step.
+  const xTicks = [...Array.from({ length: Math.ceil((steps - 1) / 25) }, (_, i) => i * 25), steps - 1];
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
