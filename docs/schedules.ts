@@ -48,7 +48,7 @@ function svg({ title, schedule, steps }: Plot): string {
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="16" text-anchor="middle" font-family="monospace" font-size="11">${title}</text>`,
+    `<text x="${WIDTH / 2}" y="16" text-anchor="middle" font-family="monospace" font-size="10">${title}</text>`,
     ...yTicks.map(
       (v) =>
         `<line x1="${MARGIN.left}" x2="${MARGIN.left + w}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}" stroke="#ddd"/>` +
