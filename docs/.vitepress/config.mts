@@ -28,7 +28,12 @@ export default defineConfig({
         items: [
           { text: 'Getting started in Node', link: '/guide/getting-started-node' },
           { text: 'Getting started in a browser', link: '/guide/getting-started-browser' },
+          { text: 'Models', link: '/guide/models' },
           { text: 'Losses and metrics', link: '/guide/losses-and-metrics' },
+          { text: 'Augmentation', link: '/guide/augmentation' },
+          { text: 'Inference', link: '/guide/inference' },
+          { text: 'Training', link: '/guide/training' },
+          { text: 'Saving, loading and Keras', link: '/guide/saving' },
           { text: 'Backends and performance', link: '/guide/backends' },
           { text: 'Troubleshooting', link: '/guide/troubleshooting' },
         ],
