@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { UnetKitError } from '../../src/core/errors.js';
-import { createRng } from '../../src/core/rng.js';
+import { augmentedBatches } from '../../src/augment/augmentedBatches.js';
+import { flip } from '../../src/augment/flip.js';
+import { createRng, type Rng } from '../../src/core/rng.js';
 import { loadModel, saveModel } from '../../src/io/modelFiles.js';
 import { checkpoint } from '../../src/train/checkpoint.js';
 import { polyLR, stepDecay } from '../../src/train/schedules.js';
@@ -175,6 +177,32 @@ describe('restoreTrainingState: controls and a SIGKILL [cpu]', () => {
     expect(viaSetWeights.weights.some((w, i) => !Buffer.from(w).equals(Buffer.from(whole.weights[i]!)))).toBe(true);
   }, 60_000);
 
+
+  it('augmentedBatches({ rng }) with one pass per fitDataset epoch resumes bitwise (the README recipe)', async () => {
+    // tfjs reads any object with iterator(); each fit epoch calls it, starting one pass over the data.
+    const passes = (x: tf.Tensor4D, y: tf.Tensor4D, rng: Rng): object => {
+      const batches = augmentedBatches({ image: x, mask: y }, { batchSize: RUN.batchSize, transform: flip(), rng });
+      return { iterator: async () => batches() };
+    };
+    const run = async (epochs: number, initialEpoch: number, from?: string, to?: string): Promise<Uint8Array[]> => {
+      const { model, optimizer, schedule } = resumeModel(from === undefined ? 1 : 5);
+      const { x, y } = resumeData();
+      const rng = createRng(21);
+      let start = initialEpoch;
+      if (from !== undefined) start = (await restoreTrainingState(model, from, { schedule, rngs: { data: rng } })).initialEpoch;
+      const callbacks = to === undefined ? [] : [checkpoint(to, { resumable: true, saveBestOnly: false, monitor: 'loss', schedule, rngs: { data: rng } })];
+      await model.fitDataset(passes(x, y, rng) as never, { epochs, initialEpoch: start, verbose: 0, callbacks: [schedule, ...callbacks] });
+      const out = bits(model);
+      model.dispose();
+      optimizer.dispose();
+      tf.dispose([x, y]);
+      return out;
+    };
+    const whole = await run(3, 0);
+    const dir = freshDir();
+    await run(1, 0, undefined, dir);
+    expect(await run(3, 0, dir)).toEqual(whole);
+  }, 60_000);
 
   it('a training process killed after its epoch-1 checkpoint resumes to the uninterrupted run\'s bits', async () => {
     const whole = await uninterrupted();
