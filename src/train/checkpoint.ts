@@ -127,6 +127,8 @@ export class Checkpoint extends tfl.Callback {
  * ```ts
  * await model.fit(x, y, { epochs: 50, validationSplit: 0.2, callbacks: [checkpoint('./runs/best')] });
  * const best = await loadModel('./runs/best');
+ * // Every epoch, a state restoreTrainingState resumes bitwise exactly:
+ * checkpoint('./runs/last', { resumable: true, saveBestOnly: false, monitor: 'loss', schedule, rngs: { data: rng } });
  * ```
  */
 export function checkpoint(dir: string, options: CheckpointOptions = {}): Checkpoint {

@@ -6,6 +6,8 @@ import { formatValue } from '../core/format.js';
 /**
  * The tfjs optimizers whose whole state can be saved and restored exactly (their class names):
  * the ones with `getWeights` / `setWeights`. tfjs' Adamax has neither (it throws).
+ *
+ * @example `RESUMABLE_OPTIMIZERS.includes('Adam')` is true.
  */
 export const RESUMABLE_OPTIMIZERS: readonly string[] = ['SGD', 'Momentum', 'RMSProp', 'Adagrad', 'Adadelta', 'Adam'];
 

@@ -8,7 +8,11 @@ import { readModelDirectory, saveModelWithState } from '../io/modelFiles.js';
 import { checkOptimizerFits, optimizerRecord, restoreOptimizer, resumableOptimizer, type OptimizerRecord } from './optimizerState.js';
 import { LearningRateScheduler, type ScheduleState } from './schedules.js';
 
-/** The top-level `model.json` key a training state is stored under (tfjs ignores it). */
+/**
+ * The top-level `model.json` key a training state is stored under (tfjs ignores it).
+ *
+ * @example `JSON.parse(readFileSync('runs/last/model.json', 'utf8'))[TRAINING_STATE_KEY].epoch`
+ */
 export const TRAINING_STATE_KEY = 'unetKitTrainingState';
 
 /** Options of {@link saveTrainingState}. */
@@ -103,8 +107,8 @@ function jsonCopy(fn: string, extra: unknown): unknown {
  * SGD, Momentum, RMSProp, Adagrad, Adadelta likewise), the epochs completed, the global step,
  * the learning-rate schedule's position and the positions of the data and augmentation
  * generators. {@link restoreTrainingState} puts it all back, and training then continues bitwise
- * identically to a run never interrupted (checked on cpu and wasm by killing a training process
- * with SIGKILL and resuming).
+ * identically to a run never interrupted (tested on cpu, wasm and tensorflow, and by killing a
+ * training process with SIGKILL after an epoch and resuming).
  *
  * The directory is a normal model directory (`model.json` + `weights.bin`, written by
  * `saveModel`'s atomic swap, SHA-256 checked on load): `loadModel` reads it for inference. The
