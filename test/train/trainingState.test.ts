@@ -280,6 +280,12 @@ describe('restoreTrainingState refusals [cpu]', () => {
     const state = await restoreTrainingState(model, dir, { schedule, rngs: { data: createRng(1) } });
     expect(state).toEqual({ initialEpoch: 1, step: RUN.batchesPerEpoch, learningRate: schedule.history[1]!.lr, extra: { best: 0.5, ids: ['a'] } });
     expect(schedule.history.map((h) => h.step)).toEqual([0, 1]);
+    // Restoring again over the optimizer's own moments replaces them: no tensor more, the same state.
+    const held = tf.memory().numTensors;
+    const adam = await optimizerBits(optimizer);
+    await restoreTrainingState(model, dir, { schedule, rngs: { data: createRng(1) } });
+    expect(tf.memory().numTensors).toBe(held);
+    expect(await optimizerBits(optimizer)).toEqual(adam);
     const loaded = await loadModel(dir);
     expect(bits(loaded)).toEqual(bits(model));
     loaded.dispose();
