@@ -208,7 +208,11 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
     net.compile({ optimizer, loss: diceCELoss({ activation: 'softmax', dice: { includeBackground: false } }) });
     if (resume) {
       // Weights, Adam's moments and step, the schedule and the sampler: the run continues as if never stopped.
-      const restored = await restoreTrainingState(net, checkpointDir, { schedule, rngs: { sampling: rng } });
+      const restored = await restoreTrainingState(net, checkpointDir, { schedule, rngs: { sampling: rng } }).catch((error: unknown) => {
+        if (!(error instanceof UnetKitError)) throw error;
+        const legacy = error.message.includes('holds no training state') ? '; runs checkpointed by unet-kit before exact resume cannot be resumed' : '';
+        throw new UnetKitError(`unet-kit ${cmd}`, '--resume', `cannot continue the run in '${out}' from its checkpoint (${error.message})${legacy}.`);
+      });
       state = runStateOf(restored.extra, restored.initialEpoch);
       const missing = [...state.trainIds, ...state.valIds].filter((id) => !cases.some((c) => c.image.id === id));
       if (missing.length > 0) throw new UnetKitError(`unet-kit ${cmd}`, '--images', `lacks case(s) ${missing.join(', ')} of the run being resumed.`);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { runCli } from '../../src/cli/main.js';
 import { readNifti, writeNifti } from '../../src/data/nifti.js';
+import { loadModel, saveModel } from '../../src/io/modelFiles.js';
 import { SYNTHETIC_GEOMETRY, writeSyntheticData } from './synthetic.js';
 
 let dir: string;
@@ -107,6 +108,15 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
     expect(losses(part)).toEqual(losses(whole));
     const state = JSON.parse(readFileSync(join(part, 'checkpoint/model.json'), 'utf8')).unetKitTrainingState;
     expect(state).toMatchObject({ epoch: 3, step: 6, optimizer: { className: 'Adam', iterations: 6 } });
+    // A checkpoint without a training state (a plain saveModel directory, as earlier versions wrote) is refused, with no leak.
+    const plain = await loadModel(join(part, 'checkpoint'));
+    await saveModel(plain, join(part, 'checkpoint'));
+    plain.dispose();
+    const held = tf.memory().numTensors;
+    const refused = await train(part, 4, '--resume');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/unet-kit train: --resume cannot continue the run in .* from its checkpoint \(restoreTrainingState: dir is .*holds no training state/);
+    expect(tf.memory().numTensors).toBe(held);
   }, 180_000);
 
   it('evaluates: a perfect prediction scores Dice 1, HD95 0, NSD 1; a one-voxel shift has the hand-computed Dice', async () => {
