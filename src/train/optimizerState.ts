@@ -27,7 +27,7 @@ export interface OptimizerRecord {
   /**
    * Adam's running `beta1^(t+1)`, `beta2^(t+1)` as float32 values. tfjs' `Adam.setWeights`
    * recomputes them with `pow()`, which differs in the last bit from the step-by-step products
-   * training made; restoring the saved values keeps the resumed run bitwise equal.
+   * training made (docs/tfjs-gaps.md); restoring the saved values keeps the resumed run bitwise equal.
    */
   readonly accBeta?: readonly [number, number];
 }

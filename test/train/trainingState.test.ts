@@ -351,6 +351,9 @@ describe('restoreTrainingState refusals [cpu]', () => {
     await expect(saveTrainingState(model, freshDir(), undefined as never)).rejects.toThrow(/saveTrainingState: options is undefined/);
     await saveModel(model, join(scratch, 'plain'));
     expect(() => checkpoint(freshDir(), { schedule: polyLR({ initialLR: 1, totalSteps: 2 }) })).toThrow(/checkpoint: options\.resumable is false; expected true when schedule or rngs are given/);
+    expect(() => checkpoint(freshDir(), { resumable: true, rngs: { data: 5 as never } })).toThrow(/checkpoint: options\.rngs is .*; expected an object of generators from createRng/);
+    expect(() => checkpoint(freshDir(), { resumable: true, schedule: {} as never })).toThrow(/checkpoint: options\.schedule is .*; expected a LearningRateScheduler/);
+    expect(() => checkpoint(freshDir(), { resumable: 'yes' as never })).toThrow(/checkpoint: options\.resumable is 'yes'/);
     const bare = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 1 })] });
     await expect(restoreTrainingState(bare, dir)).rejects.toThrow(/restoreTrainingState: model has no optimizer; compile it/);
     bare.dispose();
