@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean, assertInteger, assertKnownKeys, assertNumber, assertOptionsObject, fail } from '../core/assert.js';
-import { createRng } from '../core/rng.js';
+import { createRng, type Rng } from '../core/rng.js';
 import { permutation } from './random.js';
 import { assertSample, type Sample, type Transform } from './types.js';
 
@@ -18,6 +18,12 @@ export interface AugmentedBatchesOptions {
   epochs?: number;
   /** Seed of the shuffling and augmentation: the stream repeats run to run. */
   seed?: number;
+  /**
+   * The generator of the shuffling and augmentation, instead of `seed`. Pass the same one to
+   * `checkpoint(dir, { resumable: true, rngs: { data: rng } })` and `restoreTrainingState`, and
+   * a resumed run draws the batches it would have drawn uninterrupted.
+   */
+  rng?: Rng;
 }
 
 /** A batch as `model.fitDataset` wants it: inputs `xs`, targets `ys`. */
@@ -49,8 +55,8 @@ export function augmentedBatches(data: Sample, options: AugmentedBatchesOptions)
   assertSample(fn, data);
   if (options === undefined) fail(fn, 'options', options, 'an options object with batchSize');
   assertOptionsObject(fn, options);
-  assertKnownKeys(fn, options, ['batchSize', 'transform', 'shuffle', 'dropRemainder', 'epochs', 'seed']);
-  const { batchSize, transform, shuffle = true, dropRemainder = false, epochs = 1, seed } = options;
+  assertKnownKeys(fn, options, ['batchSize', 'transform', 'shuffle', 'dropRemainder', 'epochs', 'seed', 'rng']);
+  const { batchSize, transform, shuffle = true, dropRemainder = false, epochs = 1, seed, rng: given } = options;
   const n = data.image.shape[0]!;
   assertInteger(fn, 'options.batchSize', batchSize, { min: 1 });
   if (batchSize > n && dropRemainder) fail(fn, 'options.batchSize', batchSize, `at most the dataset size ${n} when dropRemainder is true`);
@@ -58,10 +64,14 @@ export function augmentedBatches(data: Sample, options: AugmentedBatchesOptions)
   assertBoolean(fn, 'options.dropRemainder', dropRemainder);
   if (epochs !== Infinity) assertInteger(fn, 'options.epochs', epochs, { min: 1 });
   if (seed !== undefined) assertNumber(fn, 'options.seed', seed);
+  if (given !== undefined && (given === null || typeof given !== 'object' || typeof (given as Partial<Rng>).next !== 'function' || typeof (given as Partial<Rng>).fork !== 'function')) {
+    fail(fn, 'options.rng', given, 'a generator from createRng');
+  }
+  if (given !== undefined && seed !== undefined) fail(fn, 'options.seed', seed, 'undefined when options.rng is given (the generator carries its own seed)');
   if (transform !== undefined && (typeof transform !== 'function' || typeof transform.transformName !== 'string')) {
     fail(fn, 'options.transform', transform, 'a transform such as defaultAugmentation()');
   }
-  const rng = createRng(seed);
+  const rng = given ?? createRng(seed);
   return function* batches(): Generator<AugmentedBatch> {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = shuffle ? permutation(rng, n) : Array.from({ length: n }, (_, i) => i);

@@ -13,6 +13,7 @@ import { readLogs, type CallbackLogs } from '../train/logs.js';
 import { rowsToCsv, type MetricsRow } from '../train/metricsLog.js';
 import { progressBar } from '../train/progressBar.js';
 import { polyLR } from '../train/schedules.js';
+import { restoreTrainingState, saveTrainingState } from '../train/trainingState.js';
 import { choiceFlag, numberFlag, pathsFlag, stringFlag, type FlagTable, type ParsedFlags } from './args.js';
 import { predictScan } from './infer.js';
 import { CLI_MODELS, buildModel } from './models.js';
@@ -72,6 +73,16 @@ function intList(command: string, flags: ParsedFlags, name: string): number[] | 
   const values = String(raw).split(',').map(Number);
   if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) throw new UnetKitError(`unet-kit ${command}`, `--${name}`, `is '${String(raw)}'; expected positive integers separated by commas.`);
   return values;
+}
+
+/** The run state saved as the checkpoint's `extra`, checked (a hand-edited or foreign checkpoint is refused). */
+function runStateOf(extra: unknown, epoch: number): RunState {
+  const e = (extra ?? {}) as Partial<Record<keyof RunState, unknown>>;
+  const ids = (v: unknown): v is string[] => Array.isArray(v) && v.every((id) => typeof id === 'string');
+  if (!ids(e.trainIds) || !ids(e.valIds) || !Array.isArray(e.history) || typeof e.bestEpoch !== 'number' || (e.bestScore !== null && typeof e.bestScore !== 'number')) {
+    throw new UnetKitError('unet-kit train', '--resume', 'found a checkpoint without the run state unet-kit train saves (trainIds, valIds, history, best epoch); was it written by another program?');
+  }
+  return { epoch, bestEpoch: e.bestEpoch, bestScore: typeof e.bestScore === 'number' ? e.bestScore : -Infinity, history: e.history as MetricsRow[], trainIds: e.trainIds, valIds: e.valIds };
 }
 
 /** Splits case ids into training and validation: `--val` a fraction (seeded shuffle) or ids. */
@@ -134,10 +145,13 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   const out = stringFlag(cmd, flags, 'out');
   const resume = flags.resume === true;
   const planPath = join(out, 'plan.json');
-  // Beside the checkpoint, not in it: saveModel replaces its whole directory to stay crash-safe.
-  const statePath = join(out, 'checkpoint-state.json');
+  // The run's state (epoch, history, best score, split) lives in the checkpoint's training state,
+  // so a kill can never pair a checkpoint with another epoch's state.
+  const checkpointDir = join(out, 'checkpoint');
   if (!resume && existsSync(planPath)) throw new UnetKitError(`unet-kit ${cmd}`, '--out', `'${out}' already holds a run (plan.json); pass --resume to continue it, or choose another folder.`);
-  if (resume && !existsSync(statePath)) throw new UnetKitError(`unet-kit ${cmd}`, '--resume', `found no checkpoint in '${out}' (no checkpoint-state.json); train without --resume first.`);
+  if (resume && !existsSync(join(checkpointDir, 'model.json')) && !existsSync(join(out, '.checkpoint.previous', 'model.json'))) {
+    throw new UnetKitError(`unet-kit ${cmd}`, '--resume', `found no checkpoint in '${out}' (no checkpoint/model.json); train without --resume first.`);
+  }
   const epochs = numberFlag(cmd, flags, 'epochs', 50, { min: 1, integer: true });
   const steps = numberFlag(cmd, flags, 'steps', 50, { min: 1, integer: true });
   const seed = numberFlag(cmd, flags, 'seed', 0, { min: 0, integer: true });
@@ -162,15 +176,13 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   }
 
   let plan: TrainingPlan;
-  let state: RunState;
+  let split: { train: string[]; val: string[] } | undefined;
   if (resume) {
     plan = JSON.parse(await readFile(planPath, 'utf8')) as TrainingPlan;
-    state = JSON.parse(await readFile(statePath, 'utf8')) as RunState;
-    const missing = [...state.trainIds, ...state.valIds].filter((id) => !cases.some((c) => c.image.id === id));
-    if (missing.length > 0) throw new UnetKitError(`unet-kit ${cmd}`, '--images', `lacks case(s) ${missing.join(', ')} of the run being resumed.`);
   } else {
-    const split = splitCases(cases.map((c) => c.image.id), String(flags.val ?? '0.2'), seed);
-    const trainCases = cases.filter((c) => split.train.includes(c.image.id));
+    split = splitCases(cases.map((c) => c.image.id), String(flags.val ?? '0.2'), seed);
+    const chosen = split.train;
+    const trainCases = cases.filter((c) => chosen.includes(c.image.id));
     plan = makePlan(trainCases.map((c) => c.image), cases.map((c) => c.label), {
       dims,
       model,
@@ -181,9 +193,36 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
       filters: intList(cmd, flags, 'filters'),
       memoryBudget: memoryMiB * 2 ** 20,
     });
-    state = { epoch: 0, bestEpoch: 0, bestScore: -Infinity, history: [], trainIds: split.train, valIds: split.val };
-    await mkdir(join(out, 'checkpoint'), { recursive: true });
+    await mkdir(out, { recursive: true });
     await writeFile(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+  }
+
+  const net = buildModel(plan, seed);
+  // Adam's moment variables are not the model's: dispose them with it.
+  const optimizer = tf.train.adam(lr);
+  const schedule = polyLR({ initialLR: lr, totalSteps: epochs });
+  // One stream of patch sampling for the whole run; a resume moves it back to where it was.
+  const rng = createRng(seed);
+  let state: RunState;
+  try {
+    net.compile({ optimizer, loss: diceCELoss({ activation: 'softmax', dice: { includeBackground: false } }) });
+    if (resume) {
+      // Weights, Adam's moments and step, the schedule and the sampler: the run continues as if never stopped.
+      const restored = await restoreTrainingState(net, checkpointDir, { schedule, rngs: { sampling: rng } }).catch((error: unknown) => {
+        if (!(error instanceof UnetKitError)) throw error;
+        const legacy = error.message.includes('holds no training state') ? '; runs checkpointed by unet-kit before exact resume cannot be resumed' : '';
+        throw new UnetKitError(`unet-kit ${cmd}`, '--resume', `cannot continue the run in '${out}' from its checkpoint (${error.message})${legacy}.`);
+      });
+      state = runStateOf(restored.extra, restored.initialEpoch);
+      const missing = [...state.trainIds, ...state.valIds].filter((id) => !cases.some((c) => c.image.id === id));
+      if (missing.length > 0) throw new UnetKitError(`unet-kit ${cmd}`, '--images', `lacks case(s) ${missing.join(', ')} of the run being resumed.`);
+    } else {
+      state = { epoch: 0, bestEpoch: 0, bestScore: -Infinity, history: [], trainIds: split!.train, valIds: split!.val };
+    }
+  } catch (error) {
+    net.dispose();
+    optimizer.dispose();
+    throw error;
   }
   const trainCases = cases.filter((c) => state.trainIds.includes(c.image.id));
   const valCases = cases.filter((c) => state.valIds.includes(c.image.id));
@@ -192,13 +231,8 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   io.log(`  wrote ${planPath}`);
 
   const logPath = join(out, 'training-log.csv');
-  const net = resume ? await loadModel(join(out, 'checkpoint')) : buildModel(plan, seed);
-  // Adam's moment variables are not the model's: dispose them with it.
-  const optimizer = tf.train.adam(lr);
   try {
-    net.compile({ optimizer, loss: diceCELoss({ activation: 'softmax', dice: { includeBackground: false } }) });
     const samples = trainCases.map((c) => trainingCase(c.image, c.label, plan));
-    const rng = createRng(seed + 7919 * state.epoch);
     const dataset = batchDataset(() => {
       const batch = sampleBatch(samples, plan, rng);
       return { xs: tf.tensor(batch.x, batch.xShape), ys: tf.tensor(batch.y, batch.yShape) };
@@ -220,8 +254,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
           await saveModel(net, join(out, 'model'));
         }
         state.epoch = epoch + 1;
-        await saveModel(net, join(out, 'checkpoint'));
-        await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+        await saveTrainingState(net, checkpointDir, { epoch: state.epoch, schedule, rngs: { sampling: rng }, extra: { ...state, bestScore: Number.isFinite(state.bestScore) ? state.bestScore : null } });
         await writeFile(logPath, rowsToCsv(state.history));
       }
     })();
@@ -231,7 +264,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
         initialEpoch: state.epoch,
         batchesPerEpoch: steps,
         verbose: 0,
-        callbacks: [polyLR({ initialLR: lr, totalSteps: epochs }), validation, progressBar({ stream: io.progress })],
+        callbacks: [schedule, validation, progressBar({ stream: io.progress })],
       });
     }
   } finally {

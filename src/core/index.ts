@@ -6,7 +6,7 @@
  */
 export { UnetKitError } from './errors.js';
 export { createRng } from './rng.js';
-export type { Rng } from './rng.js';
+export type { Rng, RngState } from './rng.js';
 export { OUTPUT_ACTIVATIONS } from './outputActivation.js';
 export type { OutputActivation } from './outputActivation.js';
 export { isNode } from './platform.js';

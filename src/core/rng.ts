@@ -1,4 +1,4 @@
-import { assertNumber } from './assert.js';
+import { assertNumber, fail } from './assert.js';
 
 /**
  * A small, fast, seedable pseudo-random generator (mulberry32 for 32-bit state mixing, seeded
@@ -26,6 +26,30 @@ export interface Rng {
   seed(): number;
   /** An independent child generator (deterministic given this generator's state). */
   fork(): Rng;
+  /** A copy of the generator's position, JSON-serializable, for {@link Rng.setState} (exact resume). */
+  getState(): RngState;
+  /** Moves the generator to a position taken by {@link Rng.getState} (of this or any generator): the draws that followed it repeat. */
+  setState(state: RngState): void;
+}
+
+/**
+ * The whole position of an {@link Rng}: the 32-bit mulberry32 counter and the second normal of
+ * the last Box-Muller pair, not yet handed out. Plain JSON, so it goes into a checkpoint.
+ *
+ * @example `const saved = rng.getState(); rng.next(); rng.setState(saved);` draws the same number again.
+ */
+export interface RngState {
+  /** The mulberry32 state, an unsigned 32-bit integer. */
+  readonly counter: number;
+  /** The cached second normal of a Box-Muller pair, or `null`. */
+  readonly spareNormal: number | null;
+}
+
+function assertRngState(state: unknown): asserts state is RngState {
+  const { counter, spareNormal } = (state ?? {}) as Partial<RngState>;
+  const ok = state !== null && typeof state === 'object' && Number.isInteger(counter) && counter! >= 0 && counter! < 2 ** 32 &&
+    (spareNormal === null || (typeof spareNormal === 'number' && Number.isFinite(spareNormal)));
+  if (!ok) fail('rng.setState', 'state', state, 'an object from rng.getState(): { counter: an integer in [0, 2^32), spareNormal: a finite number or null }');
 }
 
 function splitmix32(seed: number): number {
@@ -78,6 +102,12 @@ export function createRng(seed?: number): Rng {
     bernoulli: (p) => next() < p,
     seed: () => Math.floor(next() * 2147483647),
     fork: () => createRng(Math.floor(next() * 2147483647)),
+    getState: () => ({ counter: state >>> 0, spareNormal: spareNormal ?? null }),
+    setState: (saved) => {
+      assertRngState(saved);
+      state = saved.counter | 0;
+      spareNormal = saved.spareNormal ?? undefined;
+    },
   };
   return rng;
 }

@@ -70,11 +70,21 @@ function disposeCopies(weights: { name: string; tensor: tf.Tensor }[]): void {
   for (const { tensor } of weights) if (!(tensor instanceof tf.Variable)) tensor.dispose();
 }
 
-/** The optimizer's training config and state, encoded as tfjs does for `includeOptimizer`. */
-async function optimizerArtifacts(model: tfl.LayersModel): Promise<{ trainingConfig: tf.io.TrainingConfig; data: ArrayBuffer; specs: tf.io.WeightsManifestEntry[] }> {
-  let trainingConfig: tf.io.TrainingConfig;
+/** The optimizer's state (Adam moments, the iteration count ...) encoded as tfjs does, in the weight group `'optimizer'`. */
+async function optimizerWeightData(model: tfl.LayersModel): Promise<{ data: ArrayBuffer; specs: tf.io.WeightsManifestEntry[] }> {
+  const weights = await model.optimizer.getWeights();
   try {
-    trainingConfig = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
+    const { data, specs } = await tf.io.encodeWeights(weights, 'optimizer');
+    return { data: data as ArrayBuffer, specs };
+  } finally {
+    disposeCopies(weights);
+  }
+}
+
+/** The compiled model's training config (losses by name, metrics, optimizer), as tfjs saves it for `includeOptimizer`. */
+function trainingConfigOf(model: tfl.LayersModel): tf.io.TrainingConfig {
+  try {
+    return (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
   } catch (error) {
     throw new UnetKitError(
       'saveModel',
@@ -83,22 +93,21 @@ async function optimizerArtifacts(model: tfl.LayersModel): Promise<{ trainingCon
         'and this model was compiled with loss functions (deepSupervisionLoss, diceLoss ...). Save without includeOptimizer, or compile with named losses.',
     );
   }
-  const weights = await model.optimizer.getWeights();
-  try {
-    const { data, specs } = await tf.io.encodeWeights(weights, 'optimizer');
-    return { trainingConfig, data: data as ArrayBuffer, specs };
-  } finally {
-    disposeCopies(weights);
-  }
+}
+
+/** What {@link modelFiles} puts beside the model's weights. */
+interface ModelFilesOptions {
+  /** `'none'`, the optimizer's state with its training config (`includeOptimizer`), or its state alone. */
+  readonly optimizer: 'none' | 'withConfig' | 'stateOnly';
+  readonly integrity: boolean;
+  readonly quantize?: WeightQuantization | undefined;
+  /** Extra top-level keys of `model.json` (tfjs ignores unknown keys). */
+  readonly extraJson?: Readonly<Record<string, unknown>>;
 }
 
 /** Serializes `model` (and its optimizer) to the two files of a model directory, without touching disk. */
-async function modelFiles(
-  model: tfl.LayersModel,
-  includeOptimizer: boolean,
-  integrity: boolean,
-  quantize: WeightQuantization | undefined,
-): Promise<ModelFiles> {
+async function modelFiles(model: tfl.LayersModel, options: ModelFilesOptions): Promise<ModelFiles> {
+  const { optimizer: withOptimizer, integrity, quantize, extraJson } = options;
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -114,9 +123,9 @@ async function modelFiles(
   const buffers = [stored.weightData];
   const specs = [...stored.weightSpecs];
   let trainingConfig: tf.io.TrainingConfig | undefined;
-  if (includeOptimizer && model.optimizer != null) {
-    const optimizer = await optimizerArtifacts(model);
-    trainingConfig = optimizer.trainingConfig;
+  if (withOptimizer !== 'none' && model.optimizer != null) {
+    if (withOptimizer === 'withConfig') trainingConfig = trainingConfigOf(model);
+    const optimizer = await optimizerWeightData(model);
     buffers.push(optimizer.data);
     specs.push(...optimizer.specs);
   }
@@ -131,6 +140,7 @@ async function modelFiles(
   if (trainingConfig !== undefined) modelJson.trainingConfig = trainingConfig;
   if (saved.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = saved.userDefinedMetadata;
   if (saved.signature !== undefined) modelJson.signature = saved.signature;
+  if (extraJson !== undefined) Object.assign(modelJson, extraJson);
   if (integrity) modelJson[INTEGRITY_KEY] = { weightBytes: weights.byteLength, sha256: await sha256Hex(weights) };
   return { modelJson, weights };
 }
@@ -140,9 +150,9 @@ async function modelFiles(
  * and swapped in by rename ({@link writeDirAtomically}), so `dir` always holds a complete
  * checkpoint, the old one or the new one. The one place model bytes reach the disk.
  */
-async function writeModelDir(dir: string, files: ModelFiles): Promise<void> {
+async function writeModelDir(functionName: string, dir: string, files: ModelFiles): Promise<void> {
   await writeDirAtomically(
-    'saveModel',
+    functionName,
     dir,
     [
       { name: MODEL_FILE_NAMES.weights, data: files.weights },
@@ -195,8 +205,8 @@ export async function saveModel(
   assertBoolean('saveModel', 'options.includeOptimizer', includeOptimizer);
   assertBoolean('saveModel', 'options.integrity', integrity);
   await nodeModules('saveModel');
-  const files = await modelFiles(model, includeOptimizer, integrity, quantize);
-  await writeModelDir(dir, files);
+  const files = await modelFiles(model, { optimizer: includeOptimizer ? 'withConfig' : 'none', integrity, quantize });
+  await writeModelDir('saveModel', dir, files);
   const { modelTopology, weightsManifest } = files.modelJson;
   return {
     modelArtifactsInfo: {
@@ -237,6 +247,11 @@ async function readModelJson(fs: Fs, path: Path, from: string, dir: string): Pro
  * integrity record when there is one. Builds nothing, so a failure leaks nothing.
  */
 async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  return (await readModelDir(dir)).artifacts;
+}
+
+/** {@link readArtifacts}, with the parsed `model.json` (for keys tfjs does not read). */
+async function readModelDir(dir: string): Promise<{ modelJson: Readonly<Record<string, unknown>>; artifacts: tf.io.ModelArtifacts }> {
   const { fs, path } = await nodeModules('loadModel');
   const from = await readableDir(dir);
   const modelJson = await readModelJson(fs, path, from, dir);
@@ -255,7 +270,7 @@ async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const bytes = buffers.length === 1 ? buffers[0]! : new Uint8Array(tf.io.concatenateArrayBuffers(buffers.map(toArrayBuffer)));
   await verifyWeightBytes(dir, expectedBytes, bytes, modelJson[INTEGRITY_KEY]);
   const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (m) => [tf.io.getWeightSpecs(m), toArrayBuffer(bytes)]);
-  return artifacts;
+  return { modelJson: modelJson as unknown as Record<string, unknown>, artifacts };
 }
 
 /**
@@ -340,4 +355,32 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   assertDir('loadModel', dir);
   if (!isNode()) await nodeModules('loadModel');
   return buildModel(dir, await readArtifacts(dir));
+}
+
+/**
+ * Internal (unet-kit/train's training state): writes `model` crash-safely like {@link saveModel}
+ * (float32, SHA-256), with the optimizer's state in the weight group `'optimizer'` but without a
+ * training config (so models compiled with loss functions can be saved; the caller compiles
+ * again before restoring), and `extraJson`'s keys at the top level of `model.json`. The
+ * directory stays loadable by {@link loadModel} and stock `tf.loadLayersModel`.
+ *
+ * @param functionName - The public function errors name.
+ * @example `await saveModelWithState('saveTrainingState', model, './ckpt', { unetKitTrainingState: { epoch: 3 } });`
+ */
+export async function saveModelWithState(functionName: string, model: tfl.LayersModel, dir: string, extraJson: Readonly<Record<string, unknown>>): Promise<void> {
+  await nodeModules(functionName);
+  const files = await modelFiles(model, { optimizer: 'stateOnly', integrity: true, extraJson });
+  await writeModelDir(functionName, dir, files);
+}
+
+/**
+ * Internal (unet-kit/train's training state): the verified artifacts of the model directory
+ * `dir` (byte total and SHA-256 checked, as {@link loadModel} does) and its parsed `model.json`,
+ * building nothing. Errors name `loadModel`.
+ *
+ * @example `const { modelJson, artifacts } = await readModelDirectory('./ckpt');`
+ */
+export async function readModelDirectory(dir: string): Promise<{ modelJson: Readonly<Record<string, unknown>>; artifacts: tf.io.ModelArtifacts }> {
+  assertDir('loadModel', dir);
+  return readModelDir(dir);
 }

@@ -18,6 +18,7 @@ export type {
   PolyLROptions,
   ScheduleFn,
   ScheduleOptions,
+  ScheduleState,
   ScheduleUnit,
   StepDecayOptions,
   WarmupOptions,
@@ -27,6 +28,9 @@ export { EarlyStopping, earlyStopping } from './earlyStopping.js';
 export type { EarlyStoppingOptions } from './earlyStopping.js';
 export { Checkpoint, checkpoint } from './checkpoint.js';
 export type { CheckpointOptions } from './checkpoint.js';
+export { TRAINING_STATE_KEY, restoreTrainingState, saveTrainingState } from './trainingState.js';
+export type { RestoreTrainingStateOptions, RestoredTrainingState, SaveTrainingStateOptions } from './trainingState.js';
+export { RESUMABLE_OPTIMIZERS } from './optimizerState.js';
 export { TerminateOnNaN, terminateOnNaN } from './terminateOnNaN.js';
 export type { TerminateOnNaNOptions } from './terminateOnNaN.js';
 export { ProgressBar, progressBar } from './progressBar.js';

@@ -18,6 +18,16 @@ export interface ScheduleOptions {
 
 const UNITS: readonly ScheduleUnit[] = ['epoch', 'batch'];
 
+/** A {@link LearningRateScheduler}'s position, plain JSON: what a resumable checkpoint keeps of it. */
+export interface ScheduleState {
+  /** The unit it advances in. */
+  readonly per: ScheduleUnit;
+  /** Every rate it set, with its step, in order. */
+  readonly history: ReadonlyArray<{ readonly step: number; readonly lr: number }>;
+  /** The rate it set last, or `null` before the first. */
+  readonly current: number | null;
+}
+
 /**
  * A tfjs callback that sets the compiled optimizer's learning rate from a schedule before each
  * epoch (or batch), and adds the rate in use as `lr` to the epoch logs (so `History`, progress
@@ -68,6 +78,36 @@ export class LearningRateScheduler extends tfl.Callback {
     setLearningRate(optimizer, lr);
     this.current = lr;
     this.history.push({ step, lr });
+  }
+
+  /**
+   * The schedule's position (the rates it set, the last one) for a resumable checkpoint. The
+   * rate itself is a function of the step (epoch or optimizer iteration), which the checkpoint
+   * restores, so this is what `lr` logs and `history` show after a resume.
+   *
+   * @example `const saved = schedule.getState();`
+   */
+  getState(): ScheduleState {
+    return { per: this.per, history: this.history.map((h) => ({ ...h })), current: this.current ?? null };
+  }
+
+  /**
+   * Moves the schedule to a position taken by {@link LearningRateScheduler.getState}.
+   *
+   * @example `schedule.setState(saved);`
+   */
+  setState(state: ScheduleState): void {
+    const fn = 'learningRateScheduler.setState';
+    const { per, history, current } = (state ?? {}) as Partial<ScheduleState>;
+    if (per !== this.per) fail(fn, 'state.per', per, `this schedule's unit '${this.per}'`);
+    const entryOk = (h: unknown): boolean => {
+      const { step, lr } = (h ?? {}) as { step?: unknown; lr?: unknown };
+      return typeof step === 'number' && Number.isInteger(step) && step >= 0 && typeof lr === 'number' && Number.isFinite(lr) && lr >= 0;
+    };
+    if (!Array.isArray(history) || !history.every(entryOk)) fail(fn, 'state.history', history, 'an array of { step: an integer >= 0, lr: a finite number >= 0 }');
+    if (current !== null && (typeof current !== 'number' || !Number.isFinite(current) || current < 0)) fail(fn, 'state.current', current, 'a finite number >= 0 or null');
+    this.history.splice(0, this.history.length, ...history.map((h) => ({ step: h.step, lr: h.lr })));
+    this.current = current ?? undefined;
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {

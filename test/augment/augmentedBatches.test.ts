@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { augmentedBatches } from '../../src/augment/augmentedBatches.js';
 import { brightness } from '../../src/augment/brightness.js';
+import { createRng } from '../../src/core/rng.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { flat } from './helpers.js';
 
@@ -44,6 +45,32 @@ describeEachBackend('augmentedBatches', () => {
     tf.dispose(batches.map((b) => b.xs));
     expect(() => augmentedBatches({ image }, { batchSize: 0 })).toThrow(/augmentedBatches: options.batchSize is 0/);
     expect(() => augmentedBatches({ image }, { batchSize: 2, transform: 'flip' as never })).toThrow(/options.transform is 'flip'/);
+    image.dispose();
+  });
+
+  it('draws from a given generator, so a saved generator position resumes the stream mid-way', async () => {
+    const image = tf.reshape(tf.range(0, 6), [6, 1, 1, 1]);
+    const order = async (batches: () => Generator<{ xs: tf.Tensor }>, epochs: number): Promise<number[]> => {
+      const out: number[] = [];
+      let taken = 0;
+      for (const { xs } of batches()) {
+        out.push(...(await flat(xs)));
+        xs.dispose();
+        if (++taken === 2 * epochs) break;
+      }
+      return out;
+    };
+    // Uninterrupted: 4 epochs of 2 batches from one generator.
+    const whole = await order(augmentedBatches({ image }, { batchSize: 3, rng: createRng(5), epochs: 4 }), 4);
+    // Interrupted after 2 epochs: the generator's state is saved, then a fresh one is moved there.
+    const first = createRng(5);
+    const head = await order(augmentedBatches({ image }, { batchSize: 3, rng: first, epochs: 2 }), 2);
+    const resumed = createRng(0);
+    resumed.setState(first.getState());
+    const tail = await order(augmentedBatches({ image }, { batchSize: 3, rng: resumed, epochs: 2 }), 2);
+    expect([...head, ...tail]).toEqual(whole);
+    expect(() => augmentedBatches({ image }, { batchSize: 2, rng: 3 as never })).toThrow(/augmentedBatches: options.rng is 3; expected a generator from createRng/);
+    expect(() => augmentedBatches({ image }, { batchSize: 2, rng: createRng(1), seed: 1 })).toThrow(/options.seed is 1; expected undefined when options.rng is given/);
     image.dispose();
   });
 });

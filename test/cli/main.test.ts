@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { runCli } from '../../src/cli/main.js';
 import { readNifti, writeNifti } from '../../src/data/nifti.js';
+import { loadModel, saveModel } from '../../src/io/modelFiles.js';
 import { SYNTHETIC_GEOMETRY, writeSyntheticData } from './synthetic.js';
 
 let dir: string;
@@ -56,7 +57,7 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
       expect(dice).toBeGreaterThanOrEqual(0);
       expect(dice).toBeLessThanOrEqual(1);
     }
-    for (const f of ['model/model.json', 'checkpoint/model.json', 'checkpoint-state.json', 'loss.png', 'dice.png', 'scores.csv']) expect(existsSync(join(run, f)), f).toBe(true);
+    for (const f of ['model/model.json', 'checkpoint/model.json', 'loss.png', 'dice.png', 'scores.csv']) expect(existsSync(join(run, f)), f).toBe(true);
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html.match(/<svg /g)).toHaveLength(2);
@@ -86,6 +87,37 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
     const rows = readFileSync(join(run, 'training-log.csv'), 'utf8').trim().split('\n');
     expect(rows.map((l) => l.split(',')[0])).toEqual(['epoch', '1', '2', '3']);
   }, 120_000);
+
+  it('--resume restores Adam, the schedule and the patch sampler: a run stopped after epoch 1 and resumed ends bitwise equal to an uninterrupted one', async () => {
+    const train = (out: string, epochs: number, ...more: string[]) =>
+      cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', out, '--val', 'case2', '--epochs', String(epochs), '--steps', '2', '--filters', '4,8', '--backend', 'cpu', '--report', '0', ...more);
+    const whole = join(dir, 'whole');
+    expect((await train(whole, 3)).err).toBe('');
+    // Stopped after epoch 1 (the poly schedule's first rate is the initial one for any length), then resumed to 3.
+    const part = join(dir, 'part');
+    expect((await train(part, 1)).err).toBe('');
+    const before = tf.memory().numTensors;
+    const resumed = await train(part, 3, '--resume');
+    expect(resumed.err).toBe('');
+    expect(resumed.out).toContain('resuming at epoch 2 of 3 epochs');
+    expect(tf.memory().numTensors).toBe(before);
+    // weights.bin of a training state holds the model's weights and Adam's iteration count and moments.
+    expect(readFileSync(join(part, 'checkpoint/weights.bin')).equals(readFileSync(join(whole, 'checkpoint/weights.bin')))).toBe(true);
+    expect(readFileSync(join(part, 'model/weights.bin')).equals(readFileSync(join(whole, 'model/weights.bin')))).toBe(true);
+    const losses = (run: string) => readFileSync(join(run, 'training-log.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 4).join(','));
+    expect(losses(part)).toEqual(losses(whole));
+    const state = JSON.parse(readFileSync(join(part, 'checkpoint/model.json'), 'utf8')).unetKitTrainingState;
+    expect(state).toMatchObject({ epoch: 3, step: 6, optimizer: { className: 'Adam', iterations: 6 } });
+    // A checkpoint without a training state (a plain saveModel directory, as earlier versions wrote) is refused, with no leak.
+    const plain = await loadModel(join(part, 'checkpoint'));
+    await saveModel(plain, join(part, 'checkpoint'));
+    plain.dispose();
+    const held = tf.memory().numTensors;
+    const refused = await train(part, 4, '--resume');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/unet-kit train: --resume cannot continue the run in .* from its checkpoint \(restoreTrainingState: dir is .*holds no training state/);
+    expect(tf.memory().numTensors).toBe(held);
+  }, 180_000);
 
   it('evaluates: a perfect prediction scores Dice 1, HD95 0, NSD 1; a one-voxel shift has the hand-computed Dice', async () => {
     const truthDir = join(dir, 'nii/labels');
