@@ -94,7 +94,7 @@ export class LearningRateScheduler extends tfl.Callback {
   /**
    * Moves the schedule to a position taken by {@link LearningRateScheduler.getState}.
    *
-   * @example `schedule.setState(saved);`
+   * @example `schedule.setState(schedule.getState());` (a no-op: the position saved is the position restored)
    */
   setState(state: ScheduleState): void {
     const fn = 'learningRateScheduler.setState';

@@ -11,7 +11,7 @@ import { LearningRateScheduler, type ScheduleState } from './schedules.js';
 /**
  * The top-level `model.json` key a training state is stored under (tfjs ignores it).
  *
- * @example `JSON.parse(readFileSync('runs/last/model.json', 'utf8'))[TRAINING_STATE_KEY].epoch`
+ * @example `JSON.parse(await (await import('node:fs/promises')).readFile('runs/last/model.json', 'utf8'))[TRAINING_STATE_KEY].epoch` is the last saved epoch.
  */
 export const TRAINING_STATE_KEY = 'unetKitTrainingState';
 
@@ -245,7 +245,7 @@ function checkRngNames(fn: string, dir: string, saved: Readonly<Record<string, R
  * @returns `initialEpoch`, `step`, `learningRate`, `extra`.
  * @example
  * ```ts
- * const model = unet({ inputShape: [16, 16, 1], filters: [8, 16], classes: 2 });
+ * const model = unet({ inputShape: [16, 16, 1], filters: [8, 16], numClasses: 2 });
  * model.compile({ optimizer: tf.train.adam(1e-3), loss: diceLoss() });
  * const { initialEpoch } = await restoreTrainingState(model, './run/last', { schedule, rngs: { data: dataRng } });
  * await model.fitDataset(data, { epochs: 50, initialEpoch, callbacks: [schedule] });

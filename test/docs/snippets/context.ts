@@ -8,6 +8,8 @@ export const SNIPPET_CONTEXT = `
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ConfusionStats } from '../../src/metrics/confusion.js';
+import type { Rng } from '../../src/core/rng.js';
+import type { LearningRateScheduler } from '../../src/train/schedules.js';
 import type { NiftiVolume } from '../../src/data/nifti.js';
 import type { WorkerPool } from '../../src/train/dataParallel/workerPool.js';
 import type { SharedWeights } from '../../src/train/dataParallel/sharedWeights.js';
@@ -60,6 +62,10 @@ declare global {
   const pretrained: tfl.LayersModel;
   const trainedUnet: tfl.LayersModel;
   const optimizer: tf.Optimizer;
+  const schedule: LearningRateScheduler;
+  const rng: Rng;
+  const dataRng: Rng;
+  const data: Parameters<tfl.LayersModel['fitDataset']>[0];
   const batches: Iterable<[tf.Tensor, tf.Tensor]>;
   // Files and pages.
   const bytes: Uint8Array;
