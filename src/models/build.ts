@@ -5,6 +5,7 @@ import { downsample } from '../blocks/downsample.js';
 import { head } from '../blocks/head.js';
 import { apply, type Sym } from '../blocks/functional.js';
 import { upsample } from '../blocks/upsample.js';
+import { withScaleImage } from './multiScale.js';
 import type { ResolvedModelOptions } from './options.js';
 
 /** The block options every level of a factory passes (norm, activation, bias, seed, name). */
@@ -55,14 +56,15 @@ export function doubleConvLevel(r: ResolvedModelOptions): LevelBlock {
 
 /**
  * The encoder: levels 0 to `depth` (`enc{i}`, the last `bottleneck`), each but the first
- * down-sampled into ({@link down}) and then passed through `level`. Returns every level's
- * output, the bottleneck last.
+ * down-sampled into ({@link down}) and then passed through `level`. `images` (from
+ * `multiScaleImages`) are concatenated to the down-sampled features first, where present.
+ * Returns every level's output, the bottleneck last.
  */
-export function encode(r: ResolvedModelOptions, x: Sym, level: LevelBlock): Sym[] {
+export function encode(r: ResolvedModelOptions, x: Sym, level: LevelBlock, images: readonly (Sym | undefined)[] = []): Sym[] {
   const outputs: Sym[] = [];
   for (let i = 0; i <= r.depth; i++) {
     const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    if (i > 0) x = down(r, x, name);
+    if (i > 0) x = withScaleImage(down(r, x, name), images[i], name);
     x = level(x, i, name);
     outputs.push(x);
   }

@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
 import { guardedBuild } from './guardedBuild.js';
+import { multiScaleImages, resolveMultiScale, type MultiScaleInputOption } from './multiScale.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -13,6 +14,8 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * The 2015 paper's net (without its valid-padding crops): `filters: [64, 128, 256, 512, 1024]`,
  * 1 input channel, 2 classes, `norm: 'none'`, `upsampling: 'transpose'`: 31,030,658 parameters.
  * 2.5D: `inputShape: [H, W, k]` with k adjacent slices as channels, predicting the middle slice.
+ * `multiScaleInput: true` (M-Net, Fu et al. 2018) concatenates the input, average-pooled to each
+ * lower level's size (`scale{i}_pool`), to that level's pooled features (`enc{i}_scale_concat`).
  *
  * Layers: `enc{i}_conv1`, `enc{i}_norm1`, `enc{i}_act1`, ..., `enc{i}_down_pool`, `bottleneck_*`,
  * `dec{i}_up`, `dec{i}_concat`, `dec{i}_conv1`, ..., `head_conv`, `head_act`.
@@ -26,11 +29,12 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * const volumeNet = unet({ inputShape: [null, null, null, 1], numClasses: 2, spatialDims: 3, norm: 'instance' });
  * ```
  */
-export function unet(options: UNetOptions): tfl.LayersModel {
+export function unet(options: UNetOptions & MultiScaleInputOption): tfl.LayersModel {
   return guardedBuild(() => {
-    const r = resolveModelOptions('unet', options, []);
+    const r = resolveModelOptions('unet', options, ['multiScaleInput']);
     const input = modelInput(r);
+    const images = multiScaleImages(r, input, resolveMultiScale('unet', options));
     const level = doubleConvLevel(r);
-    return finish(r, input, decode(r, encode(r, input, level), level));
+    return finish(r, input, decode(r, encode(r, input, level, images), level));
   });
 }
