@@ -19,3 +19,6 @@ export { unetr, unetrParameterCount } from './unetr.js';
 export type { UNETROptions } from './unetr.js';
 export { swinUNETR, swinUNETRParameterCount } from './swinUNETR.js';
 export type { SwinUNETROptions } from './swinUNETR.js';
+export { fusionUNet, FUSION_MERGES, FUSION_MODES } from './fusionUNet.js';
+export type { FusionUNetOptions } from './fusionUNet.js';
+export type { MultiScaleInputOption } from './multiScale.js';

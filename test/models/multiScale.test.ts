@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UnetKitError } from '../../src/core/errors.js';
 import { attentionUNet } from '../../src/models/attentionUNet.js';
 import type { UNetOptions } from '../../src/models/options.js';
 import { resUNet } from '../../src/models/resUNet.js';
 import { unet } from '../../src/models/unet.js';
+import { activateTestBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/numeric.js';
 import { describeFactory, tinyOptions } from './factoryHarness.js';
 
@@ -27,6 +28,7 @@ describeFactory('attentionUNet multiScaleInput', attentionUNet, {
 });
 
 describe('multiScaleInput structure', () => {
+  beforeAll(() => activateTestBackend('cpu'));
   for (const spatialDims of [2, 3] as const) {
     const taps = spatialDims === 2 ? 9 : 27;
     it(`${spatialDims}D unet: level i takes the input pooled by 2^i; each lower level's first conv gains C * k^d * filters[i] weights`, async () => {
