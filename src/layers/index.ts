@@ -44,3 +44,5 @@ export { ModalityScale, modalityScale } from './modalityScale.js';
 export type { ModalityScaleArgs } from './modalityScale.js';
 export { ModalityAttention, modalityAttention } from './modalityAttention.js';
 export type { ModalityAttentionArgs } from './modalityAttention.js';
+export { ImageNetPreprocessing, imageNetPreprocessing, PREPROCESSING_MODES } from './imageNetPreprocessing.js';
+export type { ImageNetPreprocessingArgs, PreprocessingMode } from './imageNetPreprocessing.js';

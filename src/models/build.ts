@@ -92,9 +92,10 @@ export function decode(r: ResolvedModelOptions, encoded: Sym[], level: LevelBloc
 /**
  * The segmentation heads and the model. `features` are the candidate outputs, the main one first
  * (`head`); with deep supervision every one gets a head (`head_ds1`, ...), and `'mean'` averages
- * them (`head_mean`).
+ * them (`head_mean`). `claim: false` leaves the layers' reference counts alone, for a model that
+ * shares layers with another (backboneUNet's encoder).
  */
-export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[]): tfl.LayersModel {
+export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[], claim = true): tfl.LayersModel {
   const headOf = (f: Sym, name: string) =>
     head(f, r.numClasses, { spatialDims: r.spatialDims, activation: r.finalActivation, seed: r.nextSeed(), name });
   let outputs: Sym[];
@@ -108,6 +109,6 @@ export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[]): tf
   }
   const model = tfl.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: r.name });
   // Layers applied several times (R2U-Net's recurrent convs) must still be freed by dispose().
-  return claimLayers(model);
+  return claim ? claimLayers(model) : model;
 }
 

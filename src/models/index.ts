@@ -22,3 +22,5 @@ export type { SwinUNETROptions } from './swinUNETR.js';
 export { fusionUNet, FUSION_MERGES, FUSION_MODES } from './fusionUNet.js';
 export type { FusionUNetOptions } from './fusionUNet.js';
 export type { MultiScaleInputOption } from './multiScale.js';
+export { backboneUNet, BACKBONES } from './backboneUNet.js';
+export type { BackboneName, BackboneUNetOptions } from './backboneUNet.js';
