@@ -135,6 +135,18 @@ describe('backboneUNet structure, parameters, freezing and errors', () => {
     encoder.dispose();
   });
 
+  it("the test encoders are Keras' own: MobileNetV2 (alpha 1) and ResNet50 without top have Keras' 2,257,984 and 23,587,712 parameters and 154 and 175 layers", () => {
+    // Counts do not depend on the input size, so a 32x32 input keeps the build small.
+    const mobile = kerasMobileNetV2([32, 32, 3], 1);
+    expect(mobile.countParams()).toBe(2_257_984);
+    expect(mobile.layers.length).toBe(154);
+    mobile.dispose();
+    const resnet = kerasResNet50([32, 32, 3], 1);
+    expect(resnet.countParams()).toBe(23_587_712);
+    expect(resnet.layers.length).toBe(175);
+    resnet.dispose();
+  });
+
   it('freezes the encoder up to a skip, or all of it; the decoder stays trainable', () => {
     const encoder = kerasMobileNetV2([32, 32, 3]);
     const model = backboneUNet(encoder, { ...MOBILE, freezeBlocks: 2 });
