@@ -13,8 +13,12 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
  * Skip layers and input normalisation of `keras.applications` backbones (layer names as in
- * keras/src/applications/mobilenet_v2.py, resnet.py and efficientnet.py; the skips are the last
- * layers at 1/2, 1/4, 1/8, 1/16 and 1/32 of the input size, the choice of segmentation_models).
+ * keras/src/applications/mobilenet_v2.py, resnet.py and efficientnet.py): the last layer at 1/2,
+ * 1/4, 1/8, 1/16 and 1/32 of the input size before each down-sampling. MobileNetV2's list is the
+ * one of TensorFlow's image segmentation tutorial (its bottleneck `block_16_project` is the conv
+ * before its batch norm), EfficientNetB0's that of segmentation_models (Keras) with the model's
+ * output `top_activation` as the bottleneck; ResNet50's are the stem's activation and each
+ * stage's last block output. `preprocessing` is the backbone's `preprocess_input` mode;
  * EfficientNet normalises inside the model (Rescaling + Normalization), so it needs none.
  */
 export const BACKBONES = {
@@ -48,8 +52,8 @@ export interface BackboneUNetOptions extends Pick<UNetOptions, 'numClasses' | 'c
   /**
    * Channels of each decoder level, top (full resolution) to bottom, one per decoder level:
    * `skips.length - 1`, plus one when the finest skip is smaller than the input (a last level
-   * up-samples to the input size without a skip). Default `[16, 32, 64, 128, 256]` (the decoder of
-   * segmentation_models.pytorch's Unet), cut to the level count.
+   * up-samples to the input size without a skip). Default `[16, 32, 64, 128, 256]`
+   * (segmentation_models.pytorch's Unet `decoder_channels`, top to bottom), cut to the level count.
    */
   decoderFilters?: readonly number[];
   /**
