@@ -22,7 +22,8 @@ export interface FusionUNetOptions extends UNetOptions {
   /**
    * Number of modalities M (MRI sequences, CT + MRI, ...). The input's `C` channels are M equal
    * groups, modality-major: `[T1, T1ce, T2, FLAIR]` for M = 4 single-channel sequences.
-   * Default: `C` (one channel per modality).
+   * Default: `C` (one channel per modality). With one modality, late fusion is a U-Net with a
+   * 1x1 conv (or an identity attention) at each level.
    */
   modalities?: number;
   /** `'early'`: modalities as input channels of one U-Net; `'late'`: one encoder per modality. Default `'late'`. */
@@ -73,7 +74,8 @@ function resolveFusion(r: ResolvedModelOptions, options: FusionUNetOptions): Fus
 
 /** Level `i`'s fusion of the modalities' features `levelFeatures` (`${name}_fuse_*`). */
 function fuse(r: ResolvedModelOptions, f: Fusion, levelFeatures: Sym[], weights: Sym | undefined, i: number, name: string): Sym {
-  const stacked = apply(tfl.layers.concatenate({ axis: -1, name: `${name}_fuse_concat` }), levelFeatures);
+  // One modality (C = c) has nothing to concatenate: its features go to the fusion layer as they are.
+  const stacked = levelFeatures.length === 1 ? levelFeatures[0]! : apply(tfl.layers.concatenate({ axis: -1, name: `${name}_fuse_concat` }), levelFeatures);
   if (f.merge === 'attention') {
     const layer = modalityAttention({ modalities: f.modalities, seed: r.nextSeed(), name: `${name}_fuse_att` });
     return apply(layer, weights === undefined ? stacked : [stacked, weights]);

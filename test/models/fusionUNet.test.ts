@@ -146,6 +146,18 @@ describe('fusionUNet parameters and structure', () => {
     tf.dispose([x, y]);
   });
 
+  it('takes any spatial size with null inputShape sizes (attention and modality dropout included)', async () => {
+    const model = fusionUNet({ ...options(2), inputShape: [null, null, 2], merge: 'attention', modalityDropout: 0.3 });
+    for (const size of [[8, 12], [16, 4]]) {
+      const x = randomInput([1, ...size, 2], 4);
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([1, ...size, 2]);
+      expectFinite(await y.data());
+      tf.dispose([x, y]);
+    }
+    model.dispose();
+  });
+
   it('rejects bad fusion options with the factory, the option and what is valid', () => {
     expect(() => fusionUNet(options(2, { modalities: 3 }))).toThrow(/fusionUNet: options.modalities is 3 with 2 input channels/);
     expect(() => fusionUNet(options(2, { fusion: 'middle' as 'late' }))).toThrow(/options.fusion.*'early'/);
