@@ -11,7 +11,7 @@ import { activateTestBackend, describeEachBackend } from '../helpers/backends.js
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectClose } from '../helpers/numeric.js';
 import { expectFinite, expectUniqueNames, fitLosses, predictArrays } from './harness.js';
-import { kerasMobileNetV2, kerasResNet50 } from './kerasBackbones.js';
+import { kerasEfficientNetB0, kerasMobileNetV2, kerasResNet50 } from './kerasBackbones.js';
 
 const MOBILE: BackboneUNetOptions = { backbone: 'mobilenetV2', numClasses: 2, decoderFilters: [4, 4, 8, 8, 8], seed: 3 };
 
@@ -145,6 +145,24 @@ describe('backboneUNet structure, parameters, freezing and errors', () => {
     expect(resnet.countParams()).toBe(23_587_712);
     expect(resnet.layers.length).toBe(175);
     resnet.dispose();
+  });
+
+  it('EfficientNetB0: the default skips are at 1/2..1/32, no preprocessing layer (Keras normalises inside the model)', () => {
+    const encoder = kerasEfficientNetB0([32, 32, 3]);
+    // Keras' 4,049,571 without top, less its Normalization layer's mean, variance and count (7).
+    expect(encoder.countParams()).toBe(4_049_564);
+    const model = backboneUNet(encoder, { backbone: 'efficientnetB0', numClasses: 2, decoderFilters: [4, 4, 8, 8, 8] });
+    expect(BACKBONES.efficientnetB0.skips.map((name) => model.getLayer(name).outputShape)).toEqual([
+      [null, 16, 16, 96],
+      [null, 8, 8, 144],
+      [null, 4, 4, 240],
+      [null, 2, 2, 672],
+      [null, 1, 1, 1280],
+    ]);
+    expect(model.layers.map((l) => l.name)).not.toContain('preprocess');
+    expect(model.outputs[0]!.shape).toEqual([null, 32, 32, 2]);
+    model.dispose();
+    encoder.dispose();
   });
 
   it('freezes the encoder up to a skip, or all of it; the decoder stays trainable', () => {

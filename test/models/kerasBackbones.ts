@@ -121,3 +121,86 @@ export function kerasResNet50(inputShape: [number, number, number], width = 1 / 
   }
   return tfl.model({ inputs: input, outputs: x, name: 'resnet50' });
 }
+
+/** `imagenet_utils.correct_pad` for a k x k stride-2 conv. */
+function correctPadK(x: Sym, k: number): [[number, number], [number, number]] {
+  const half = Math.floor(k / 2);
+  const [h, w] = [x.shape[1] as number, x.shape[2] as number];
+  return [
+    [half - (1 - (h % 2)), half],
+    [half - (1 - (w % 2)), half],
+  ];
+}
+
+interface EfficientBlock {
+  kernel: number;
+  repeats: number;
+  filtersIn: number;
+  filtersOut: number;
+  expand: number;
+  strides: number;
+}
+
+// keras/src/applications/efficientnet.py DEFAULT_BLOCKS_ARGS (se_ratio 0.25, id_skip true).
+const EFFICIENTNET_BLOCKS: EfficientBlock[] = [
+  { kernel: 3, repeats: 1, filtersIn: 32, filtersOut: 16, expand: 1, strides: 1 },
+  { kernel: 3, repeats: 2, filtersIn: 16, filtersOut: 24, expand: 6, strides: 2 },
+  { kernel: 5, repeats: 2, filtersIn: 24, filtersOut: 40, expand: 6, strides: 2 },
+  { kernel: 3, repeats: 3, filtersIn: 40, filtersOut: 80, expand: 6, strides: 2 },
+  { kernel: 5, repeats: 3, filtersIn: 80, filtersOut: 112, expand: 6, strides: 1 },
+  { kernel: 5, repeats: 4, filtersIn: 112, filtersOut: 192, expand: 6, strides: 2 },
+  { kernel: 3, repeats: 1, filtersIn: 192, filtersOut: 320, expand: 6, strides: 1 },
+];
+
+function efficientBlock(x: Sym, b: EfficientBlock, filtersIn: number, strides: number, dropRate: number, name: string, seed: { next: number }): Sym {
+  const filters = filtersIn * b.expand;
+  let y = x;
+  const act = (t: Sym, n: string) => tfl.layers.activation({ activation: 'swish', name: n }).apply(t) as Sym;
+  if (b.expand !== 1) {
+    y = tfl.layers.conv2d({ filters, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: seeded(seed), name: `${name}expand_conv` }).apply(y) as Sym;
+    y = act(bn(y, `${name}expand_bn`, 1e-3, 0.99), `${name}expand_activation`);
+  }
+  if (strides === 2) y = tfl.layers.zeroPadding2d({ padding: correctPadK(y, b.kernel), name: `${name}dwconv_pad` }).apply(y) as Sym;
+  y = tfl.layers
+    .depthwiseConv2d({ kernelSize: b.kernel, strides, padding: strides === 2 ? 'valid' : 'same', useBias: false, depthwiseInitializer: seeded(seed), name: `${name}dwconv` })
+    .apply(y) as Sym;
+  y = act(bn(y, `${name}bn`, 1e-3, 0.99), `${name}activation`);
+  const filtersSe = Math.max(1, Math.trunc(filtersIn * 0.25));
+  let se = tfl.layers.globalAveragePooling2d({ name: `${name}se_squeeze` }).apply(y) as Sym;
+  se = tfl.layers.reshape({ targetShape: [1, 1, filters], name: `${name}se_reshape` }).apply(se) as Sym;
+  se = tfl.layers.conv2d({ filters: filtersSe, kernelSize: 1, padding: 'same', activation: 'swish', kernelInitializer: seeded(seed), name: `${name}se_reduce` }).apply(se) as Sym;
+  se = tfl.layers.conv2d({ filters, kernelSize: 1, padding: 'same', activation: 'sigmoid', kernelInitializer: seeded(seed), name: `${name}se_expand` }).apply(se) as Sym;
+  y = tfl.layers.multiply({ name: `${name}se_excite` }).apply([y, se]) as Sym;
+  y = tfl.layers.conv2d({ filters: b.filtersOut, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: seeded(seed), name: `${name}project_conv` }).apply(y) as Sym;
+  y = bn(y, `${name}project_bn`, 1e-3, 0.99);
+  if (strides === 1 && filtersIn === b.filtersOut) {
+    if (dropRate > 0) y = tfl.layers.dropout({ rate: dropRate, noiseShape: [null, 1, 1, 1] as unknown as number[], name: `${name}drop` }).apply(y) as Sym;
+    y = tfl.layers.add({ name: `${name}add` }).apply([y, x]) as Sym;
+  }
+  return y;
+}
+
+/**
+ * Keras' `EfficientNetB0(include_top=False, weights=None)` after its input normalisation
+ * (its `Rescaling` and `Normalization` layers, which hold the ImageNet statistics, are left out:
+ * feed it normalised images), layer for layer from `stem_conv_pad` on.
+ */
+export function kerasEfficientNetB0(inputShape: [number, number, number], seedStart = 1): tfl.LayersModel {
+  const seed = { next: seedStart };
+  const input = tfl.input({ shape: inputShape, name: 'input_1' });
+  let x = tfl.layers.zeroPadding2d({ padding: correctPadK(input, 3), name: 'stem_conv_pad' }).apply(input) as Sym;
+  x = tfl.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: seeded(seed), name: 'stem_conv' }).apply(x) as Sym;
+  x = tfl.layers.activation({ activation: 'swish', name: 'stem_activation' }).apply(bn(x, 'stem_bn', 1e-3, 0.99)) as Sym;
+  const total = EFFICIENTNET_BLOCKS.reduce((s, b) => s + b.repeats, 0);
+  let b = 0;
+  EFFICIENTNET_BLOCKS.forEach((args, i) => {
+    for (let j = 0; j < args.repeats; j++) {
+      const name = `block${i + 1}${String.fromCharCode(97 + j)}_`;
+      x = efficientBlock(x, args, j === 0 ? args.filtersIn : args.filtersOut, j === 0 ? args.strides : 1, (0.2 * b) / total, name, seed);
+      b++;
+    }
+  });
+  x = tfl.layers.conv2d({ filters: 1280, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: seeded(seed), name: 'top_conv' }).apply(x) as Sym;
+  x = tfl.layers.activation({ activation: 'swish', name: 'top_activation' }).apply(bn(x, 'top_bn', 1e-3, 0.99)) as Sym;
+  return tfl.model({ inputs: input, outputs: x, name: 'efficientnetb0' });
+}
