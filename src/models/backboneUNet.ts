@@ -65,7 +65,9 @@ export interface BackboneUNetOptions extends Pick<UNetOptions, 'numClasses' | 'c
   /**
    * Freeze the encoder (`trainable = false`) up to and including skip `freezeBlocks - 1`: 1
    * freezes the stem to the first skip, `skips.length` or `'all'` the whole encoder. Default 0
-   * (nothing). The layers are the encoder's own, so the encoder model is frozen too.
+   * (nothing). The layers are the encoder's own, so the encoder model is frozen too. As with
+   * `freezeEncoder` (unet-kit/train), batch norms in frozen blocks keep updating their moving
+   * statistics during `fit` in tfjs.
    */
   freezeBlocks?: number | 'all';
 }

@@ -165,6 +165,35 @@ describe('backboneUNet structure, parameters, freezing and errors', () => {
     encoder.dispose();
   });
 
+  it('works on 3D encoders and Sequential encoders; a skip at the input size needs no extra level', async () => {
+    const input = tfl.input({ shape: [8, 8, 8, 1] });
+    let x = input as tfl.SymbolicTensor;
+    for (const [name, strides] of [['s0', 1], ['s1', 2], ['s2', 2]] as const) {
+      x = tfl.layers.conv3d({ filters: 2, kernelSize: 3, strides, padding: 'same', name }).apply(x) as tfl.SymbolicTensor;
+    }
+    const volume = tfl.model({ inputs: input, outputs: x });
+    const model = backboneUNet(volume, { numClasses: 2, skips: ['s0', 's1', 's2'], decoderFilters: [2, 2], norm: 'instance' });
+    expect(model.outputs[0]!.shape).toEqual([null, 8, 8, 8, 2]);
+    expect(model.getLayer('dec0_concat').outputShape).toEqual([null, 8, 8, 8, 4]);
+    const ones = tf.ones([1, 8, 8, 8, 1]);
+    const [probs] = await predictArrays(model, ones);
+    expectFinite(probs!);
+    ones.dispose();
+    model.dispose();
+    volume.dispose();
+    const stack = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [16, 16, 1], filters: 2, kernelSize: 3, strides: 2, padding: 'same', name: 'a' }),
+        tfl.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', name: 'b' }),
+      ],
+    });
+    const fromStack = backboneUNet(stack, { numClasses: 1, skips: ['a', 'b'], decoderFilters: [2, 2] });
+    expect(fromStack.outputs[0]!.shape).toEqual([null, 16, 16, 1]);
+    expect(fromStack.getLayer('b')).toBe(stack.getLayer('b'));
+    fromStack.dispose();
+    stack.dispose();
+  });
+
   it('freezes the encoder up to a skip, or all of it; the decoder stays trainable', () => {
     const encoder = kerasMobileNetV2([32, 32, 3]);
     const model = backboneUNet(encoder, { ...MOBILE, freezeBlocks: 2 });
