@@ -46,3 +46,5 @@ export { ModalityAttention, modalityAttention } from './modalityAttention.js';
 export type { ModalityAttentionArgs } from './modalityAttention.js';
 export { ImageNetPreprocessing, imageNetPreprocessing, PREPROCESSING_MODES } from './imageNetPreprocessing.js';
 export type { ImageNetPreprocessingArgs, PreprocessingMode } from './imageNetPreprocessing.js';
+export { GaussianDownsample, gaussianDownsample } from './gaussianDownsample.js';
+export type { GaussianDownsampleArgs } from './gaussianDownsample.js';

@@ -50,7 +50,7 @@ export function resUNet(options: ResUNetOptions): tfl.LayersModel {
       const name = i === r.depth ? 'bottleneck' : `enc${i}`;
       const strided = i > 0 && r.downsampling === 'strided';
       if (i > 0 && !strided) x = down(r, x, name);
-      if (multiScale) x = withScaleImage(x, images[i], name);
+      if (multiScale !== false) x = withScaleImage(x, images[i], name);
       x = residualBlock(x, r.filters[i]!, {
         ...blockOptions(r, name),
         convs: r.convsPerLevel,

@@ -22,6 +22,12 @@ describeFactory('resUNet multiScaleInput', resUNet, {
   train3d: { norm: 'instance' },
 });
 
+describeFactory("resUNet multiScaleInput 'gaussian'", resUNet, {
+  expectedNames: ['scale1_gauss', 'enc1_scale_concat', 'bottleneck_scale_concat'],
+  extra: { multiScaleInput: 'gaussian' } as Partial<UNetOptions>,
+  train3d: { norm: 'instance' },
+});
+
 describeFactory('attentionUNet multiScaleInput', attentionUNet, {
   expectedNames: ['scale1_pool', 'scale2_pool', 'enc1_scale_concat', 'bottleneck_scale_concat', 'dec0_att_psi'],
   extra: multiScale,
@@ -67,6 +73,20 @@ describe('multiScaleInput structure', () => {
     pooled.dispose();
   });
 
+  it("'gaussian' builds the pyramid from Gaussian REDUCE steps (2D and 3D), with the same parameter count as average pooling", () => {
+    for (const spatialDims of [2, 3] as const) {
+      const model = unet({ ...tinyOptions(spatialDims), multiScaleInput: 'gaussian' });
+      const pooled = unet({ ...tinyOptions(spatialDims), multiScaleInput: 'average' });
+      const names = model.layers.map((l) => l.name);
+      expect(names).toEqual(expect.arrayContaining(['scale1_gauss', 'scale2_gauss', 'enc1_scale_concat']));
+      expect(names).not.toContain('scale1_pool');
+      expect(model.getLayer('scale2_gauss').outputShape).toEqual([null, ...(spatialDims === 2 ? [4, 4] : [2, 2, 2]), 1]);
+      expect(model.countParams()).toBe(pooled.countParams());
+      model.dispose();
+      pooled.dispose();
+    }
+  });
+
   it('is off by default: no pyramid layers', () => {
     for (const model of [unet(tinyOptions(2)), resUNet(tinyOptions(2)), attentionUNet(tinyOptions(2))]) {
       expect(model.layers.map((l) => l.name).some((n) => n.includes('scale'))).toBe(false);
@@ -76,6 +96,7 @@ describe('multiScaleInput structure', () => {
 
   it('rejects a non-boolean multiScaleInput, naming the factory', () => {
     expect(() => unet({ ...tinyOptions(2), multiScaleInput: 'yes' as unknown as boolean })).toThrow(UnetKitError);
+    expect(() => unet({ ...tinyOptions(2), multiScaleInput: 'gausian' as 'gaussian' })).toThrow(/Did you mean 'gaussian'/);
     expect(() => resUNet({ ...tinyOptions(2), multiScaleInput: 1 as unknown as boolean })).toThrow(/resUNet.*multiScaleInput/);
     expect(() => attentionUNet({ ...tinyOptions(2), multiScaleInput: 'x' as unknown as boolean })).toThrow(/attentionUNet/);
   });
