@@ -15,7 +15,8 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * 1 input channel, 2 classes, `norm: 'none'`, `upsampling: 'transpose'`: 31,030,658 parameters.
  * 2.5D: `inputShape: [H, W, k]` with k adjacent slices as channels, predicting the middle slice.
  * `multiScaleInput: true` (M-Net, Fu et al. 2018) concatenates the input, average-pooled to each
- * lower level's size (`scale{i}_pool`), to that level's pooled features (`enc{i}_scale_concat`).
+ * lower level's size (`scale{i}_pool`; `'gaussian'`: Gaussian-pyramid levels, `scale{i}_gauss`),
+ * to that level's pooled features (`enc{i}_scale_concat`).
  *
  * Layers: `enc{i}_conv1`, `enc{i}_norm1`, `enc{i}_act1`, ..., `enc{i}_down_pool`, `bottleneck_*`,
  * `dec{i}_up`, `dec{i}_concat`, `dec{i}_conv1`, ..., `head_conv`, `head_act`.
