@@ -40,3 +40,15 @@ export { LayerNormalization, layerNormalization } from './layerNormalization.js'
 export type { LayerNormalizationArgs } from './layerNormalization.js';
 export { WeightStandardizedConv, weightStandardizedConv } from './weightStandardizedConv.js';
 export type { WeightStandardizedConvArgs } from './weightStandardizedConv.js';
+export { ChannelSlice, channelSlice } from './channelSlice.js';
+export type { ChannelSliceArgs } from './channelSlice.js';
+export { ModalityMask, modalityMask } from './modalityMask.js';
+export type { ModalityMaskArgs } from './modalityMask.js';
+export { ModalityScale, modalityScale } from './modalityScale.js';
+export type { ModalityScaleArgs } from './modalityScale.js';
+export { ModalityAttention, modalityAttention } from './modalityAttention.js';
+export type { ModalityAttentionArgs } from './modalityAttention.js';
+export { ImageNetPreprocessing, imageNetPreprocessing, PREPROCESSING_MODES } from './imageNetPreprocessing.js';
+export type { ImageNetPreprocessingArgs, PreprocessingMode } from './imageNetPreprocessing.js';
+export { GaussianDownsample, gaussianDownsample } from './gaussianDownsample.js';
+export type { GaussianDownsampleArgs } from './gaussianDownsample.js';

@@ -3,6 +3,7 @@ import { attentionGate } from '../blocks/attentionGate.js';
 import type { Sym } from '../blocks/functional.js';
 import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
 import { guardedBuild } from './guardedBuild.js';
+import { multiScaleImages, resolveMultiScale, type MultiScaleInputOption } from './multiScale.js';
 import { resolveModelOptions, type UNetOptions } from './options.js';
 
 /**
@@ -10,6 +11,8 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * Pancreas"): the {@link unet} with an additive attention gate on every skip connection, gated
  * by the coarser decoder features from the level below (before their up-sampling), with
  * `floor(filters[i] / 2)` intermediate channels.
+ *
+ * `multiScaleInput: true` feeds the pooled input into every lower encoder level, as in {@link unet}.
  *
  * Layers: as {@link unet}, plus `dec{i}_att_theta`, `dec{i}_att_phi`, `dec{i}_att_psi`, ...
  *
@@ -19,10 +22,11 @@ import { resolveModelOptions, type UNetOptions } from './options.js';
  * const model = attentionUNet({ inputShape: [64, 64, 64, 1], numClasses: 2, spatialDims: 3, norm: 'instance' });
  * ```
  */
-export function attentionUNet(options: UNetOptions): tfl.LayersModel {
+export function attentionUNet(options: UNetOptions & MultiScaleInputOption): tfl.LayersModel {
   return guardedBuild(() => {
-    const r = resolveModelOptions('attentionUNet', options, []);
+    const r = resolveModelOptions('attentionUNet', options, ['multiScaleInput']);
     const input = modelInput(r);
+    const images = multiScaleImages(r, input, resolveMultiScale('attentionUNet', options));
     const level = doubleConvLevel(r);
     const gate = (skip: Sym, coarse: Sym, i: number) =>
       attentionGate(skip, coarse, {
@@ -32,6 +36,6 @@ export function attentionUNet(options: UNetOptions): tfl.LayersModel {
         seed: r.nextSeed(),
         name: `dec${i}_att`,
       });
-    return finish(r, input, decode(r, encode(r, input, level), level, gate));
+    return finish(r, input, decode(r, encode(r, input, level, images), level, gate));
   });
 }

@@ -6,6 +6,7 @@ import { downsample } from '../blocks/downsample.js';
 import { head } from '../blocks/head.js';
 import { apply, type Sym } from '../blocks/functional.js';
 import { upsample } from '../blocks/upsample.js';
+import { withScaleImage } from './multiScale.js';
 import type { ResolvedModelOptions } from './options.js';
 import { levelMargin } from './validSizes.js';
 
@@ -58,14 +59,15 @@ export function doubleConvLevel(r: ResolvedModelOptions): LevelBlock {
 
 /**
  * The encoder: levels 0 to `depth` (`enc{i}`, the last `bottleneck`), each but the first
- * down-sampled into ({@link down}) and then passed through `level`. Returns every level's
- * output, the bottleneck last.
+ * down-sampled into ({@link down}) and then passed through `level`. `images` (from
+ * `multiScaleImages`) are concatenated to the down-sampled features first, where present.
+ * Returns every level's output, the bottleneck last.
  */
-export function encode(r: ResolvedModelOptions, x: Sym, level: LevelBlock): Sym[] {
+export function encode(r: ResolvedModelOptions, x: Sym, level: LevelBlock, images: readonly (Sym | undefined)[] = []): Sym[] {
   const outputs: Sym[] = [];
   for (let i = 0; i <= r.depth; i++) {
     const name = i === r.depth ? 'bottleneck' : `enc${i}`;
-    if (i > 0) x = down(r, x, name);
+    if (i > 0) x = withScaleImage(down(r, x, name), images[i], name);
     x = level(x, i, name);
     outputs.push(x);
   }
@@ -100,9 +102,10 @@ export function decode(r: ResolvedModelOptions, encoded: Sym[], level: LevelBloc
 /**
  * The segmentation heads and the model. `features` are the candidate outputs, the main one first
  * (`head`); with deep supervision every one gets a head (`head_ds1`, ...), and `'mean'` averages
- * them (`head_mean`).
+ * them (`head_mean`). `claim: false` leaves the layers' reference counts alone, for a model that
+ * shares layers with another (backboneUNet's encoder).
  */
-export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[]): tfl.LayersModel {
+export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[], claim = true): tfl.LayersModel {
   const headOf = (f: Sym, name: string) =>
     head(f, r.numClasses, { spatialDims: r.spatialDims, activation: r.finalActivation, seed: r.nextSeed(), name });
   let outputs: Sym[];
@@ -116,6 +119,6 @@ export function finish(r: ResolvedModelOptions, input: Sym, features: Sym[]): tf
   }
   const model = tfl.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0]! : outputs, name: r.name });
   // Layers applied several times (R2U-Net's recurrent convs) must still be freed by dispose().
-  return claimLayers(model);
+  return claim ? claimLayers(model) : model;
 }
 

@@ -24,3 +24,8 @@ export { transUNet, transUNetParameterCount } from './transUNet.js';
 export type { TransUNetOptions } from './transUNet.js';
 export { swinUNet, swinUNetParameterCount } from './swinUNet.js';
 export type { SwinUNetOptions } from './swinUNet.js';
+export { fusionUNet, FUSION_MERGES, FUSION_MODES } from './fusionUNet.js';
+export type { FusionUNetOptions } from './fusionUNet.js';
+export type { MultiScaleInputOption } from './multiScale.js';
+export { backboneUNet, BACKBONES } from './backboneUNet.js';
+export type { BackboneName, BackboneUNetOptions } from './backboneUNet.js';

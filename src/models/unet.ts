@@ -1,6 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decode, doubleConvLevel, encode, finish, modelInput } from './build.js';
 import { guardedBuild } from './guardedBuild.js';
+import { UnetKitError } from '../core/errors.js';
+import { multiScaleImages, resolveMultiScale, type MultiScaleInputOption } from './multiScale.js';
 import { resolveModelOptions, type PlainUNetOptions } from './options.js';
 
 /**
@@ -17,6 +19,9 @@ import { resolveModelOptions, type PlainUNetOptions } from './options.js';
  * 2 classes, `norm: 'none'`, `upsampling: 'transpose'`, `padding: 'valid'`: 572x572 in, 388x388
  * out, 31,030,658 parameters (the same count with 'same' padding).
  * 2.5D: `inputShape: [H, W, k]` with k adjacent slices as channels, predicting the middle slice.
+ * `multiScaleInput: true` (M-Net, Fu et al. 2018) concatenates the input, average-pooled to each
+ * lower level's size (`scale{i}_pool`; `'gaussian'`: Gaussian-pyramid levels, `scale{i}_gauss`),
+ * to that level's pooled features (`enc{i}_scale_concat`).
  *
  * Layers: `enc{i}_conv1`, `enc{i}_norm1`, `enc{i}_act1`, ..., `enc{i}_down_pool`, `bottleneck_*`,
  * `dec{i}_up`, (`dec{i}_crop`), `dec{i}_concat`, `dec{i}_conv1`, ..., `head_conv`, `head_act`.
@@ -31,11 +36,17 @@ import { resolveModelOptions, type PlainUNetOptions } from './options.js';
  * const paper = unet({ inputShape: [572, 572, 1], numClasses: 2, filters: [64, 128, 256, 512, 1024], norm: 'none', padding: 'valid' }); // -> [N, 388, 388, 2]
  * ```
  */
-export function unet(options: PlainUNetOptions): tfl.LayersModel {
+export function unet(options: PlainUNetOptions & MultiScaleInputOption): tfl.LayersModel {
   return guardedBuild(() => {
-    const r = resolveModelOptions('unet', options, [], { allowPadding: true });
+    const r = resolveModelOptions('unet', options, ['multiScaleInput'], { allowPadding: true });
+    const pyramid = resolveMultiScale('unet', options);
+    // Unpadded convs shrink every level by a margin the pooled copies of the input do not have.
+    if (pyramid !== false && r.padding === 'valid') {
+      throw new UnetKitError('unet', 'options.multiScaleInput', `is ${JSON.stringify(options.multiScaleInput)} with padding 'valid'; expected false: the pyramid levels need 'same' padding (the input's size halved per level).`);
+    }
     const input = modelInput(r);
+    const images = multiScaleImages(r, input, pyramid);
     const level = doubleConvLevel(r);
-    return finish(r, input, decode(r, encode(r, input, level), level));
+    return finish(r, input, decode(r, encode(r, input, level, images), level));
   });
 }

@@ -19,6 +19,7 @@ const FACTORIES: Record<string, Factory> = {
   denseUNet: models.denseUNet,
   mobileUNet: models.mobileUNet,
   r2UNet: models.r2UNet,
+  fusionUNet: models.fusionUNet,
 };
 
 /** A spatial configuration: the input's spatial sizes (null for any) and the sizes run through it. */
@@ -60,8 +61,9 @@ describe('the prelu suite covers every factory', () => {
   it('lists every function exported from src/models/index.ts', () => {
     // The transformer U-Nets take no `activation` (their CNN blocks are MONAI's, LeakyReLU 0.01, or
     // their reference code's ReLU); their parameter-count functions and the valid-padding size
-    // helpers build nothing.
-    const withoutActivation = ['unetr', 'unetrParameterCount', 'swinUNETR', 'swinUNETRParameterCount', 'transUNet', 'transUNetParameterCount', 'swinUNet', 'swinUNetParameterCount', 'validUNetSizes', 'unetOutputSize', 'unetMargin'];
+    // helpers build nothing. backboneUNet takes an encoder first; its decoder is built from the
+    // same blocks (test/models/backboneUNet.test.ts).
+    const withoutActivation = ['unetr', 'unetrParameterCount', 'swinUNETR', 'swinUNETRParameterCount', 'transUNet', 'transUNetParameterCount', 'swinUNet', 'swinUNetParameterCount', 'validUNetSizes', 'unetOutputSize', 'unetMargin', 'backboneUNet'];
     const exported = Object.entries(models).filter(([k, v]) => typeof v === 'function' && !withoutActivation.includes(k)).map(([k]) => k);
     expect(exported.sort()).toEqual(Object.keys(FACTORIES).sort());
   });
