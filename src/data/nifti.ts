@@ -286,7 +286,7 @@ export function niftiToTensor(volume: NiftiVolume, options: { dtype?: 'float32' 
  * {@link NiftiVolume} `[nx = W, ny = H, nz = D]`, taking spacing and affine from `reference`
  * (e.g. the input volume) so predictions overlay the scan. Reads the tensor with `dataSync()`.
  *
- * @example `await writeNifti(tensorToNifti(prediction, input, 'uint8'))`
+ * @example `await writeNifti(tensorToNifti(prediction, await readNifti(bytes), 'uint8'))` (the input scan's spacing and affine)
  */
 export function tensorToNifti(x: tf.Tensor, reference?: Pick<NiftiVolume, 'spacing' | 'affine'>, datatype: NiftiDatatype = 'float32'): NiftiVolume {
   const fn = 'tensorToNifti';

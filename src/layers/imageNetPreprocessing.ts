@@ -31,7 +31,7 @@ const TORCH_STD = [0.229, 0.224, 0.225];
  *
  * @example
  * ```ts
- * const x = imageNetPreprocessing({ mode: 'caffe' }).apply(rgb); // what ResNet50 expects
+ * const caffe = imageNetPreprocessing({ mode: 'caffe' }).apply(tfl.input({ shape: [224, 224, 3] })); // what ResNet50 expects
  * ```
  */
 export class ImageNetPreprocessing extends tfl.layers.Layer {

@@ -29,7 +29,7 @@ export interface ModalityAttentionArgs extends LayerBaseArgs {
  *
  * @example
  * ```ts
- * const fused = modalityAttention({ modalities: 4 }).apply(concatenated); // [N, H, W, 4 * 16] -> [N, H, W, 16]
+ * const fused = modalityAttention({ modalities: 4 }).apply(features); // features [N, H, W, 4 * 16] -> [N, H, W, 16]
  * ```
  */
 export class ModalityAttention extends tfl.layers.Layer {

@@ -98,7 +98,7 @@ tf.serialization.registerClass(ModalityMask);
  *
  * @example
  * ```ts
- * const weights = modalityMask({ modalities: 2, rate: 0.5, name: 'modality_mask' }).apply(ctAndMri);
+ * const weights = modalityMask({ modalities: 2, rate: 0.5, name: 'modality_mask' }).apply(x); // x: CT and MRI stacked as channels
  * ```
  */
 export function modalityMask(args: ModalityMaskArgs): ModalityMask {

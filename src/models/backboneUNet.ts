@@ -124,7 +124,7 @@ function checkShapes(fn: string, encoderInput: (number | null)[], skips: Skip[])
  * @returns a `tf.LayersModel` mapping the encoder's input to `[N, ...spatial, numClasses]`.
  * @example
  * ```ts
- * const encoder = await tf.loadLayersModel('mobilenet_v2_notop/model.json'); // converted from Keras
+ * const encoder = await tfl.loadLayersModel('mobilenet_v2_notop/model.json'); // converted from Keras
  * const model = backboneUNet(encoder, { backbone: 'mobilenetV2', numClasses: 2, freezeBlocks: 2 });
  * ```
  */

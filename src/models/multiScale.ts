@@ -33,7 +33,8 @@ export type PyramidMode = false | 'average' | 'gaussian';
  *
  * @example
  * ```ts
- * const images = multiScaleImages(r, input, true); // [undefined, [N,H/2,W/2,C], [N,H/4,W/4,C], ...]
+ * const r = resolveModelOptions('unet', { inputShape: [64, 64, 1], numClasses: 2 }, []);
+ * const images = multiScaleImages(r, modelInput(r), 'average'); // [undefined, [N,H/2,W/2,C], [N,H/4,W/4,C], ...]
  * ```
  */
 export function multiScaleImages(r: ResolvedModelOptions, input: Sym, mode: PyramidMode, levels = r.depth): (Sym | undefined)[] {

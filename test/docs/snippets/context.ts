@@ -10,7 +10,6 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ConfusionStats } from '../../src/metrics/confusion.js';
 import type { Rng } from '../../src/core/rng.js';
 import type { LearningRateScheduler } from '../../src/train/schedules.js';
-import type { NiftiVolume } from '../../src/data/nifti.js';
 import type { WorkerPool } from '../../src/train/dataParallel/workerPool.js';
 import type { SharedWeights } from '../../src/train/dataParallel/sharedWeights.js';
 import type { WorkerHandle } from '../../src/train/dataParallel/workerHandle.js';
@@ -55,6 +54,10 @@ declare global {
   const below: tfl.SymbolicTensor;
   const features: tfl.SymbolicTensor;
   const tokens: tfl.SymbolicTensor;
+  const input: tfl.SymbolicTensor;
+  const concatenated: tfl.SymbolicTensor;
+  const concat: tfl.SymbolicTensor;
+  const weights: tfl.SymbolicTensor;
   // Models and training.
   const model: tfl.LayersModel;
   const teacher: tfl.LayersModel;
@@ -69,7 +72,6 @@ declare global {
   const batches: Iterable<[tf.Tensor, tf.Tensor]>;
   // Files and pages.
   const bytes: Uint8Array;
-  const input: NiftiVolume;
   const artifacts: tf.io.ModelArtifacts & { weightData: ArrayBuffer; weightSpecs: tf.io.WeightsManifestEntry[] };
   const rgb: Uint8Array;
   const canvas: HTMLCanvasElement;
