@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertBoolean, assertInteger, assertNumber, assertOneOf, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { fakeQuantizeOp, nudgeRange } from './fakeQuantize.js';
+import { fakeQuantizeOp, nudgeRange, type NudgedRange } from './fakeQuantize.js';
 
 /** Activations a fake-quantized conv applies after its bias (those of the convs it replaces). */
 export const FAKE_QUANT_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'softmax'] as const;
@@ -37,6 +37,13 @@ export interface FakeQuantConvArgs {
   integerInference?: boolean;
   name?: string;
   trainable?: boolean;
+}
+
+/** `code - zeroPoint` of each value on the grid `range`: the integer an int8 runtime multiplies. */
+function centredCodes(x: tf.Tensor, range: NudgedRange): tf.Tensor {
+  // The offset from the range's minimum counts codes from quantMin, not from 0.
+  const fromMin = tf.floor(tf.add(tf.div(tf.sub(tf.minimum(tf.maximum(x, range.min), range.max), range.min), range.scale), 0.5));
+  return tf.sub(tf.add(fromMin, range.quantMin), range.zeroPoint);
 }
 
 const tuple = (v: number | number[] | undefined, rank: number, fallback: number): number[] =>
@@ -200,11 +207,9 @@ export class FakeQuantConv2D extends tfl.layers.Layer {
    */
   private integerConv(x: tf.Tensor, lo: tf.Tensor, hi: tf.Tensor, kernel: tf.Tensor, bound: tf.Tensor): tf.Tensor {
     const input = nudgeRange(lo, hi, this.activationBits, false);
-    const codeX = tf.floor(tf.add(tf.div(tf.sub(tf.minimum(tf.maximum(x, input.min), input.max), input.min), input.scale), 0.5));
-    const centredX = tf.sub(codeX, input.zeroPoint);
     const weights = nudgeRange(tf.neg(bound), bound, this.weightBits, true);
-    const codeW = tf.floor(tf.add(tf.div(tf.sub(tf.minimum(tf.maximum(kernel, weights.min), weights.max), weights.min), weights.scale), 0.5));
-    const centredW = tf.sub(codeW, weights.zeroPoint);
+    const centredX = centredCodes(x, input);
+    const centredW = centredCodes(kernel, weights);
     const accScale = tf.mul(input.scale, weights.scale);
     let acc = this.convolve(centredX, centredW);
     if (this.bias !== null) acc = tf.add(acc, tf.round(tf.div(this.bias.read(), accScale)));

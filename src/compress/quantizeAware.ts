@@ -94,7 +94,7 @@ export async function quantizeAware(model: tfl.LayersModel, options: QuantizeAwa
       throw new UnetKitError(fn, 'model', `has the conv '${layer.name}' with activation ${JSON.stringify(c.activation)}; expected one of ${FAKE_QUANT_ACTIVATIONS.join(', ')} (or add it to options.skip).`);
     }
     layer.class_name = target;
-    layer.config = {
+    const config: Record<string, unknown> = {
       name: c.name,
       trainable: c.trainable,
       dtype: c.dtype,
@@ -110,12 +110,19 @@ export async function quantizeAware(model: tfl.LayersModel, options: QuantizeAwa
       range_decay: options.rangeDecay ?? 0.99,
       integer_inference: false,
     };
+    // tfjs' config conversion fails on undefined values (a conv built without a dtype has none).
+    layer.config = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
   }
-  return rebuild(fn, topology, (layer) => {
-    const weights = model.getLayer(layer.name).getWeights();
-    // A fresh fake-quant conv: the conv's kernel and bias, and an unset input range.
-    return layer instanceof FakeQuantConv2D && weights.length < layer.weights.length ? [...weights, tf.zeros([2]), tf.scalar(0)] : weights;
-  });
+  const unset = [tf.zeros([2]), tf.scalar(0)];
+  try {
+    return await rebuild(fn, topology, (layer) => {
+      const weights = model.getLayer(layer.name).getWeights();
+      // A fresh fake-quant conv: the conv's kernel and bias, and an unset input range.
+      return layer instanceof FakeQuantConv2D && weights.length < layer.weights.length ? [...weights, ...unset] : weights;
+    });
+  } finally {
+    tf.dispose(unset);
+  }
 }
 
 /**
