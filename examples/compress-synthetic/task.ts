@@ -70,23 +70,14 @@ export function inferenceMs(model: tfl.LayersModel, runs = 20, size = SIZE): num
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-/** The same model (shared weights copied) at another input size: timing at 256x256. */
-export async function atSize(model: tfl.LayersModel, size: number): Promise<tfl.LayersModel> {
-  const topology = model.toJSON(null, false) as unknown as { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
-  for (const layer of topology.config.layers) if (layer.class_name === 'InputLayer') layer.config.batch_input_shape = [null, size, size, 1];
-  const copy = await tfl.models.modelFromJSON({ modelTopology: topology } as never);
-  copy.setWeights(model.getWeights());
-  return copy;
-}
-
 /**
- * The float U-Net (64x64, filters [8, 16, 32], batch norm) trained `epochs` on the task's 96
- * training images, saved under `dir` and reused from there by later runs.
+ * The float U-Net (filters [8, 16, 32], instance norm as the brain demo, any input size) trained
+ * `epochs` on the task's 96 training images, saved under `dir` and reused from there by later runs.
  */
 export async function baseModel(dir: string, epochs: number): Promise<{ model: tfl.LayersModel; seconds: number }> {
   if (existsSync(dir)) return { model: await loadModel(dir), seconds: 0 };
   const { x, y } = syntheticTask(96, 1);
-  const model = unet({ inputShape: [SIZE, SIZE, 1], numClasses: 1, filters: [8, 16, 32], norm: 'batch', finalActivation: 'none', seed: 1 });
+  const model = unet({ inputShape: [null, null, 1], numClasses: 1, filters: [8, 16, 32], norm: 'instance', finalActivation: 'none', seed: 1 });
   const start = Date.now();
   await train(model, x, y, epochs);
   tf.dispose([x, y]);

@@ -128,4 +128,31 @@ describeEachBackend('pruneFilters', () => {
     tf.dispose(x);
     model.dispose();
   });
+
+  it('on a U-Net whose smallest filters are zero, the pruned model predicts exactly as the original (skips, transposed convs)', async () => {
+    // Zero filters (kernel and bias) are the smallest by L1 norm and add nothing downstream, so
+    // any channel mis-mapped through a concatenation or an up-conv would change the output.
+    const model = unet({ inputShape: [16, 16, 1], numClasses: 2, filters: [4, 8, 16], norm: 'none', finalActivation: 'none', seed: 5 });
+    const head = model.outputNames[0]!;
+    for (const layer of model.layers) {
+      const type = layer.getClassName();
+      if ((type !== 'Conv2D' && type !== 'Conv2DTranspose') || layer.name === head) continue;
+      tf.tidy(() => {
+        const [kernel, bias] = layer.getWeights() as [tf.Tensor, tf.Tensor];
+        const filters = bias.shape[0]!;
+        const keep = tf.tensor1d(Array.from({ length: filters }, (_, i) => (i % 2 === 0 ? 1 : 0)));
+        // A transposed conv keeps its output filters on axis -2.
+        const mask = type === 'Conv2D' ? keep : tf.reshape(keep, [filters, 1]);
+        layer.setWeights([tf.add(tf.mul(kernel, mask), tf.mul(mask, 1e-3)), tf.mul(tf.add(bias, 0.05), keep)]);
+      });
+    }
+    const x = tf.randomNormal([1, 16, 16, 1], 0, 1, 'float32', 6);
+    const { model: small, keptFilters } = await pruneFilters(model, { ratio: 0.5 });
+    for (const kept of Object.values(keptFilters)) expect(kept.every((i) => i % 2 === 0)).toBe(true);
+    expect(Object.keys(keptFilters).length).toBeGreaterThan(6);
+    expectClose(Array.from((small.predict(x) as tf.Tensor).dataSync()), Array.from((model.predict(x) as tf.Tensor).dataSync()), 1e-5);
+    tf.dispose(x);
+    small.dispose();
+    model.dispose();
+  });
 });
