@@ -46,6 +46,11 @@ function centredCodes(x: tf.Tensor, range: NudgedRange): tf.Tensor {
   return tf.sub(tf.add(fromMin, range.quantMin), range.zeroPoint);
 }
 
+function objectOrFail(args: FakeQuantConvArgs): FakeQuantConvArgs {
+  if (args === null || typeof args !== 'object') fail('FakeQuantConv2D', 'args', args, 'an options object with filters and kernelSize');
+  return args;
+}
+
 const tuple = (v: number | number[] | undefined, rank: number, fallback: number): number[] =>
   v === undefined ? Array(rank).fill(fallback) : typeof v === 'number' ? Array(rank).fill(v) : [...v];
 
@@ -107,11 +112,10 @@ export class FakeQuantConv2D extends tfl.layers.Layer {
   protected rangeUpdates: tfl.LayerVariable | null = null;
 
   constructor(args: FakeQuantConvArgs) {
-    super(args);
+    super(objectOrFail(args));
     const own = this.constructor as typeof FakeQuantConv2D;
     const fn = own.className;
     const rank = own.spatialRank;
-    if (args === null || typeof args !== 'object') fail(fn, 'args', args, 'an options object with filters and kernelSize');
     assertInteger(fn, 'args.filters', args.filters, { min: 1 });
     this.filters = args.filters;
     this.kernelSize = tuple(args.kernelSize, rank, 1);

@@ -97,6 +97,23 @@ describeEachBackend('quantizeAware', () => {
     [model, qat, loaded].forEach((m) => m.dispose());
   });
 
+  it('converts 3D convs to FakeQuantConv3D; 16 bits predict as the float model, 4 bits visibly do not', async () => {
+    const input = tfl.input({ shape: [4, 4, 4, 2] });
+    const h = tfl.layers.conv3d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' }).apply(input) as tfl.SymbolicTensor;
+    const out = tfl.layers.conv3d({ filters: 1, kernelSize: 1, name: 'b' }).apply(h) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    const x = tf.randomNormal([1, 4, 4, 4, 2], 0, 1, 'float32', 8);
+    const fine = await quantizeAware(model, { weightBits: 16, activationBits: 16 });
+    const coarse = await quantizeAware(model, { weightBits: 4, activationBits: 4 });
+    expect(fine.getLayer('a').getClassName()).toBe('FakeQuantConv3D');
+    const reference = predictValues(model, x);
+    const scale = Math.max(...reference.map(Math.abs));
+    expect(maxAbsDiff(predictValues(fine, x), reference) / scale).toBeLessThan(1e-3);
+    expect(maxAbsDiff(predictValues(coarse, x), reference) / scale).toBeGreaterThan(1e-2);
+    tf.dispose(x);
+    [model, fine, coarse].forEach((m) => m.dispose());
+  });
+
   it('refuses what it cannot convert, naming it', async () => {
     const model = oneWeightNet();
     await expect(quantizeAware({} as never)).rejects.toThrow(UnetKitError);
@@ -110,6 +127,8 @@ describeEachBackend('quantizeAware', () => {
     const input = tfl.input({ shape: [4, 4, 1] });
     const selu = tfl.model({ inputs: input, outputs: tfl.layers.conv2d({ filters: 1, kernelSize: 1, activation: 'selu', name: 'odd' }).apply(input) as tfl.SymbolicTensor });
     await expect(quantizeAware(selu)).rejects.toThrow(/has the conv 'odd' with activation "selu"; expected one of linear, relu/);
+    expect(() => new FakeQuantConv2D(null as never)).toThrow(/FakeQuantConv2D: args is null; expected an options object/);
+    expect(() => new FakeQuantConv2D({ filters: 2, kernelSize: 3, weightBits: 1 })).toThrow(/FakeQuantConv2D: args.weightBits is 1/);
     tf.dispose(x);
     [model, skipped, selu].forEach((m) => m.dispose());
   });
