@@ -59,6 +59,20 @@ function inboundNames(layer: LayerJson): string[] {
 }
 
 /** L1 norm of each output filter of a conv kernel `[...k, in, out]` (Li et al. 2017, eq. 1). */
+/**
+ * `w` gathered along `axis` at `indices`, in a buffer of its own allocated at its final shape:
+ * wasm's fused conv checks the shape its buffer was allocated with, and `tf.gather` allocates
+ * rank 4 there (docs/tfjs-gaps.md), so a gathered bias would fail on wasm without unet-kit's kernels.
+ */
+function gatherOwned(w: tf.Tensor, indices: tf.Tensor1D, axis: number): tf.Tensor {
+  const gathered = tf.gather(w, indices, axis);
+  try {
+    return tf.tensor(gathered.dataSync(), gathered.shape, gathered.dtype);
+  } finally {
+    gathered.dispose();
+  }
+}
+
 function filterNorms(kernel: tf.Tensor, outAxis: number): number[] {
   return tf.tidy(() => {
     const axes = kernel.shape.map((_, i) => i).filter((i) => i !== outAxis);
@@ -109,15 +123,20 @@ export async function pruneFilters(model: tfl.LayersModel, options: PruneFilters
   for (const name of options.keep ?? []) {
     if (!byName.has(name)) fail('pruneFilters', 'options.keep', name, `names of layers of model '${model.name}'`);
   }
-  const keepWhole = new Set([...(options.keep ?? []), ...topology.config.output_layers.map((o) => o[0] as string)]);
-  // Convs whose output reaches an element-wise join through per-channel layers stay whole.
+  const keepWhole = new Set(options.keep ?? []);
+  // Convs whose output reaches an element-wise join or a model output through per-channel
+  // layers stay whole (the head before a softmax keeps its classes).
   const producers = (name: string): string[] => {
     const layer = byName.get(name)!;
     if (CONVS.has(layer.class_name) || TRANSPOSED.has(layer.class_name)) return [name];
-    if (PER_CHANNEL.has(layer.class_name) || ELEMENTWISE.has(layer.class_name)) return inboundNames(layer).flatMap(producers);
+    if (PER_CHANNEL.has(layer.class_name) || ELEMENTWISE.has(layer.class_name) || layer.class_name === 'Softmax') return inboundNames(layer).flatMap(producers);
     return [];
   };
   for (const layer of layers) if (ELEMENTWISE.has(layer.class_name)) for (const p of inboundNames(layer).flatMap(producers)) keepWhole.add(p);
+  for (const output of topology.config.output_layers) {
+    keepWhole.add(output[0] as string);
+    for (const p of producers(output[0] as string)) keepWhole.add(p);
+  }
 
   // kept[name]: the original channel indices the layer's output keeps, in order.
   const kept = new Map<string, number[]>();
@@ -157,7 +176,7 @@ export async function pruneFilters(model: tfl.LayersModel, options: PruneFilters
         const outIdx = tf.tensor1d(out, 'int32');
         newWeights.set(
           layer.name,
-          weights.map((w, i) => tf.tidy(() => (i === 0 ? tf.gather(tf.gather(w, inIdx, inAxis), outIdx, outAxis) : tf.gather(w, outIdx, w.rank - 1)))),
+          weights.map((w, i) => tf.tidy(() => (i === 0 ? gatherOwned(tf.gather(w, inIdx, inAxis), outIdx, outAxis) : gatherOwned(w, outIdx, w.rank - 1)))),
         );
         tf.dispose([inIdx, outIdx]);
         continue;
@@ -165,7 +184,7 @@ export async function pruneFilters(model: tfl.LayersModel, options: PruneFilters
       if (PER_CHANNEL.has(type)) {
         kept.set(layer.name, inKept);
         const idx = tf.tensor1d(inKept, 'int32');
-        newWeights.set(layer.name, weights.map((w) => tf.tidy(() => tf.gather(w, idx, w.rank - 1))));
+        newWeights.set(layer.name, weights.map((w) => gatherOwned(w, idx, w.rank - 1)));
         idx.dispose();
         continue;
       }

@@ -19,6 +19,7 @@ import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } f
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsortedSegmentSum.js';
+import { wasmFusedWithAnyBiasBuffer } from './wasm/fusedBias.js';
 import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
@@ -74,6 +75,9 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Sum, sumKernel('wasm')],
     [tf.Mean, meanKernel('wasm')],
     [tf.UnsortedSegmentSum, wasmUnsortedSegmentSum as tf.KernelFunc],
+    [tf.FusedConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedConv2D)],
+    [tf.FusedDepthwiseConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedDepthwiseConv2D)],
+    [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
   ],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
@@ -119,7 +123,9 @@ function registeredBackends(): string[] {
  *   depth-folded 2D convs, and correct `MaxPoolGrad`, `MaxPool3D`/`MaxPool3DGrad` (stock: wrong
  *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
  *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`, and
- *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias);
+ *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias),
+ *   and `FusedConv2D` / `FusedDepthwiseConv2D` / `_FusedMatMul` accepting a bias computed by
+ *   `tf.gather` or `tf.reshape` (stock: "only supports rank-1 bias but got rank 4");
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
  *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
  *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and

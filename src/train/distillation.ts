@@ -18,6 +18,13 @@ export interface DistillationOptions {
 
 const EPS = 1e-7;
 
+/**
+ * log(sigmoid(x)) = -softplus(-x), stable. Not `tf.logSigmoid`: its custom gradient reads its
+ * input without saving it, so under a gradient tape the input is already disposed by this
+ * loss's tidy when the backward pass runs (docs/tfjs-gaps.md).
+ */
+const logSigmoid = (x: tf.Tensor): tf.Tensor => tf.neg(tf.softplus(tf.neg(x)));
+
 function toLogits(p: tf.Tensor, activation: 'softmax' | 'sigmoid'): tf.Tensor {
   const q = tf.clipByValue(p, EPS, 1 - EPS);
   return activation === 'softmax' ? tf.log(q) : tf.sub(tf.log(q), tf.log(tf.sub(1, q)));
@@ -74,10 +81,10 @@ export function distillationLoss(teacherPreds: tf.Tensor, options: DistillationO
         kl = tf.sum(tf.mul(tf.exp(logPt), tf.sub(logPt, logPs)), -1);
       } else {
         // Binary KL per channel: p log(p/q) + (1-p) log((1-p)/(1-q)) with log-sigmoids for stability.
-        const logPt = tf.logSigmoid(t);
-        const logNt = tf.logSigmoid(tf.neg(t));
-        const logPs = tf.logSigmoid(s);
-        const logNs = tf.logSigmoid(tf.neg(s));
+        const logPt = logSigmoid(t);
+        const logNt = logSigmoid(tf.neg(t));
+        const logPs = logSigmoid(s);
+        const logNs = logSigmoid(tf.neg(s));
         kl = tf.sum(tf.add(tf.mul(tf.exp(logPt), tf.sub(logPt, logPs)), tf.mul(tf.exp(logNt), tf.sub(logNt, logNs))), -1);
       }
       const soft = tf.mul(tf.mean(kl), temperature * temperature);
@@ -85,7 +92,7 @@ export function distillationLoss(teacherPreds: tf.Tensor, options: DistillationO
       let hard: tf.Tensor;
       if (hardLoss !== undefined) hard = hardLoss(yTrue, studentProbs);
       else if (activation === 'softmax') hard = tf.mean(tf.neg(tf.sum(tf.mul(yTrue, tf.logSoftmax(studentLogits)), -1)));
-      else hard = tf.mean(tf.neg(tf.add(tf.mul(yTrue, tf.logSigmoid(studentLogits)), tf.mul(tf.sub(1, yTrue), tf.logSigmoid(tf.neg(studentLogits))))));
+      else hard = tf.mean(tf.neg(tf.add(tf.mul(yTrue, logSigmoid(studentLogits)), tf.mul(tf.sub(1, yTrue), logSigmoid(tf.neg(studentLogits))))));
       return tf.add(tf.mul(soft, alpha), tf.mul(hard, 1 - alpha)) as tf.Scalar;
     });
   };

@@ -1,7 +1,8 @@
 /**
  * unet-kit/train: learning-rate schedules and callbacks for `model.fit` (early stopping with
  * best-weight restore, checkpoints, a progress bar, metric logs), batch-norm folding for
- * inference, encoder freezing, knowledge distillation and data-parallel training on Node
+ * inference, encoder freezing, knowledge distillation, elastic weight consolidation
+ * (continual learning) and data-parallel training on Node
  * worker threads.
  * @module unet-kit/train
  */
@@ -51,3 +52,5 @@ export type {
   DataParallelOptions,
   DataParallelTrainer,
 } from './dataParallel/trainer.js';
+export { ewcAnchor, ewcLoss, ewcPenalty } from './ewc.js';
+export type { EwcAnchor, EwcAnchorOptions, EwcLossFunction, EwcLossOptions } from './ewc.js';

@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/backend/useBackend.js';
+import { expect, it } from 'vitest';
 import { convFlops, pruneFilters } from '../../src/compress/prune.js';
 import { UnetKitError } from '../../src/core/errors.js';
 import { unet } from '../../src/models/unet.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/numeric.js';
-
-beforeAll(async () => {
-  await useBackend('cpu');
-});
 
 /** input(1) -> convA(4) -> relu -> concat(input, relu) (a skip) -> convB(2): the answer is known. */
 function skipNet(): tfl.LayersModel {
@@ -29,7 +25,7 @@ function skipNet(): tfl.LayersModel {
   return model;
 }
 
-describe('pruneFilters', () => {
+describeEachBackend('pruneFilters', () => {
   it('keeps the largest-L1 filters and the matching channels after a concatenation (hand-computed)', async () => {
     const model = skipNet();
     const before = tf.memory().numTensors;
@@ -109,6 +105,54 @@ describe('pruneFilters', () => {
     const model = tfl.model({ inputs: input, outputs: d });
     await expect(pruneFilters(model)).rejects.toThrow(/has the Dense layer 'dense', which pruneFilters cannot carry pruned channels through; add the convs before it to options.keep/);
     expect((await pruneFilters(model, { keep: ['a'] })).keptFilters).toEqual({});
+    model.dispose();
+  });
+
+  it('ratio 0 rebuilds a batch-norm U-Net that predicts exactly as the original; ratio 0.5 predicts too', async () => {
+    // The wasm failure this guards: the rebuilt convs' biases came from tf.gather, whose wasm
+    // buffer is recorded as rank 4, and wasm's FusedConv2D refused them (docs/tfjs-gaps.md).
+    const model = unet({ inputShape: [16, 16, 1], numClasses: 2, filters: [4, 8], norm: 'batch', finalActivation: 'softmax', seed: 3 });
+    const x = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 4);
+    const tensors = tf.memory().numTensors;
+    const same = await pruneFilters(model, { ratio: 0 });
+    const half = await pruneFilters(model, { ratio: 0.5 });
+    expect(same.model.countParams()).toBe(model.countParams());
+    const [original, rebuilt, small] = tf.tidy(() => [model, same.model, half.model].map((m) => Array.from((m.predict(x) as tf.Tensor).dataSync())));
+    expect(rebuilt).toEqual(original);
+    expect(small).toHaveLength(2 * 16 * 16 * 2);
+    // Softmax over two classes: every pair sums to 1.
+    for (let i = 0; i < small!.length; i += 2) expect(small![i]! + small![i + 1]!).toBeCloseTo(1, 5);
+    same.model.dispose();
+    half.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+    tf.dispose(x);
+    model.dispose();
+  });
+
+  it('on a U-Net whose smallest filters are zero, the pruned model predicts exactly as the original (skips, transposed convs)', async () => {
+    // Zero filters (kernel and bias) are the smallest by L1 norm and add nothing downstream, so
+    // any channel mis-mapped through a concatenation or an up-conv would change the output.
+    const model = unet({ inputShape: [16, 16, 1], numClasses: 2, filters: [4, 8, 16], norm: 'none', finalActivation: 'none', seed: 5 });
+    const head = model.outputNames[0]!;
+    for (const layer of model.layers) {
+      const type = layer.getClassName();
+      if ((type !== 'Conv2D' && type !== 'Conv2DTranspose') || layer.name === head) continue;
+      tf.tidy(() => {
+        const [kernel, bias] = layer.getWeights() as [tf.Tensor, tf.Tensor];
+        const filters = bias.shape[0]!;
+        const keep = tf.tensor1d(Array.from({ length: filters }, (_, i) => (i % 2 === 0 ? 1 : 0)));
+        // A transposed conv keeps its output filters on axis -2.
+        const mask = type === 'Conv2D' ? keep : tf.reshape(keep, [filters, 1]);
+        layer.setWeights([tf.add(tf.mul(kernel, mask), tf.mul(mask, 1e-3)), tf.mul(tf.add(bias, 0.05), keep)]);
+      });
+    }
+    const x = tf.randomNormal([1, 16, 16, 1], 0, 1, 'float32', 6);
+    const { model: small, keptFilters } = await pruneFilters(model, { ratio: 0.5 });
+    for (const kept of Object.values(keptFilters)) expect(kept.every((i) => i % 2 === 0)).toBe(true);
+    expect(Object.keys(keptFilters).length).toBeGreaterThan(6);
+    expectClose(Array.from((small.predict(x) as tf.Tensor).dataSync()), Array.from((model.predict(x) as tf.Tensor).dataSync()), 1e-5);
+    tf.dispose(x);
+    small.dispose();
     model.dispose();
   });
 });
