@@ -62,7 +62,7 @@ async function rebuild(fn: string, topology: TopologyJson, weightsOf: (layer: tf
  * @example
  * ```ts
  * const qat = await quantizeAware(model);
- * calibrateQuantization(qat, xTrain.slice(0, 16));
+ * calibrateQuantization(qat, tf.slice(xTrain, 0, 16));
  * qat.compile({ optimizer: tf.train.adam(1e-4), loss: diceCELoss({ activation: 'sigmoid' }) });
  * await qat.fit(xTrain, yTrain, { epochs: 3 });
  * const int8 = await toIntegerInference(qat); // predicts on integer codes

@@ -10,6 +10,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ConfusionStats } from '../../src/metrics/confusion.js';
 import type { Rng } from '../../src/core/rng.js';
 import type { LearningRateScheduler } from '../../src/train/schedules.js';
+import type { EwcAnchor } from '../../src/train/ewc.js';
 import type { WorkerPool } from '../../src/train/dataParallel/workerPool.js';
 import type { SharedWeights } from '../../src/train/dataParallel/sharedWeights.js';
 import type { WorkerHandle } from '../../src/train/dataParallel/workerHandle.js';
@@ -23,6 +24,13 @@ declare global {
   const x: Data;
   const y: Data;
   const xs: tf.Tensor;
+  const xTrain: tf.Tensor;
+  const yTrain: tf.Tensor;
+  // Two tasks learnt one after the other (continual learning).
+  const xA: tf.Tensor;
+  const yA: tf.Tensor;
+  const xB: tf.Tensor;
+  const yB: tf.Tensor;
   const ys: tf.Tensor;
   const image: tf.Tensor;
   const images: tf.Tensor;
@@ -64,6 +72,9 @@ declare global {
   const student: tfl.LayersModel;
   const pretrained: tfl.LayersModel;
   const trainedUnet: tfl.LayersModel;
+  const qat: tfl.LayersModel;
+  const anchor: EwcAnchor;
+  const loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
   const optimizer: tf.Optimizer;
   const schedule: LearningRateScheduler;
   const rng: Rng;
