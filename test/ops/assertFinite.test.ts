@@ -6,7 +6,7 @@ import { gamma } from '../../src/augment/gamma.js';
 import { diceLoss } from '../../src/losses/dice.js';
 import { crossEntropyLoss } from '../../src/losses/crossEntropy.js';
 import { confusionStats } from '../../src/metrics/confusion.js';
-import { assertFinite, finiteChecksOn, setFiniteChecks } from '../../src/ops/assertFinite.js';
+import { assertFinite, countNonFiniteOnDevice, finiteChecksOn, setFiniteChecks } from '../../src/ops/assertFinite.js';
 import { slidingWindowInference } from '../../src/inference/slidingWindow.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -32,6 +32,17 @@ describeEachBackend('assertFinite', () => {
     expect(() => assertFinite('f', 'x', x)).not.toThrow();
     expect(setFiniteChecks(true)).toBe(false);
     expect(() => setFiniteChecks('yes' as never)).toThrow("setFiniteChecks: mode is yes; expected true, false or 'auto'.");
+    tf.dispose([x, ok]);
+  });
+
+  it('the device path (one reduction, counts only on failure) counts as the host scan does, leaks nothing', async () => {
+    const x = tf.tensor1d([1, NaN, Infinity, -Infinity, NaN, -0, 3e38, 3e38]);
+    const ok = tf.tensor1d([3e38, 3e38, -1, 0]); // sums past float32's range, yet finite
+    await expectNoLeak(() => {
+      expect(countNonFiniteOnDevice(x)).toEqual([2, 2]);
+      expect(countNonFiniteOnDevice(ok)).toEqual([0, 0]);
+    });
+    expect(() => assertFinite('f', 'x', ok)).not.toThrow();
     tf.dispose([x, ok]);
   });
 
