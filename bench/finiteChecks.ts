@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { brightness, flip } from '../src/augment/index.js';
 import { useBackend } from '../src/backend/useBackend.js';
-import { assertFinite, countNonFiniteOnDevice, setFiniteChecks } from '../src/ops/assertFinite.js';
+import { assertFinite, setFiniteChecks } from '../src/ops/assertFinite.js';
 
 const CALLS = 100;
 
@@ -33,7 +33,6 @@ for (const backend of ['cpu', 'wasm'] as const) {
   };
   const row: Record<string, number> = {
     assertFinite: msPerCall(() => assertFinite('bench', 'x', image)),
-    oneReduction: msPerCall(() => countNonFiniteOnDevice(image)),
     isNaNIsInfCounts: msPerCall(counts),
   };
   for (const [name, t] of [['flip', flip({ seed: 1 })], ['brightness', brightness({ seed: 1 })]] as const) {
