@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite } from '../ops/assertFinite.js';
 import { assertBoolean, assertKnownKeys, assertOptionsObject } from '../core/assert.js';
 import type { Rng } from '../core/rng.js';
 import { assertBatchParams, floatImage, perSample, spatialAxes } from './intensityUtils.js';
@@ -48,8 +47,6 @@ export function gamma(options: GammaOptions = {}): ParametricTransform<GammaPara
   const apply = (sample: Sample, params: GammaParams): Sample => {
     assertBatchParams(fn, 'params.gamma', params.gamma, sample);
     const source = floatImage(sample);
-    // A NaN voxel spreads through the channel's min/max (and mean/std) to every voxel.
-    assertFinite(fn, 'sample.image', source);
     const axes = spatialAxes(source);
     const x = invert ? tf.neg(source) : source;
     const mean = tf.mean(x, axes, true);

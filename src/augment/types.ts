@@ -3,6 +3,7 @@ import { fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import { createRng, type Rng } from '../core/rng.js';
+import { assertFinite } from '../ops/assertFinite.js';
 
 /**
  * A batch to augment: `image` `[N, H, W, C]` (2D) or `[N, D, H, W, C]` (3D), channels last, and
@@ -94,8 +95,9 @@ export function assertSample(functionName: string, sample: unknown, needsMask = 
 
 /**
  * Builds a {@link ParametricTransform} from a draw and an apply function: the call validates the
- * sample, draws from the given seed (or the factory's own generator), and applies inside
- * `tf.tidy`, so intermediates are freed and the caller gets new tensors only.
+ * sample (shapes, and finite values where `setFiniteChecks` says so), draws from the given seed
+ * (or the factory's own generator), and applies inside `tf.tidy`, so intermediates are freed and
+ * the caller gets new tensors only.
  */
 export function makeTransform<P>(
   transformName: string,
@@ -108,25 +110,32 @@ export function makeTransform<P>(
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) fail(transformName, 'options.seed', seed, 'a finite number');
   const own = createRng(seed);
   const needsMask = options.needsMask ?? false;
-  const safeApply = (sample: Sample, params: P): Sample => {
+  // Every transform passes here once per call, so this one finite check covers them all: a NaN
+  // voxel would otherwise spread through intensity statistics, blurs and interpolation (or, in a
+  // flip, reach the loss later with no hint where it came from).
+  const check = (sample: unknown): Sample => {
     assertSample(transformName, sample, needsMask);
-    return tf.tidy(() => {
+    assertFinite(transformName, 'sample.image', sample.image);
+    if (sample.mask !== undefined) assertFinite(transformName, 'sample.mask', sample.mask);
+    return sample;
+  };
+  const run = (sample: Sample, params: P): Sample =>
+    tf.tidy(() => {
       const out = apply(sample, params);
       // Always hand back new tensors, so the caller may dispose inputs and outputs independently.
       const image = out.image === sample.image ? tf.clone(out.image) : out.image;
       if (out.mask === undefined) return { image };
       return { image, mask: out.mask === sample.mask ? tf.clone(out.mask) : out.mask };
     }) as Sample;
-  };
   const call = (sample: Sample, seedLike?: SeedLike): Sample => {
-    assertSample(transformName, sample, needsMask);
+    check(sample);
     const rng = toRng(seedLike, own, transformName);
-    return safeApply(sample, draw(rng, sample.image.shape[0]!, sample));
+    return run(sample, draw(rng, sample.image.shape[0]!, sample));
   };
   return Object.assign(call, {
     transformName,
     preservesShape: options.preservesShape ?? true,
     draw,
-    apply: safeApply,
+    apply: (sample: Sample, params: P): Sample => run(check(sample), params),
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertNumber, assertOneOf, fail } from '../core/assert.js';
+import { assertFinite } from '../ops/assertFinite.js';
 
 /** Named CT windows (Hounsfield units), level/width as listed by Radiopaedia ("Windowing (CT)"). */
 export const CT_WINDOWS = {
@@ -36,6 +37,8 @@ export function ctWindow(x: tf.Tensor, window: CtWindowSpec): tf.Tensor {
     assertNumber(fn, 'window.width', window.width, { min: 0, minExclusive: true });
     spec = window;
   }
+  // clipByValue passes NaN through: it would stay NaN in the [0, 1] window image.
+  assertFinite(fn, 'x', x);
   const low = spec.center - spec.width / 2;
   return tf.tidy(() => tf.div(tf.sub(tf.clipByValue(tf.cast(x, 'float32'), low, low + spec.width), tf.scalar(low)), tf.scalar(spec.width)));
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertKnownKeys, assertOptionsObject } from '../core/assert.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { assertBatch } from './checks.js';
 
 /** Options of {@link histogramEqualize}. */
@@ -23,6 +24,8 @@ export function histogramEqualize(x: tf.Tensor, options: HistogramEqualizeOption
   assertKnownKeys(fn, options, ['bins']);
   const { bins = 256 } = options;
   assertInteger(fn, 'options.bins', bins, { min: 2 });
+  // A NaN makes the channel's min and max NaN: every voxel would fall in no bin.
+  assertFinite(fn, 'x', x);
   return tf.tidy(() => {
     const n = x.shape[0]!;
     const c = x.shape[x.rank - 1]!;

@@ -77,6 +77,9 @@ export function zScoreNormalize(x: tf.Tensor, options: ZScoreNormalizeOptions = 
   } else if (zeroOutside) {
     fail(fn, 'options.zeroOutside', zeroOutside, 'false when no mask is given');
   }
+  // One NaN voxel makes the channel's mean and std NaN, and so every output voxel.
+  assertFinite(fn, 'x', x);
+  if (mask !== undefined) assertFinite(fn, 'options.mask', mask);
   return tf.tidy(() => {
     const v = tf.cast(x, 'float32');
     const axes = spatialAxesOf(v);

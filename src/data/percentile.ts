@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertNumber, assertOptionsObject, fail } from '../core/assert.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { assertBatch } from './checks.js';
 
 /**
@@ -15,6 +16,13 @@ export function percentile(x: tf.Tensor, q: number): tf.Tensor2D {
   const fn = 'percentile';
   assertBatch(fn, 'x', x);
   assertNumber(fn, 'q', q, { min: 0, max: 100 });
+  // topk ranks NaN unpredictably: the percentile would be NaN or a shifted value.
+  assertFinite(fn, 'x', x);
+  return percentileOf(x, q);
+}
+
+/** {@link percentile} without the checks, for callers that made them. */
+function percentileOf(x: tf.Tensor, q: number): tf.Tensor2D {
   return tf.tidy(() => {
     const n = x.shape[0]!;
     const c = x.shape[x.rank - 1]!;
@@ -64,10 +72,11 @@ export function percentileClip(x: tf.Tensor, options: PercentileClipOptions = {}
   assertNumber(fn, 'options.lower', lower, { min: 0, max: 100 });
   assertNumber(fn, 'options.upper', upper, { min: 0, max: 100 });
   if (lower > upper) fail(fn, 'options.lower', lower, `at most options.upper (${upper})`);
+  assertFinite(fn, 'x', x);
   return tf.tidy(() => {
     const shape = [x.shape[0]!, ...x.shape.slice(1, -1).map(() => 1), x.shape[x.rank - 1]!];
-    const lo = tf.reshape(percentile(x, lower), shape);
-    const hi = tf.reshape(percentile(x, upper), shape);
+    const lo = tf.reshape(percentileOf(x, lower), shape);
+    const hi = tf.reshape(percentileOf(x, upper), shape);
     return tf.minimum(tf.maximum(tf.cast(x, 'float32'), lo), hi);
   });
 }

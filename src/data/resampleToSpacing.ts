@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownKeys, assertNumberArray, assertOneOf, assertOptionsObject } from '../core/assert.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { resizeSpatial, type Interpolation } from '../ops/resample.js';
 import { assertBatch } from './checks.js';
 
@@ -47,6 +48,8 @@ export function resampleToSpacing(
   assertKnownKeys(fn, options, ['interpolation']);
   const { interpolation = 'linear' } = options;
   assertOneOf(fn, 'options.interpolation', interpolation, ['linear', 'nearest']);
+  // Linear interpolation spreads a NaN voxel to its neighbours.
+  assertFinite(fn, 'x', x);
   const size = spacingShape(x.shape.slice(1, -1), spacing, newSpacing);
   return resizeSpatial(x, size, interpolation);
 }

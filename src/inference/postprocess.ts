@@ -10,6 +10,7 @@ import {
   fail,
 } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { labelComponents, resolveConnectivity, type Connectivity } from './components.js';
 import { oneHot as oneHotLabels } from '../ops/oneHot.js';
 
@@ -123,6 +124,8 @@ export function threshold(probs: tf.Tensor, value = 0.5): tf.Tensor {
   const fn = 'threshold';
   if (!(probs instanceof tf.Tensor)) fail(fn, 'probs', probs, 'a tensor');
   assertNumber(fn, 'value', value);
+  // NaN >= value is false: a NaN voxel would silently become background.
+  assertFinite(fn, 'probs', probs);
   return tf.tidy(() => tf.cast(tf.greaterEqual(probs, value), 'float32'));
 }
 
@@ -140,6 +143,8 @@ export function argmax(probs: tf.Tensor, options: ArgmaxOptions = {}): tf.Tensor
   assertKnownKeys(fn, options, ['oneHot']);
   const { oneHot = false } = options;
   assertBoolean(fn, 'options.oneHot', oneHot);
+  // argMax over a NaN score picks a backend-dependent class: a silent wrong label.
+  assertFinite(fn, 'probs', probs);
   const classes = probs.shape[probs.rank - 1]!;
   return tf.tidy(() => {
     const labels = tf.argMax(probs, -1);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertKnownKeys, assertNumberArray, assertOptionsObject, assertRank, fail } from '../core/assert.js';
 import { sliceStacks, stacksToVolume } from '../data/sliceStacks.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { selectOutput, toPredictFn, type Predictor } from './predictor.js';
 import { resolveWindowOptions, slidingWindowInference, type SlidingWindowOptions } from './slidingWindow.js';
 import type { ProgressFn } from './windowEngine.js';
@@ -80,7 +81,10 @@ export async function predictVolume25D(predictor: Predictor, volume: tf.Tensor, 
         } else {
           const raw = await predict(batch);
           try {
-            outputs.push(tf.clone(selectOutput(fn, raw, planeShape, size, outputIndex)));
+            const chosen = selectOutput(fn, raw, planeShape, size, outputIndex);
+            // The sliding-window path checks its windows; this one would stack NaN slices silently.
+            assertFinite(fn, 'predictor', chosen, ` This is its output for slices ${first}-${first + size - 1} along options.axis; are the weights NaN?`);
+            outputs.push(tf.clone(chosen));
           } finally {
             tf.dispose(raw);
           }

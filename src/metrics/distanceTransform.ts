@@ -1,4 +1,5 @@
 import { assertKnownKeys, assertNumber, assertNumberArray, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
+import { truthyMask } from './masks.js';
 
 /** How distances between voxels are measured (physical units, voxel `spacing` applied per axis). */
 export type DistanceMetric = 'euclidean' | 'chessboard' | 'taxicab';
@@ -78,9 +79,7 @@ export function distanceTransform(
   const { distance = 'euclidean' } = options;
   assertOneOf(FN, 'options.distance', distance, DISTANCE_METRICS);
   const spacing = resolveSpacing(FN, options.spacing, shape.length);
-  const sites = new Uint8Array(size);
-  for (let i = 0; i < size; i++) sites[i] = mask[i] ? 1 : 0;
-  return distanceTransformUnchecked(sites, shape, spacing, distance);
+  return distanceTransformUnchecked(truthyMask(FN, 'mask', mask), shape, spacing, distance);
 }
 
 /**

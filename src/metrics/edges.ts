@@ -1,4 +1,5 @@
 import { assertNumberArray, fail } from '../core/assert.js';
+import { truthyMask } from './masks.js';
 
 /**
  * Surface (edge) voxels of a binary mask, as MONAI's `get_mask_edges` (`monai/metrics/utils.py`) finds them:
@@ -27,9 +28,7 @@ export function maskEdges(mask: ArrayLike<number | boolean>, shape: readonly num
   if (mask === null || typeof mask !== 'object' || typeof mask.length !== 'number' || mask.length !== size) {
     fail(fn, 'mask', mask, `an array of ${size} values (the product of shape ${JSON.stringify(shape)})`);
   }
-  const binary = new Uint8Array(size);
-  for (let i = 0; i < size; i++) binary[i] = mask[i] ? 1 : 0;
-  return maskEdgesUnchecked(binary, shape);
+  return maskEdgesUnchecked(truthyMask(fn, 'mask', mask), shape);
 }
 
 /** {@link maskEdges} on an already binary `Uint8Array`, without validation. */

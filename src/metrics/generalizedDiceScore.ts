@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean, assertKnownKeys, assertOneOf, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { isTensor } from '../ops/isTensor.js';
 import { MONAI_REDUCTIONS, monaiReduceTensor, type MonaiReduction } from './monaiReduction.js';
 
@@ -66,6 +67,9 @@ export function generalizedDiceScore(pred: tf.Tensor, target: tf.Tensor, options
       `have shapes ${formatValue(pred.shape)} and ${formatValue(target.shape)}; expected one shape [N, ...spatial, C] of rank >= 3.`,
     );
   }
+  // A NaN voxel would make its class's sums, and so the score, NaN.
+  assertFinite(fn, 'pred', pred);
+  assertFinite(fn, 'target', target);
   const c = pred.shape.at(-1)!;
   if (!includeBackground && c < 2) {
     throw new UnetKitError(fn, 'options.includeBackground', 'is false but the masks have 1 channel; there is no background channel to drop.');

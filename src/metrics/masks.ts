@@ -53,6 +53,22 @@ function readMask(functionName: string, argument: string, input: unknown): ReadM
   return { data, shape: [...shape] };
 }
 
+/**
+ * Copies a truthy-is-foreground mask into 0 / 1 bytes, refusing NaN (falsy, so it would count
+ * as background without a word: a silent wrong distance). Internal helper of the array metrics.
+ */
+export function truthyMask(functionName: string, argument: string, mask: ArrayLike<number | boolean>): Uint8Array {
+  const binary = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) {
+    const v = mask[i];
+    if (typeof v === 'number' && Number.isNaN(v)) {
+      throw new UnetKitError(functionName, argument, `has value NaN at flat index ${i}; expected a mask (non-zero is foreground), with no NaN.`);
+    }
+    binary[i] = v ? 1 : 0;
+  }
+  return binary;
+}
+
 function checkBinary(functionName: string, argument: string, data: ArrayLike<number | boolean>): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];

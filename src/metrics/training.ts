@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertBoolean, assertKnownKeys, assertNumber, assertOptionsObject, fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
+import { assertFinite } from '../ops/assertFinite.js';
 import { oneHot } from '../ops/oneHot.js';
 
 /** A metric as tfjs-layers expects it in `model.compile({ metrics })`. */
@@ -58,6 +59,9 @@ function softOverlap(name: string, logName: string, jaccard: boolean, options: S
     if (yPred.shape.length < 3) {
       throw new UnetKitError(name, 'yPred', `has shape ${formatValue(yPred.shape)} (rank ${yPred.shape.length}); expected rank >= 3: [N, ...spatial, C].`);
     }
+    // Inside fit this runs every batch: one two-number read each, off on GPU backends by default.
+    assertFinite(name, 'yTrue', yTrue);
+    assertFinite(name, 'yPred', yPred);
     return tf.tidy(() => {
       let truth = toOneHot(name, yTrue, yPred);
       let prob = tf.cast(yPred, 'float32');

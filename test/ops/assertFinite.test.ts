@@ -35,6 +35,16 @@ describeEachBackend('assertFinite', () => {
     tf.dispose([x, ok]);
   });
 
+  it('a sum past float32 range is not mistaken for a non-finite value; -0 and huge finite values pass', async () => {
+    const ok = tf.tensor1d([3e38, 3e38, -0, -3e38, 1]);
+    const bad = tf.tensor1d([3e38, -Infinity, 3e38]);
+    await expectNoLeak(() => {
+      assertFinite('f', 'x', ok);
+      expect(() => assertFinite('f', 'x', bad)).toThrow('f: x holds 1 infinite value (of 3); expected finite numbers.');
+    });
+    tf.dispose([ok, bad]);
+  });
+
   it('losses, confusionStats, minMaxNormalize and gamma refuse NaN inputs by name instead of returning NaN or a wrong score', async () => {
     const pred = withNaN();
     const labels = tf.tensor3d([1, 0, 1, 0], [1, 2, 2], 'int32');
