@@ -220,6 +220,33 @@ describeEachBackend('slidingWindowInference', () => {
     tf.dispose([a, b, input]);
   });
 
+  it('bounded memory: the backend holds the input and one batch of windows, never the volume', async () => {
+    // 32^3 in 8^3 windows, overlap 0.25: starts 0, 6, 12, 18, 24 -> 5^3 = 125 windows.
+    const input = ramp([1, 32, 32, 32, 1]);
+    const expected = await input.data();
+    for (const batchSize of [2, 5]) {
+      const baseline = tf.memory().numBytes;
+      let peak = 0;
+      let windows = 0;
+      const watch = (x: tf.Tensor): tf.Tensor => {
+        const out = tf.tidy(() => tf.concat([x, tf.neg(x)], -1));
+        windows += x.shape[0]!;
+        peak = Math.max(peak, tf.memory().numBytes - baseline);
+        return out;
+      };
+      const out = await expectNoLeak(() => slidingWindowInference(watch, input, { roiSize: 8, overlap: 0.25, batchSize }));
+      expect(windows).toBe(125);
+      // One batch in (1 channel) and out (2 channels), float32: proportional to batchSize, far
+      // below the 32^3 x 2 output (262144 bytes).
+      expect(peak).toBe(batchSize * 8 ** 3 * (1 + 2) * 4);
+      const data = await out.data();
+      expect(maxAbsDiff(data.filter((_, i) => i % 2 === 0), expected)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(data.filter((_, i) => i % 2 === 1), expected.map((v) => -v))).toBeLessThan(1e-4);
+      out.dispose();
+    }
+    input.dispose();
+  });
+
   it('accepts an async predict function', async () => {
     const input = ramp([1, 6, 6, 1]);
     const out = await slidingWindowInference(async (x) => tf.neg(x), input, { roiSize: 4 });
