@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
-import { slidingWindowInference } from '../../src/inference/slidingWindow.js';
+import { slidingWindowInference, type MultiOutputWindowOptions } from '../../src/inference/slidingWindow.js';
 import { windowStarts } from '../../src/inference/windows.js';
 import { UnetKitError } from '../../src/core/errors.js';
 import { describeEachBackend } from '../helpers/backends.js';
@@ -245,6 +245,24 @@ describeEachBackend('slidingWindowInference', () => {
       out.dispose();
     }
     input.dispose();
+  });
+
+  it("output: 'array' gives the tensor's values as a Float32Array and makes no tensor", async () => {
+    const input = ramp([2, 9, 5, 11, 1]);
+    const sigmoid = (x: tf.Tensor): tf.Tensor => tf.sigmoid(x);
+    const options = { roiSize: [4, 4, 6], overlap: 0.5, batchSize: 3 };
+    const tensor = await slidingWindowInference(sigmoid, input, options);
+    const array = await expectNoLeak(() => slidingWindowInference(sigmoid, input, { ...options, output: 'array' }));
+    expect(array.shape).toEqual([2, 9, 5, 11, 1]);
+    expect(array.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(array.data)).toEqual(Array.from(await tensor.data()));
+    const padded = await slidingWindowInference(sigmoid, input, { ...options, roiSize: 12, output: 'array' });
+    expect(padded.shape).toEqual([2, 9, 5, 11, 1]);
+    await expect(slidingWindowInference(sigmoid, input, { ...options, output: 'list' as 'array' })).rejects.toThrow(/options\.output/);
+    await expect(
+      slidingWindowInference(sigmoid, input, { ...options, multiOutput: true, output: 'array' } as unknown as MultiOutputWindowOptions),
+    ).rejects.toThrow(/slidingWindowInference: options\.output.*multiOutput/);
+    tf.dispose([tensor, input]);
   });
 
   it('accepts an async predict function', async () => {
