@@ -4,7 +4,7 @@
  * @module unet-kit/inference
  */
 export { slidingWindowInference } from './slidingWindow.js';
-export type { MultiOutputWindowOptions, SlidingWindowOptions } from './slidingWindow.js';
+export type { ArrayOutputWindowOptions, MultiOutputWindowOptions, PredictionArray, SlidingWindowOptions } from './slidingWindow.js';
 export { windowStarts } from './windows.js';
 export { BLEND_MODES, importanceMap } from './importanceMap.js';
 export type { BlendMode, ImportanceMapOptions } from './importanceMap.js';

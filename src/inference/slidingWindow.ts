@@ -57,6 +57,22 @@ export interface MultiOutputWindowOptions extends Omit<SlidingWindowOptions, 'ou
   multiOutput: true;
 }
 
+/**
+ * Options of {@link slidingWindowInference} returning the result as a host array: no output
+ * tensor is made, so the peak memory holds the stitched output once (on wasm a tensor would be a
+ * second, backend-side copy of it).
+ */
+export interface ArrayOutputWindowOptions extends SlidingWindowOptions {
+  /** `'array'`: a {@link PredictionArray} instead of a tensor. (`'tensor'`, the default, is accepted too.) */
+  output: 'array';
+}
+
+/** A stitched prediction as a row-major float32 array of `shape` (`[N, H, W, K]` / `[N, D, H, W, K]`, channels last). */
+export interface PredictionArray {
+  shape: number[];
+  data: Float32Array;
+}
+
 const KEYS = ['roiSize', 'overlap', 'blend', 'sigmaScale', 'batchSize', 'padMode', 'padValue', 'outputIndex', 'onProgress'];
 
 /** Validated sliding-window options. Internal. */
@@ -120,8 +136,14 @@ export function resolveWindowOptions(fn: string, options: unknown, spatialDims: 
  * - each window's prediction weighted by the importance map ({@link importanceMap}: a gaussian
  *   with sigma `0.125 * roi`, clamped to at least 1e-3, or constant), and the result
  *   `sum(w * pred) / sum(w)` per voxel;
- * - windows predicted `batchSize` at a time, the sums kept in CPU typed arrays (one
- *   output-sized buffer, never all windows at once);
+ * - windows predicted `batchSize` at a time, one batch on the backend at a time, and `w * pred`
+ *   summed in one output-sized CPU `Float32Array` (never all windows; `sum(w)` is rebuilt a
+ *   plane at a time, so there is no volume-sized weight buffer), normalized in place;
+ * - bounded memory: input, one output-sized sum and one batch of windows. A 512x512x300 float32
+ *   volume, 96^3 windows, overlap 0.5 and two output channels needs the 315 MB input, the 629 MB
+ *   sum, and for the returned tensor a backend copy of it (on wasm; the cpu backend shares the
+ *   array); `output: 'array'` returns the sum itself as a {@link PredictionArray} and skips that
+ *   copy (`bench/slidingWindow.ts` measures windows per second and peak RSS);
  * - an image smaller than the window along an axis is padded (centred, `padMode`) and the
  *   output cropped back: the output always has the input's spatial size.
  *
@@ -150,12 +172,15 @@ export function resolveWindowOptions(fn: string, options: unknown, spatialDims: 
  *   (with `multiOutput`, any outputs `[B, ...r * roi, K_i]`).
  * @param input - `[N, H, W, C]` (2D) or `[N, D, H, W, C]` (3D).
  * @returns a float32 tensor `[N, H, W, K]` / `[N, D, H, W, K]` (the caller disposes it); with
- *   `multiOutput`, the predictor's structure of such tensors.
+ *   `multiOutput`, the predictor's structure of such tensors; with `output: 'array'`, a
+ *   {@link PredictionArray} of that shape (not with `multiOutput`).
  * @example
  * ```ts
  * const probs = await slidingWindowInference(model, image, { roiSize: [96, 96], overlap: 0.5 });
  * // deep supervision: [full, half, quarter] resolution heads, all stitched
  * const [full, half, quarter] = (await slidingWindowInference(model, image, { roiSize: [96, 96], multiOutput: true })) as tf.Tensor[];
+ * // a large volume, kept off the backend once stitched: { shape: [1, 300, 512, 512, K], data }
+ * const { shape, data } = await slidingWindowInference(model, volume, { roiSize: 96, output: 'array' });
  * ```
  */
 export function slidingWindowInference<T extends PredictorOutputs>(
@@ -164,12 +189,13 @@ export function slidingWindowInference<T extends PredictorOutputs>(
   options: MultiOutputWindowOptions,
 ): Promise<T>;
 export function slidingWindowInference(predictor: tfl.LayersModel, input: tf.Tensor, options: MultiOutputWindowOptions): Promise<tf.Tensor | tf.Tensor[]>;
+export function slidingWindowInference(predictor: Predictor, input: tf.Tensor, options: ArrayOutputWindowOptions): Promise<PredictionArray>;
 export function slidingWindowInference(predictor: Predictor, input: tf.Tensor, options: SlidingWindowOptions): Promise<tf.Tensor>;
 export async function slidingWindowInference(
   predictor: unknown,
   input: tf.Tensor,
-  options: SlidingWindowOptions | MultiOutputWindowOptions,
-): Promise<PredictorOutputs> {
+  options: SlidingWindowOptions | MultiOutputWindowOptions | ArrayOutputWindowOptions,
+): Promise<PredictorOutputs | PredictionArray> {
   const fn = 'slidingWindowInference';
   const predict = toPredictFn(fn, predictor);
   assertRank(fn, 'input', input, [4, 5], '[N, H, W, C] for 2D or [N, D, H, W, C] for 3D');
@@ -184,6 +210,16 @@ export async function slidingWindowInference(
       fail(fn, 'options.outputIndex', others.outputIndex, 'undefined with multiOutput: true (every output is stitched)');
     }
     multiOutput = flag;
+    windowOptions = others;
+  }
+  let output: 'tensor' | 'array' = 'tensor';
+  if (windowOptions !== null && typeof windowOptions === 'object' && !Array.isArray(windowOptions) && 'output' in windowOptions) {
+    const { output: requested, ...others } = windowOptions as { output?: unknown };
+    if (requested !== undefined) {
+      assertOneOf(fn, 'options.output', requested, ['tensor', 'array'] as const);
+      if (multiOutput && requested === 'array') fail(fn, 'options.output', requested, "'tensor' (or left out) with multiOutput: true");
+      output = requested;
+    }
     windowOptions = others;
   }
   const resolved = resolveWindowOptions(fn, windowOptions, spatialDims);
@@ -230,7 +266,8 @@ export async function slidingWindowInference(
       return packOutputs(heads, structure, samples);
     }
     const result = await runWindows(run);
-    return tf.tensor(result.data, [samples, ...spatial, result.channels], 'float32');
+    const shape = [samples, ...spatial, result.channels];
+    return output === 'array' ? { shape, data: result.data } : tf.tensor(result.data, shape, 'float32');
   } finally {
     if (source !== input) source.dispose();
   }

@@ -71,9 +71,11 @@ function* positions(starts: number[][]): Generator<number[]> {
 /**
  * The sliding-window engine shared by `slidingWindowInference`, `tiledPredict` and
  * `predictVolume25D`: predicts windows in batches, one batch on the device at a time, and
- * accumulates `w * pred` and `w` in CPU typed arrays (so memory holds one output-sized buffer,
- * never all windows), then returns `sum(w * pred) / sum(w)` over the crop region. Blends the
- * one output `selectOutput` picks. Internal.
+ * accumulates `w * pred` in one CPU typed array of the output's size (never all windows, and no
+ * weight-sized buffer: `sum(w)` is rebuilt one plane at a time when normalizing), then returns
+ * `sum(w * pred) / sum(w)` over the crop region, normalized in place when the crop is the whole
+ * domain (the returned `data` is then the accumulator itself). Blends the one output
+ * `selectOutput` picks. Internal.
  */
 export async function runWindows(run: WindowRun): Promise<WindowResult> {
   const { heads } = await stitch(run, false);
@@ -99,7 +101,8 @@ interface Head {
   roi: number[];
   domain: number[];
   weights: Float32Array;
-  weightSum: Float32Array;
+  /** Window starts in the output's voxels, in the order the windows are blended. */
+  starts: number[][];
   accumulator: Float32Array;
   channels: number;
   /** Shape of the output tensor for the first batch, to catch a predictor that changes it. */
@@ -196,26 +199,13 @@ function makeHead(run: WindowRun, tensor: tf.Tensor, batch: number, label: strin
   }
   const weights = spatial.every((s, a) => s === run.roi[a]) ? run.weights : resizeNearest(run.weights, run.roi, spatial);
   const [dD, dH, dW] = to3(domain, 1);
-  const [rD, rH, rW] = to3(spatial, 1);
-  const weightSum = new Float32Array(dD * dH * dW);
-  // The weight sum is the same for every sample: lay it down once.
-  for (const start of starts) {
-    const [z0, y0, x0] = to3(scaleStart(start, spatial, run.roi), 0);
-    for (let z = 0; z < rD; z++) {
-      for (let y = 0; y < rH; y++) {
-        const outRow = ((z0 + z) * dH + y0 + y) * dW + x0;
-        const inRow = (z * rH + y) * rW;
-        for (let x = 0; x < rW; x++) weightSum[outRow + x]! += weights[inRow + x]!;
-      }
-    }
-  }
   const channels = tensor.shape[tensor.rank - 1]!;
   return {
     label: name,
     roi: spatial,
     domain,
     weights,
-    weightSum,
+    starts: starts.map((start) => scaleStart(start, spatial, run.roi)),
     accumulator: new Float32Array(run.samples * dD * dH * dW * channels),
     channels,
     shape: tensor.shape.slice(1),
@@ -304,24 +294,50 @@ function accumulate(head: Head, inputRoi: readonly number[], chunk: WindowItem[]
   });
 }
 
+/**
+ * `sum(w)` over the output plane `z` (the first spatial axis of a volume; the whole image in
+ * 2D), into `plane`. The weight sum is the same for every sample, and rebuilding it a plane at a
+ * time keeps one `H x W` buffer instead of a volume-sized one. The windows are added in blending
+ * order, so each voxel's float32 sum is the one a full-size sum would hold, bit for bit.
+ */
+function weightPlane(head: Head, z: number, plane: Float32Array): void {
+  const dW = to3(head.domain, 1)[2];
+  const [rD, rH, rW] = to3(head.roi, 1);
+  const { weights } = head;
+  plane.fill(0);
+  for (const start of head.starts) {
+    const [z0, y0, x0] = to3(start, 0);
+    if (z < z0 || z >= z0 + rD) continue;
+    const inBase = (z - z0) * rH * rW;
+    for (let y = 0; y < rH; y++) {
+      const outRow = (y0 + y) * dW + x0;
+      const inRow = inBase + y * rW;
+      for (let x = 0; x < rW; x++) plane[outRow + x]! += weights[inRow + x]!;
+    }
+  }
+}
+
 function cropHead(run: WindowRun, head: Head): WindowHeadResult {
-  const [dH, dW] = to3(head.domain, 1).slice(1) as [number, number];
-  const domainVolume = head.domain.reduce((a, b) => a * b, 1);
+  const [dD, dH, dW] = to3(head.domain, 1);
+  const domainVolume = dD * dH * dW;
   const offset = scaleStart(run.crop.offset, head.roi, run.roi);
   const size = run.crop.size.map((s, a) => scaleStart([run.crop.offset[a]! + s], [head.roi[a]!], [run.roi[a]!])[0]! - offset[a]!);
   const [oD, oH, oW] = to3(offset, 0);
   const [cD, cH, cW] = to3(size, 1);
-  const { channels, weightSum } = head;
+  const { channels } = head;
   const acc = head.accumulator;
-  const out = new Float32Array(run.samples * cD * cH * cW * channels);
-  let k = 0;
-  for (let s = 0; s < run.samples; s++) {
-    for (let z = 0; z < cD; z++) {
+  const plane = new Float32Array(dH * dW);
+  // Whole domain (no padding): normalize in place, so the result costs no second output-sized buffer.
+  const inPlace = cD === dD && cH === dH && cW === dW;
+  const out = inPlace ? acc : new Float32Array(run.samples * cD * cH * cW * channels);
+  for (let z = 0; z < cD; z++) {
+    weightPlane(head, oD + z, plane);
+    for (let s = 0; s < run.samples; s++) {
+      let k = (((s * cD + z) * cH) * cW) * channels;
       for (let y = 0; y < cH; y++) {
         for (let x = 0; x < cW; x++) {
-          const voxel = ((oD + z) * dH + oH + y) * dW + oW + x;
-          const inv = 1 / weightSum[voxel]!;
-          const base = (s * domainVolume + voxel) * channels;
+          const inv = 1 / plane[(oH + y) * dW + oW + x]!;
+          const base = (s * domainVolume + ((oD + z) * dH + oH + y) * dW + oW + x) * channels;
           for (let c = 0; c < channels; c++) out[k++] = acc[base + c]! * inv;
         }
       }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
-import { slidingWindowInference } from '../../src/inference/slidingWindow.js';
+import { slidingWindowInference, type MultiOutputWindowOptions } from '../../src/inference/slidingWindow.js';
 import { windowStarts } from '../../src/inference/windows.js';
 import { UnetKitError } from '../../src/core/errors.js';
 import { describeEachBackend } from '../helpers/backends.js';
@@ -218,6 +218,51 @@ describeEachBackend('slidingWindowInference', () => {
     expect(progress.length).toBe(18);
     expect(progress[17]).toEqual([18, 18]);
     tf.dispose([a, b, input]);
+  });
+
+  it('bounded memory: the backend holds the input and one batch of windows, never the volume', async () => {
+    // 32^3 in 8^3 windows, overlap 0.25: starts 0, 6, 12, 18, 24 -> 5^3 = 125 windows.
+    const input = ramp([1, 32, 32, 32, 1]);
+    const expected = await input.data();
+    for (const batchSize of [2, 5]) {
+      const baseline = tf.memory().numBytes;
+      let peak = 0;
+      let windows = 0;
+      const watch = (x: tf.Tensor): tf.Tensor => {
+        const out = tf.tidy(() => tf.concat([x, tf.neg(x)], -1));
+        windows += x.shape[0]!;
+        peak = Math.max(peak, tf.memory().numBytes - baseline);
+        return out;
+      };
+      const out = await expectNoLeak(() => slidingWindowInference(watch, input, { roiSize: 8, overlap: 0.25, batchSize }));
+      expect(windows).toBe(125);
+      // One batch in (1 channel) and out (2 channels), float32: proportional to batchSize, far
+      // below the 32^3 x 2 output (262144 bytes).
+      expect(peak).toBe(batchSize * 8 ** 3 * (1 + 2) * 4);
+      const data = await out.data();
+      expect(maxAbsDiff(data.filter((_, i) => i % 2 === 0), expected)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(data.filter((_, i) => i % 2 === 1), expected.map((v) => -v))).toBeLessThan(1e-4);
+      out.dispose();
+    }
+    input.dispose();
+  });
+
+  it("output: 'array' gives the tensor's values as a Float32Array and makes no tensor", async () => {
+    const input = ramp([2, 9, 5, 11, 1]);
+    const sigmoid = (x: tf.Tensor): tf.Tensor => tf.sigmoid(x);
+    const options = { roiSize: [4, 4, 6], overlap: 0.5, batchSize: 3 };
+    const tensor = await slidingWindowInference(sigmoid, input, options);
+    const array = await expectNoLeak(() => slidingWindowInference(sigmoid, input, { ...options, output: 'array' }));
+    expect(array.shape).toEqual([2, 9, 5, 11, 1]);
+    expect(array.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(array.data)).toEqual(Array.from(await tensor.data()));
+    const padded = await slidingWindowInference(sigmoid, input, { ...options, roiSize: 12, output: 'array' });
+    expect(padded.shape).toEqual([2, 9, 5, 11, 1]);
+    await expect(slidingWindowInference(sigmoid, input, { ...options, output: 'list' as 'array' })).rejects.toThrow(/options\.output/);
+    await expect(
+      slidingWindowInference(sigmoid, input, { ...options, multiOutput: true, output: 'array' } as unknown as MultiOutputWindowOptions),
+    ).rejects.toThrow(/slidingWindowInference: options\.output.*multiOutput/);
+    tf.dispose([tensor, input]);
   });
 
   it('accepts an async predict function', async () => {
