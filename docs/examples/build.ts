@@ -4,15 +4,17 @@
 // `npm run docs` calls it from VitePress' buildEnd (docs/.vitepress/config.mts) to put the pages
 // under <site>/live/; the end-to-end tests build into a temporary folder.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
-const root = join(import.meta.dirname, '..', '..');
-const here = import.meta.dirname;
+// From import.meta.url: VitePress bundles this file into its config, where only that is rewritten.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..');
 
 /** The example pages, in the order the site lists them. */
-export const EXAMPLES = ['train', 'augment'] as const;
+export const EXAMPLES = ['train', 'augment', 'predict'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
@@ -58,14 +60,14 @@ export async function buildExamples(outDir: string, options: { minify?: boolean 
   await mkdir(join(outDir, 'shared'), { recursive: true });
   await copyFile(join(here, 'shared', 'style.css'), join(outDir, 'shared', 'style.css'));
   await mkdir(join(outDir, 'data'), { recursive: true });
-  for (const file of await readdir(join(here, 'data'))) await copyFile(join(here, 'data', file), join(outDir, 'data', file));
+  await cp(join(here, 'data'), join(outDir, 'data'), { recursive: true });
   await mkdir(join(outDir, 'wasm'), { recursive: true });
   const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
   for (const file of WASM_FILES) await copyFile(join(wasmDir, file), join(outDir, 'wasm', file));
   return built;
 }
 
-if (process.argv[1] === import.meta.filename) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outDir = process.argv[2];
   if (outDir === undefined) throw new Error('usage: node --import tsx docs/examples/build.ts <out-dir>');
   for (const { name, bundleBytes } of await buildExamples(outDir)) console.log(`${name}: main.js ${bundleBytes} bytes`);

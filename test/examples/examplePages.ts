@@ -54,6 +54,8 @@ export interface PageLog {
 
 // Chromium's own GL driver notes (SwiftShader's "GPU stall due to ReadPixels"), not the page's.
 const BROWSER_NOISE = /GL Driver Message/;
+// WebGPU validation errors arrive as warnings; each means a kernel did not run.
+const WEBGPU_ERROR = /Error while parsing WGSL|is invalid due to a previous error/;
 
 /** Opens `path` and records its console; `viewport` defaults to 1100 x 900. */
 export async function openPage(site: ExampleSite, path: string): Promise<{ page: Page; log: PageLog }> {
@@ -61,7 +63,7 @@ export async function openPage(site: ExampleSite, path: string): Promise<{ page:
   const log: PageLog = { errors: [], warnings: [] };
   page.on('console', (message) => {
     if (BROWSER_NOISE.test(message.text())) return;
-    if (message.type() === 'error') log.errors.push(message.text());
+    if (message.type() === 'error' || WEBGPU_ERROR.test(message.text())) log.errors.push(message.text());
     else if (message.type() === 'warning') log.warnings.push(message.text());
   });
   page.on('pageerror', (error) => log.errors.push(`pageerror: ${error.message}`));

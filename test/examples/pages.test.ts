@@ -5,9 +5,10 @@
 // seed-deterministic, and screenshots are not blank. Prints the wall time per backend and the
 // bundle sizes. Run after `npm run build` (npm test does). Screenshots go to a temporary folder.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNifti } from '../../src/data/nifti.js';
 import { SKIP_BROWSER } from '../helpers/chromium.js';
 import { openExampleSite, openPage, pixelStats, waitForState, webgpuAdapter, type ExampleSite } from './examplePages.js';
 
@@ -19,6 +20,11 @@ const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 // On wasm this reached a held-out Dice of 0.72 at step 8 (0.48 at step 4); the test asks for 0.6.
 const TRAIN_QUERY = 'steps=8&size=32&filters=4,8&batch=4&evalEvery=4&lr=0.01&autostart=1';
 const TRAIN_MIN_DICE = 0.6;
+
+// The shipped model (docs/examples/trainModel.ts) on the whole bundled volume (slices 0..39 seen
+// in training, 40..61 not): Dice PREDICT_DICE measured on wasm; the test asks for 0.85.
+const PREDICT_MIN_DICE = 0.85;
+const dataDir = join(root, 'docs', 'examples', 'data');
 
 describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () => {
   let site: ExampleSite | undefined;
@@ -46,14 +52,14 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
   }
 
   it('builds each example page with its bundle, the data and the .wasm files', () => {
-    expect(site!.built.map((b) => b.name)).toEqual(['train', 'augment']);
+    expect(site!.built.map((b) => b.name)).toEqual(['train', 'augment', 'predict']);
     for (const { name, bundleBytes } of site!.built) {
       expect(existsSync(join(site!.dir, name, 'index.html'))).toBe(true);
       // tfjs-core, -layers, all four browser backends and the parts of unet-kit the page uses.
       expect(bundleBytes).toBeGreaterThan(500_000);
       expect(bundleBytes).toBeLessThan(3_000_000);
     }
-    for (const file of ['data/brain-t1-64.nii.gz', 'data/brain-mask-64.nii.gz', 'data/README.md', 'wasm/tfjs-backend-wasm-threaded-simd.wasm']) {
+    for (const file of ['data/brain-t1-64.nii.gz', 'data/brain-mask-64.nii.gz', 'data/README.md', 'data/brain-unet/model.json', 'wasm/tfjs-backend-wasm-threaded-simd.wasm']) {
       expect(existsSync(join(site!.dir, file)), file).toBe(true);
     }
   });
@@ -131,6 +137,88 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
         `augment page on ${backend}: ${Date.now() - started} ms wall for 3 applications (last ${Math.round(third.ms as number)} ms)` +
           `${log.warnings.length > 0 ? `; page warnings: ${[...new Set(log.warnings)].join(' | ')}` : ''}`,
       );
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
+
+  it.each(BACKENDS)('predict: the shipped model segments the bundled MRI by sliding windows to the stated Dice, the slider redraws, the mask downloads as NIfTI, on %s', async (backend) => {
+    const started = Date.now();
+    const { page, log } = await openPage(site!, `/predict/?backend=${backend}&slice=45`);
+    try {
+      const state = await waitForState(page, 150_000, 'runs', 1);
+      const wall = Date.now() - started;
+      if (unavailable(backend, state)) return;
+      expect(state.error).toBeUndefined();
+      expect(state.backend).toBe(backend);
+      expect(state.shape).toEqual([64, 64, 62]);
+      expect(state.dice).toBeGreaterThanOrEqual(PREDICT_MIN_DICE);
+      expect(state.hd95).toBeGreaterThan(0);
+      expect(state.hd95).toBeLessThan(20);
+      const before = pixelStats(await page.locator('#view').screenshot());
+      expect(before.std).toBeGreaterThan(20);
+      expect(before.levels).toBeGreaterThan(16);
+
+      await page.locator('#slice').fill('20');
+      await page.waitForFunction(() => window.unetKitExample.slice === 20);
+      const after = pixelStats(await page.locator('#view').screenshot());
+      expect(after.mean).not.toBe(before.mean);
+
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      expect(download.suggestedFilename()).toBe('predicted-mask.nii.gz');
+      const predicted = await readNifti(await readFile((await download.path())!));
+      const truth = await readNifti(await readFile(join(dataDir, 'brain-mask-64.nii.gz')));
+      expect(predicted.shape).toEqual([64, 64, 62]);
+      expect(predicted.spacing).toEqual([4, 4, 3]);
+      let both = 0;
+      let sum = 0;
+      for (let i = 0; i < predicted.data.length; i++) {
+        expect(predicted.data[i] === 0 || predicted.data[i] === 1).toBe(true);
+        sum += predicted.data[i]! + truth.data[i]!;
+        both += predicted.data[i]! * truth.data[i]!;
+      }
+      expect((2 * both) / sum).toBeCloseTo(state.dice as number, 4);
+      expect(log.errors).toEqual([]);
+      await writeFile(join(site!.dir, `predict-${backend}.png`), await page.screenshot({ fullPage: true }));
+      console.log(
+        `predict page on ${backend}: ${wall} ms wall (model load + sliding-window prediction of 62 slices + scores ${Math.round(state.ms as number)} ms), ` +
+          `Dice ${(state.dice as number).toFixed(3)}, HD95 ${(state.hd95 as number).toFixed(2)} mm, download ${String(state.downloadBytes)} bytes` +
+          `${log.warnings.length > 0 ? `; page warnings: ${[...new Set(log.warnings)].join(' | ')}` : ''}`,
+      );
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
+
+  it('predict: opens files from the pickers and from a drop (the mask found by its name), on wasm', async () => {
+    const { page, log } = await openPage(site!, '/predict/?backend=wasm');
+    try {
+      const first = await waitForState(page, 120_000, 'runs', 1);
+      expect(first.input).toBe('the bundled brain MRI');
+      // The pickers: the mask first (nothing runs without an image), then the image.
+      await page.setInputFiles('#maskFile', join(dataDir, 'brain-mask-64.nii.gz'));
+      await page.setInputFiles('#imageFile', join(dataDir, 'brain-t1-64.nii.gz'));
+      const picked = await waitForState(page, 120_000, 'runs', 2);
+      expect(picked.input).toBe('brain-t1-64.nii.gz');
+      expect(picked.dice).toBeCloseTo(first.dice as number, 6);
+      // A drop of the two files, mask first: the page tells them apart by name.
+      await page.evaluate(async () => {
+        const transfer = new DataTransfer();
+        for (const name of ['brain-mask-64.nii.gz', 'brain-t1-64.nii.gz']) {
+          const bytes = await (await fetch(`../data/${name}`)).arrayBuffer();
+          transfer.items.add(new File([bytes], name));
+        }
+        document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      });
+      const dropped = await waitForState(page, 120_000, 'runs', 3);
+      expect(dropped.input).toBe('brain-t1-64.nii.gz');
+      expect(dropped.dice).toBeCloseTo(first.dice as number, 6);
+      // An image alone: a prediction, no scores.
+      await page.setInputFiles('#maskFile', []);
+      const alone = await waitForState(page, 120_000, 'runs', 4);
+      expect(alone.dice).toBeUndefined();
+      expect(await page.textContent('#metrics')).toMatch(/no mask given/);
+      expect(log.errors).toEqual([]);
     } finally {
       await page.close();
     }

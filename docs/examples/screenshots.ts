@@ -1,0 +1,31 @@
+// Takes the screenshots the docs show (docs/examples/screenshots/*.png): each example page built
+// from dist/ and run in headless Chromium on wasm at its real size. `npm test` never writes here;
+// run this after `npm run build`: node --import tsx docs/examples/screenshots.ts
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openExampleSite, openPage, waitForState } from '../../test/examples/examplePages.js';
+
+const out = join(fileURLToPath(new URL('.', import.meta.url)), 'screenshots');
+
+/** Each page at its default size (the train page's 300 steps take about a minute on wasm). */
+const SHOTS = [
+  { name: 'train', path: '/train/?backend=wasm&autostart=1', counter: undefined },
+  { name: 'augment', path: '/augment/?backend=wasm&transforms=flip,affine,elasticDeform,gaussianNoise,gamma&seed=3&slice=30', counter: 'applied' },
+] as const;
+
+const site = await openExampleSite();
+try {
+  for (const { name, path, counter } of SHOTS) {
+    const started = Date.now();
+    const { page, log } = await openPage(site, path);
+    const state = await waitForState(page, 600_000, counter, 1);
+    if (state.status === 'error' || log.errors.length > 0) throw new Error(`${name}: ${state.error ?? log.errors.join(' | ')}`);
+    await writeFile(join(out, `${name}.png`), await page.screenshot({ fullPage: true }));
+    const dice = typeof state.dice === 'number' ? `, held-out Dice ${state.dice.toFixed(3)}` : '';
+    console.log(`${name}: ${Date.now() - started} ms on ${String(state.backend)}${dice} -> docs/examples/screenshots/${name}.png`);
+    await page.close();
+  }
+} finally {
+  await site.close();
+}
