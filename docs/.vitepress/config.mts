@@ -42,6 +42,8 @@ export default defineConfig({
           { text: 'All examples', link: '/examples/index' },
           { text: 'Train in the browser', link: '/examples/train' },
           { text: 'Augmentation playground', link: '/examples/augment' },
+          { text: 'Predict and inspect', link: '/examples/predict' },
+          { text: 'A 3D U-Net on patches', link: '/examples/volume3d' },
         ],
       },
       {

@@ -14,7 +14,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..', '..');
 
 /** The example pages, in the order the site lists them. */
-export const EXAMPLES = ['train', 'augment', 'predict'] as const;
+export const EXAMPLES = ['train', 'augment', 'predict', 'volume3d'] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];

@@ -8,10 +8,12 @@ import { openExampleSite, openPage, waitForState } from '../../test/examples/exa
 
 const out = join(fileURLToPath(new URL('.', import.meta.url)), 'screenshots');
 
-/** Each page at its default size (the train page's 300 steps take about a minute on wasm). */
+/** Each page at its default size (the train page's 300 steps and the 3D page's 150 take minutes on a loaded machine). */
 const SHOTS = [
   { name: 'train', path: '/train/?backend=wasm&autostart=1', counter: undefined },
   { name: 'augment', path: '/augment/?backend=wasm&transforms=flip,affine,elasticDeform,gaussianNoise,gamma&seed=3&slice=30', counter: 'applied' },
+  { name: 'predict', path: '/predict/?backend=wasm&slice=45', counter: 'runs' },
+  { name: 'volume3d', path: '/volume3d/?backend=wasm&autostart=1', counter: undefined },
 ] as const;
 
 const site = await openExampleSite();

@@ -14,6 +14,10 @@ import { openExampleSite, openPage, pixelStats, waitForState, webgpuAdapter, typ
 
 const root = join(import.meta.dirname, '..', '..');
 const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
+// SwiftShader is slow, WebGPU the most (it compiles every kernel's pipeline anew per page): the
+// train page's 8 steps took 7 s on wasm, 74 s on WebGL and 172 s on WebGPU on a loaded 2-core machine.
+const PAGE_LIMIT_MS = 400_000;
+const TEST_LIMIT_MS = 420_000;
 
 // The train page at a size SwiftShader's WebGL and WebGPU finish in about a minute: 32 x 32
 // slices, filters [4, 8], batches of 4, 8 Adam steps at 1e-2, held-out Dice after steps 4 and 8.
@@ -22,9 +26,15 @@ const TRAIN_QUERY = 'steps=8&size=32&filters=4,8&batch=4&evalEvery=4&lr=0.01&aut
 const TRAIN_MIN_DICE = 0.6;
 
 // The shipped model (docs/examples/trainModel.ts) on the whole bundled volume (slices 0..39 seen
-// in training, 40..61 not): Dice PREDICT_DICE measured on wasm; the test asks for 0.85.
+// in training, 40..61 not): Dice 0.973, HD95 5 mm measured on wasm; the test asks for 0.85.
 const PREDICT_MIN_DICE = 0.85;
 const dataDir = join(root, 'docs', 'examples', 'data');
+
+// The 3D page at its smallest: in-plane 32, 16^3 patches, filters [4, 8], 2 patches a step, 6
+// steps at 1e-2, then 3D sliding windows over the whole 62 x 32 x 32 volume. On wasm: loss
+// 1.27 -> 0.74, held-out Dice 0.49; the test asks for 0.35 (a larger run, the page's default, does far better).
+const VOLUME_QUERY = 'steps=6&size=32&patch=16&filters=4,8&batch=2&lr=0.01&autostart=1';
+const VOLUME_MIN_DICE = 0.35;
 
 describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () => {
   let site: ExampleSite | undefined;
@@ -36,7 +46,7 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     adapter = await webgpuAdapter(site);
     console.log(`example bundles (minified main.js): ${site.built.map((b) => `${b.name} ${b.bundleBytes} bytes`).join(', ')}; WebGPU adapter: ${adapter ?? 'none'}`);
     console.log(`example screenshots of this run: ${site.dir}`);
-  }, 180_000);
+  }, TEST_LIMIT_MS);
 
   afterAll(async () => {
     await site?.close();
@@ -52,7 +62,7 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
   }
 
   it('builds each example page with its bundle, the data and the .wasm files', () => {
-    expect(site!.built.map((b) => b.name)).toEqual(['train', 'augment', 'predict']);
+    expect(site!.built.map((b) => b.name)).toEqual(['train', 'augment', 'predict', 'volume3d']);
     for (const { name, bundleBytes } of site!.built) {
       expect(existsSync(join(site!.dir, name, 'index.html'))).toBe(true);
       // tfjs-core, -layers, all four browser backends and the parts of unet-kit the page uses.
@@ -68,7 +78,7 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     const started = Date.now();
     const { page, log } = await openPage(site!, `/train/?backend=${backend}&${TRAIN_QUERY}`);
     try {
-      const state = await waitForState(page, 170_000);
+      const state = await waitForState(page, PAGE_LIMIT_MS);
       const wall = Date.now() - started;
       if (unavailable(backend, state)) return;
       expect(state.error).toBeUndefined();
@@ -95,13 +105,13 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     } finally {
       await page.close();
     }
-  }, 180_000);
+  }, TEST_LIMIT_MS);
 
   it.each(BACKENDS)('augment: the same seed gives the same image and mask, another seed another, both drawn, on %s', async (backend) => {
     const started = Date.now();
     const { page, log } = await openPage(site!, `/augment/?backend=${backend}&transforms=flip,affine,elasticDeform,gaussianNoise,gamma&seed=1&slice=30`);
     try {
-      const first = await waitForState(page, 120_000, 'applied', 1);
+      const first = await waitForState(page, PAGE_LIMIT_MS, 'applied', 1);
       if (unavailable(backend, first)) return;
       expect(first.error).toBeUndefined();
       expect(first.backend).toBe(backend);
@@ -121,14 +131,14 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
 
       await page.fill('#seed', '2');
       await page.dispatchEvent('#seed', 'change');
-      const second = await waitForState(page, 60_000, 'applied', 2);
+      const second = await waitForState(page, PAGE_LIMIT_MS, 'applied', 2);
       expect(second.seed).toBe(2);
       expect(second.imageChecksum).not.toBe(first.imageChecksum);
       expect(second.maskChecksum).not.toBe(first.maskChecksum);
 
       await page.fill('#seed', '1');
       await page.click('#apply');
-      const third = await waitForState(page, 60_000, 'applied', 3);
+      const third = await waitForState(page, PAGE_LIMIT_MS, 'applied', 3);
       expect(third.imageChecksum).toBe(first.imageChecksum);
       expect(third.maskChecksum).toBe(first.maskChecksum);
       expect(log.errors).toEqual([]);
@@ -140,13 +150,13 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     } finally {
       await page.close();
     }
-  }, 180_000);
+  }, TEST_LIMIT_MS);
 
   it.each(BACKENDS)('predict: the shipped model segments the bundled MRI by sliding windows to the stated Dice, the slider redraws, the mask downloads as NIfTI, on %s', async (backend) => {
     const started = Date.now();
     const { page, log } = await openPage(site!, `/predict/?backend=${backend}&slice=45`);
     try {
-      const state = await waitForState(page, 150_000, 'runs', 1);
+      const state = await waitForState(page, PAGE_LIMIT_MS, 'runs', 1);
       const wall = Date.now() - started;
       if (unavailable(backend, state)) return;
       expect(state.error).toBeUndefined();
@@ -188,17 +198,17 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     } finally {
       await page.close();
     }
-  }, 180_000);
+  }, TEST_LIMIT_MS);
 
   it('predict: opens files from the pickers and from a drop (the mask found by its name), on wasm', async () => {
     const { page, log } = await openPage(site!, '/predict/?backend=wasm');
     try {
-      const first = await waitForState(page, 120_000, 'runs', 1);
+      const first = await waitForState(page, PAGE_LIMIT_MS, 'runs', 1);
       expect(first.input).toBe('the bundled brain MRI');
       // The pickers: the mask first (nothing runs without an image), then the image.
       await page.setInputFiles('#maskFile', join(dataDir, 'brain-mask-64.nii.gz'));
       await page.setInputFiles('#imageFile', join(dataDir, 'brain-t1-64.nii.gz'));
-      const picked = await waitForState(page, 120_000, 'runs', 2);
+      const picked = await waitForState(page, PAGE_LIMIT_MS, 'runs', 2);
       expect(picked.input).toBe('brain-t1-64.nii.gz');
       expect(picked.dice).toBeCloseTo(first.dice as number, 6);
       // A drop of the two files, mask first: the page tells them apart by name.
@@ -210,17 +220,50 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
         }
         document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
       });
-      const dropped = await waitForState(page, 120_000, 'runs', 3);
+      const dropped = await waitForState(page, PAGE_LIMIT_MS, 'runs', 3);
       expect(dropped.input).toBe('brain-t1-64.nii.gz');
       expect(dropped.dice).toBeCloseTo(first.dice as number, 6);
       // An image alone: a prediction, no scores.
       await page.setInputFiles('#maskFile', []);
-      const alone = await waitForState(page, 120_000, 'runs', 4);
+      const alone = await waitForState(page, PAGE_LIMIT_MS, 'runs', 4);
       expect(alone.dice).toBeUndefined();
       expect(await page.textContent('#metrics')).toMatch(/no mask given/);
       expect(log.errors).toEqual([]);
     } finally {
       await page.close();
     }
-  }, 180_000);
+  }, TEST_LIMIT_MS);
+
+  it.each(BACKENDS)('volume3d: the 3D U-Net trains on patches, predicts by 3D sliding windows to the stated Dice, three planes drawn, on %s', async (backend) => {
+    const started = Date.now();
+    const { page, log } = await openPage(site!, `/volume3d/?backend=${backend}&${VOLUME_QUERY}`);
+    try {
+      const state = await waitForState(page, PAGE_LIMIT_MS);
+      const wall = Date.now() - started;
+      if (unavailable(backend, state)) return;
+      expect(state.error).toBeUndefined();
+      expect(state.backend).toBe(backend);
+      const losses = state.losses as number[];
+      expect(losses).toHaveLength(6);
+      expect((losses[4]! + losses[5]!) / 2).toBeLessThan(0.85 * ((losses[0]! + losses[1]!) / 2));
+      expect(state.dice).toBeGreaterThanOrEqual(VOLUME_MIN_DICE);
+      for (const plane of ['#axial', '#coronal', '#sagittal']) {
+        const stats = pixelStats(await page.locator(plane).screenshot());
+        expect(stats.std, plane).toBeGreaterThan(20);
+        expect(stats.levels, plane).toBeGreaterThan(16);
+      }
+      const drawn = state.drawn as number;
+      await page.locator('#y').fill('10');
+      await page.waitForFunction((before) => (window.unetKitExample.drawn as number) > before, drawn);
+      expect(log.errors).toEqual([]);
+      await writeFile(join(site!.dir, `volume3d-${backend}.png`), await page.screenshot({ fullPage: true }));
+      console.log(
+        `volume3d page on ${backend}: ${wall} ms wall (6 steps + 3D sliding-window prediction ${Math.round(state.ms as number)} ms), ` +
+          `loss ${losses[0]!.toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}, held-out Dice ${(state.dice as number).toFixed(3)}` +
+          `${log.warnings.length > 0 ? `; page warnings: ${[...new Set(log.warnings)].join(' | ')}` : ''}`,
+      );
+    } finally {
+      await page.close();
+    }
+  }, TEST_LIMIT_MS);
 });

@@ -92,7 +92,7 @@ async function predictOnce(): Promise<void> {
     // x-fastest [D, H, W] is NIfTI's voxel order: the prediction is a NIfTI volume as it is.
     const bytes = await writeNifti({ data: pred, shape: [w!, h!, d!], spacing: image.spacing.slice(0, 3), affine: image.affine }, { gzip: true, description: 'unet-kit brain mask prediction' });
     if (download.href !== '') URL.revokeObjectURL(download.href);
-    download.href = URL.createObjectURL(new Blob([bytes], { type: 'application/gzip' }));
+    download.href = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: 'application/gzip' }));
     download.hidden = false;
     slider.max = String(d! - 1);
     drawShown();
@@ -154,7 +154,7 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (event) => {
   event.preventDefault();
   drop.classList.remove('over');
-  const files = [...(event.dataTransfer?.files ?? [])];
+  const files = Array.from(event.dataTransfer?.files ?? []);
   const isMask = (file: File): boolean => /mask|seg|label/i.test(file.name);
   const image = files.find((file) => !isMask(file)) ?? files[0];
   if (image !== undefined) void open(image, files.find((file) => file !== image && isMask(file)));
