@@ -12,9 +12,10 @@ import { launchChromium } from '../helpers/chromium.js';
 import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
 
 /**
- * Chromium kills a GPU process that looks hung; on a loaded 2-core machine SwiftShader's WebGPU
- * can look hung mid-run, and the page then loses its device ("mapAsync: A valid external Instance
- * reference no longer exists"). The examples' runs are short, so the watchdog is off.
+ * Chromium restarts a GPU process that looks hung, and SwiftShader kernels on a loaded 2-core
+ * machine can take seconds each: the watchdog is off so a slow run is not a lost device. (The
+ * device losses first seen here, "mapAsync: A valid external Instance reference no longer
+ * exists", came from tfjs' synchronous WebGPU read instead; see docs/examples/shared/score.ts.)
  */
 const EXTRA_ARGS = ['--disable-gpu-watchdog'];
 

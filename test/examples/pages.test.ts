@@ -25,8 +25,9 @@ const TEST_LIMIT_MS = 420_000;
 const TRAIN_QUERY = 'steps=8&size=32&filters=4,8&batch=4&evalEvery=4&lr=0.01&autostart=1';
 const TRAIN_MIN_DICE = 0.6;
 
-// The shipped model (docs/examples/trainModel.ts) on the whole bundled volume (slices 0..39 seen
-// in training, 40..61 not): Dice 0.973, HD95 5 mm measured on wasm; the test asks for 0.85.
+// The shipped model (docs/examples/trainModel.ts) on the slices it never saw (40..61 of the
+// bundled volume): Dice 0.907 measured in Node; the test asks for 0.85. (On the whole volume,
+// slices 0..39 included: Dice 0.973, HD95 5 mm.)
 const PREDICT_MIN_DICE = 0.85;
 const dataDir = join(root, 'docs', 'examples', 'data');
 
@@ -154,14 +155,16 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
 
   it.each(BACKENDS)('predict: the shipped model segments the bundled MRI by sliding windows to the stated Dice, the slider redraws, the mask downloads as NIfTI, on %s', async (backend) => {
     const started = Date.now();
-    const { page, log } = await openPage(site!, `/predict/?backend=${backend}&slice=45`);
+    const { page, log } = await openPage(site!, `/predict/?backend=${backend}&slices=40-61&slice=5`);
     try {
       const state = await waitForState(page, PAGE_LIMIT_MS, 'runs', 1);
       const wall = Date.now() - started;
       if (unavailable(backend, state)) return;
       expect(state.error).toBeUndefined();
       expect(state.backend).toBe(backend);
-      expect(state.shape).toEqual([64, 64, 62]);
+      expect(state.shape).toEqual([64, 64, 22]);
+      expect(state.slices).toEqual([40, 61]);
+      expect(state.slice).toBe(45);
       expect(state.dice).toBeGreaterThanOrEqual(PREDICT_MIN_DICE);
       expect(state.hd95).toBeGreaterThan(0);
       expect(state.hd95).toBeLessThan(20);
@@ -169,8 +172,8 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
       expect(before.std).toBeGreaterThan(20);
       expect(before.levels).toBeGreaterThan(16);
 
-      await page.locator('#slice').fill('20');
-      await page.waitForFunction(() => window.unetKitExample.slice === 20);
+      await page.locator('#slice').fill('15');
+      await page.waitForFunction(() => window.unetKitExample.slice === 55);
       const after = pixelStats(await page.locator('#view').screenshot());
       expect(after.mean).not.toBe(before.mean);
 
@@ -178,20 +181,25 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
       expect(download.suggestedFilename()).toBe('predicted-mask.nii.gz');
       const predicted = await readNifti(await readFile((await download.path())!));
       const truth = await readNifti(await readFile(join(dataDir, 'brain-mask-64.nii.gz')));
-      expect(predicted.shape).toEqual([64, 64, 62]);
+      // The slab of slices 40..61: its origin 40 slices of 3 mm up.
+      expect(predicted.shape).toEqual([64, 64, 22]);
       expect(predicted.spacing).toEqual([4, 4, 3]);
+      expect(predicted.affine[2]![3]! - truth.affine[2]![3]!).toBeCloseTo(120, 4);
+      const offset = 40 * 64 * 64;
       let both = 0;
       let sum = 0;
+      let notBinary = 0;
       for (let i = 0; i < predicted.data.length; i++) {
-        expect(predicted.data[i] === 0 || predicted.data[i] === 1).toBe(true);
-        sum += predicted.data[i]! + truth.data[i]!;
-        both += predicted.data[i]! * truth.data[i]!;
+        if (predicted.data[i] !== 0 && predicted.data[i] !== 1) notBinary++;
+        sum += predicted.data[i]! + truth.data[offset + i]!;
+        both += predicted.data[i]! * truth.data[offset + i]!;
       }
+      expect(notBinary).toBe(0);
       expect((2 * both) / sum).toBeCloseTo(state.dice as number, 4);
       expect(log.errors).toEqual([]);
       await writeFile(join(site!.dir, `predict-${backend}.png`), await page.screenshot({ fullPage: true }));
       console.log(
-        `predict page on ${backend}: ${wall} ms wall (model load + sliding-window prediction of 62 slices + scores ${Math.round(state.ms as number)} ms), ` +
+        `predict page on ${backend}: ${wall} ms wall (model load + sliding-window prediction of slices 40..61 + scores ${Math.round(state.ms as number)} ms), ` +
           `Dice ${(state.dice as number).toFixed(3)}, HD95 ${(state.hd95 as number).toFixed(2)} mm, download ${String(state.downloadBytes)} bytes` +
           `${log.warnings.length > 0 ? `; page warnings: ${[...new Set(log.warnings)].join(' | ')}` : ''}`,
       );
@@ -205,6 +213,8 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     try {
       const first = await waitForState(page, PAGE_LIMIT_MS, 'runs', 1);
       expect(first.input).toBe('the bundled brain MRI');
+      expect(first.shape).toEqual([64, 64, 62]);
+      expect(first.dice).toBeGreaterThan(0.95);
       // The pickers: the mask first (nothing runs without an image), then the image.
       await page.setInputFiles('#maskFile', join(dataDir, 'brain-mask-64.nii.gz'));
       await page.setInputFiles('#imageFile', join(dataDir, 'brain-t1-64.nii.gz'));
