@@ -251,6 +251,17 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
       const state = await waitForState(page, PAGE_LIMIT_MS);
       const wall = Date.now() - started;
       if (unavailable(backend, state)) return;
+      if (backend === 'webgpu') {
+        // tfjs-backend-webgpu 4.22 compiles some rank-5 broadcasting ops to shaders WGSL rejects
+        // ("cannot index type 'vec5'"), so a 3D U-Net trains on garbage there (the loss went
+        // 1.69 -> 347 in these 6 steps before the page refused). The page says so instead of
+        // running; when a kernel fix lands, drop its refusal and this branch.
+        console.log(`volume3d page on webgpu: refused, as it must with tfjs-backend-webgpu 4.22 (${state.error ?? 'no error'}); ${wall} ms wall`);
+        expect(state.status).toBe('error');
+        expect(state.error).toMatch(/^tfjs-backend-webgpu 4\.22 gets 3D U-Nets wrong .*cannot index type 'vec5'.*pick wasm or webgl$/);
+        expect(log.errors).toEqual([]);
+        return;
+      }
       expect(state.error).toBeUndefined();
       expect(state.backend).toBe(backend);
       const losses = state.losses as number[];
