@@ -244,7 +244,7 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     }
   }, TEST_LIMIT_MS);
 
-  it.each(BACKENDS)('volume3d: the 3D U-Net trains on patches, predicts by 3D sliding windows to the stated Dice, three planes drawn, on %s', async (backend) => {
+  it.each(BACKENDS)('volume3d: the 3D U-Net trains on patches, predicts by 3D sliding windows to the stated Dice, three planes drawn, on %s (WebGPU: refused with the cause)', async (backend) => {
     const started = Date.now();
     const { page, log } = await openPage(site!, `/volume3d/?backend=${backend}&${VOLUME_QUERY}`);
     try {
