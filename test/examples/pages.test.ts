@@ -244,24 +244,13 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     }
   }, TEST_LIMIT_MS);
 
-  it.each(BACKENDS)('volume3d: the 3D U-Net trains on patches, predicts by 3D sliding windows to the stated Dice, three planes drawn, on %s (WebGPU: refused with the cause)', async (backend) => {
+  it.each(BACKENDS)('volume3d: the 3D U-Net trains on patches, predicts by 3D sliding windows to the stated Dice, three planes drawn, on %s', async (backend) => {
     const started = Date.now();
     const { page, log } = await openPage(site!, `/volume3d/?backend=${backend}&${VOLUME_QUERY}`);
     try {
       const state = await waitForState(page, PAGE_LIMIT_MS);
       const wall = Date.now() - started;
       if (unavailable(backend, state)) return;
-      if (backend === 'webgpu') {
-        // tfjs-backend-webgpu 4.22 compiles some rank-5 broadcasting ops to shaders WGSL rejects
-        // ("cannot index type 'vec5'"), so a 3D U-Net trains on garbage there (the loss went
-        // 1.69 -> 347 in these 6 steps before the page refused). The page says so instead of
-        // running; when a kernel fix lands, drop its refusal and this branch.
-        console.log(`volume3d page on webgpu: refused, as it must with tfjs-backend-webgpu 4.22 (${state.error ?? 'no error'}); ${wall} ms wall`);
-        expect(state.status).toBe('error');
-        expect(state.error).toMatch(/^tfjs-backend-webgpu 4\.22 gets 3D U-Nets wrong .*cannot index type 'vec5'.*pick wasm or webgl$/);
-        expect(log.errors).toEqual([]);
-        return;
-      }
       expect(state.error).toBeUndefined();
       expect(state.backend).toBe(backend);
       const losses = state.losses as number[];

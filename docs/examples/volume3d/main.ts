@@ -36,19 +36,6 @@ fillPicker(picker, textParam('backend', 'auto'));
 element('settings').textContent = `${settings.steps} steps · patches ${settings.patch}³ · batch ${settings.batch} · filters [${settings.filters.join(', ')}]`;
 const sliders = { z: element<HTMLInputElement>('z'), y: element<HTMLInputElement>('y'), x: element<HTMLInputElement>('x') };
 
-/**
- * Why a backend cannot run this page, or undefined. tfjs-backend-webgpu 4.22 compiles some
- * broadcasting binary ops on rank-5 tensors (a small vector against a 3D feature map, as in the
- * 3D U-Net's training step) to a shader that indexes a rank-5 coordinate, which WGSL cannot
- * ("cannot index type 'vec5'"): those kernels do not run, and training diverges (loss 1.69 ->
- * 347 in 6 steps here, against 1.27 -> 0.74 on wasm and WebGL). Remove once fixed.
- */
-function unsupported(backend: string): string | undefined {
-  return backend === 'webgpu'
-    ? "tfjs-backend-webgpu 4.22 gets 3D U-Nets wrong (some rank-5 broadcasting shaders fail to compile: \"cannot index type 'vec5'\"); pick wasm or webgl"
-    : undefined;
-}
-
 /** One plane of a `[D, H, W]` array: axial (fixed z), coronal (fixed y) or sagittal (fixed x). */
 function plane(values: Float32Array, [d, h, w]: readonly number[], axis: 'z' | 'y' | 'x', at: number): { values: Float32Array; rows: number; cols: number } {
   const [rows, cols] = axis === 'z' ? [h!, w!] : axis === 'y' ? [d!, w!] : [d!, h!];
@@ -87,8 +74,6 @@ async function run(): Promise<void> {
   try {
     const { backend, detail } = await startBackend(picker.value);
     state.backend = backend;
-    const why = unsupported(backend);
-    if (why !== undefined) throw new Error(why);
     setStatus(`Backend: ${detail}. Loading the MRI…`);
     const brain = await loadBrain(settings.size);
     tensors.push(brain.image, brain.mask);
