@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type DefaultTheme } from 'vitepress';
+import { buildExamples } from '../examples/build.js';
 
 const sidebarFile = join(import.meta.dirname, '..', 'api', 'typedoc-sidebar.json');
 const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(sidebarFile)
@@ -15,11 +16,13 @@ export default defineConfig({
   base: process.env.UNET_KIT_DOCS_BASE ?? '/',
   cleanUrls: false,
   // Generated API pages link to each other by file name; the design notes link to src/ files.
-  ignoreDeadLinks: [/^\.\.\/src\//, /^\.\.\/test\//, /^\.\.\/bench\//, /^\.\.\/examples\//, /^\.\/augmentations/],
+  // /live/ holds the example pages buildEnd writes (plain HTML, not VitePress pages).
+  ignoreDeadLinks: [/^\.\.\/src\//, /^\.\.\/test\//, /^\.\.\/bench\//, /^\.\.\/examples\//, /^\.\/augmentations/, /^\/live\//],
   srcExclude: ['**/README.md'],
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started-node' },
+      { text: 'Examples', link: '/examples/index' },
       { text: 'API', link: '/api/' },
     ],
     sidebar: [
@@ -39,6 +42,16 @@ export default defineConfig({
         ],
       },
       {
+        text: 'Live examples',
+        items: [
+          { text: 'All examples', link: '/examples/index' },
+          { text: 'Train in the browser', link: '/examples/train' },
+          { text: 'Augmentation playground', link: '/examples/augment' },
+          { text: 'Predict and inspect', link: '/examples/predict' },
+          { text: 'A 3D U-Net on patches', link: '/examples/volume3d' },
+        ],
+      },
+      {
         text: 'Design notes',
         items: [
           { text: 'Architecture (floors of src/)', link: '/architecture' },
@@ -49,5 +62,12 @@ export default defineConfig({
       { text: 'API reference', items: apiSidebar },
     ],
     search: { provider: 'local' },
+  },
+  // The live examples: each page's script bundled from dist/ (run `npm run build` first) into
+  // <site>/live/<name>/, with the brain data and tfjs' .wasm files.
+  async buildEnd(site) {
+    for (const { name, bundleBytes } of await buildExamples(join(site.outDir, 'live'))) {
+      console.log(`live example ${name}: main.js ${bundleBytes} bytes`);
+    }
   },
 });

@@ -111,21 +111,25 @@ export class BatchNormalization extends Base {
       return y!;
     }
     const { mean: batchMean, variance: batchVariance } = tf.moments(x, axes);
+    // Per-channel vectors as [1, ..., 1, C], the input's rank: tfjs-backend-webgpu 4.22 returns
+    // zeros for a rank-5 tensor against a rank-1 one of under 128 values (invalid WGSL).
+    const along = [...new Array<number>(x.rank - 1).fill(1), c];
+    const wide = (t: tf.Tensor): tf.Tensor => tf.reshape(t, along);
     const normalize = tf.customGrad(((input: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
       save([input, g]);
-      const xhat = tf.mul(tf.sub(input, batchMean), tf.rsqrt(tf.add(batchVariance, eps)));
+      const xhat = tf.mul(tf.sub(input, wide(batchMean)), tf.rsqrt(tf.add(wide(batchVariance), eps)));
       return {
-        value: tf.add(tf.mul(xhat, g), b),
+        value: tf.add(tf.mul(xhat, wide(g)), wide(b)),
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const grad = dy as tf.Tensor;
           const [savedX, savedGamma] = saved as [tf.Tensor, tf.Tensor];
-          const { mean, variance } = tf.moments(savedX, axes);
+          const { mean, variance } = tf.moments(savedX, axes, true);
           const rstd = tf.rsqrt(tf.add(variance, eps));
           const savedXhat = tf.mul(tf.sub(savedX, mean), rstd);
           const dBeta = tf.sum(grad, axes);
           const dGamma = tf.sum(tf.mul(grad, savedXhat), axes);
-          const centered = tf.sub(tf.sub(grad, tf.div(dBeta, count)), tf.mul(savedXhat, tf.div(dGamma, count)));
-          return [tf.mul(centered, tf.mul(savedGamma, rstd)), dGamma, dBeta];
+          const centered = tf.sub(tf.sub(grad, wide(tf.div(dBeta, count))), tf.mul(savedXhat, wide(tf.div(dGamma, count))));
+          return [tf.mul(centered, tf.mul(wide(savedGamma), rstd)), dGamma, dBeta];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -100,8 +100,12 @@ export class GroupNormalization extends tfl.layers.Layer {
       const grouped = tf.reshape(x, [shape[0]!, positions, groups, channels / groups]);
       const { mean, variance } = tf.moments(grouped, [1, 3], true);
       const normalized = tf.reshape(tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, this.epsilon))), shape);
-      const scaled = this.gamma !== null ? tf.mul(normalized, this.gamma.read()) : normalized;
-      return this.beta !== null ? tf.add(scaled, this.beta.read()) : scaled;
+      // gamma and beta as [1, ..., 1, C], the input's rank: tfjs-backend-webgpu 4.22 compiles a
+      // rank-5 tensor against a rank-1 one of under 128 values to invalid WGSL ("cannot index type
+      // 'vec5'") and returns zeros, which broke every 3D U-Net with instance or group norm there.
+      const along = [...new Array<number>(shape.length - 1).fill(1), channels];
+      const scaled = this.gamma !== null ? tf.mul(normalized, tf.reshape(this.gamma.read(), along)) : normalized;
+      return this.beta !== null ? tf.add(scaled, tf.reshape(this.beta.read(), along)) : scaled;
     });
   }
 

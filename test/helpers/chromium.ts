@@ -63,10 +63,10 @@ export async function findChromium(fromEnv = process.env.UNET_KIT_CHROMIUM): Pro
   return { executablePath: await sparticuz.executablePath(), args: [...new Set([...args, ...COMMON_ARGS])], source: '@sparticuz/chromium' };
 }
 
-/** Launches the Chromium {@link findChromium} picks. */
-export async function launchChromium(prefer?: string): Promise<{ browser: Browser; choice: ChromiumChoice }> {
+/** Launches the Chromium {@link findChromium} picks, with `extraArgs` after its own flags. */
+export async function launchChromium(prefer?: string, extraArgs: readonly string[] = []): Promise<{ browser: Browser; choice: ChromiumChoice }> {
   const choice = await findChromium(prefer);
-  const browser = await chromium.launch({ executablePath: choice.executablePath, args: [...choice.args], headless: true });
+  const browser = await chromium.launch({ executablePath: choice.executablePath, args: [...choice.args, ...extraArgs], headless: true });
   return { browser, choice };
 }
 
