@@ -10,35 +10,15 @@
 // exits 0: the suites then say they skipped.
 //
 // Usage: node scripts/provision-keras.mjs [--force]
-import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { CACHE, lastLine, localIndex, pipConfig, reporter, run, TENSORFLOW_VERSION } from './provisioning.mjs';
 
-const TENSORFLOW_VERSION = '2.21.0';
-const CACHE = process.env.UNET_KIT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'unet-kit');
 const VENV = join(CACHE, 'keras-venv');
 const PYTHON = join(VENV, 'bin', 'python');
 const PROBE = 'import keras, h5py, numpy, tensorflow';
 
-const log = (message) => console.log(`provision-keras: ${message}`);
-
-function skip(reason) {
-  log(`skipped: ${reason}. The Keras round trip suites will skip.`);
-  process.exit(0);
-}
-
-function run(command, args, options = {}) {
-  return execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
-}
-
-function pipConfig(key) {
-  try {
-    return run('python3', ['-m', 'pip', 'config', 'get', key]).trim();
-  } catch {
-    return '';
-  }
-}
+const { log, skip } = reporter('provision-keras', 'The Keras round trip suites will skip.');
 
 function works() {
   try {
@@ -55,8 +35,7 @@ if (existsSync(PYTHON) && works()) {
   process.exit(0);
 }
 
-// Only a local index: pip would otherwise retry an unreachable public index for minutes.
-const index = pipConfig('global.extra-index-url').split(/\s+/).find((u) => u.startsWith('file:'));
+const index = localIndex();
 if (!index) skip('no local Python package index (pip config global.extra-index-url with a file: URL)');
 const findLinks = pipConfig('global.find-links').split(/\s+/).filter(Boolean);
 // The tensorflow-cpu wheel provision-tfjs-node.mjs cached, if it did: no second copy to fetch.
@@ -67,7 +46,7 @@ rmSync(VENV, { recursive: true, force: true });
 try {
   run('python3', ['-m', 'venv', VENV]);
 } catch (error) {
-  skip(`python3 -m venv failed: ${String(error.stderr ?? error).trim().split('\n').pop()}`);
+  skip(`python3 -m venv failed: ${lastLine(error)}`);
 }
 const started = Date.now();
 try {
@@ -78,7 +57,7 @@ try {
   );
 } catch (error) {
   rmSync(VENV, { recursive: true, force: true });
-  skip(`pip could not install keras, h5py and tensorflow-cpu==${TENSORFLOW_VERSION} from ${index}: ${String(error.stderr ?? error).trim().split('\n').pop()}`);
+  skip(`pip could not install keras, h5py and tensorflow-cpu==${TENSORFLOW_VERSION} from ${index}: ${lastLine(error)}`);
 }
 if (!works()) {
   rmSync(VENV, { recursive: true, force: true });

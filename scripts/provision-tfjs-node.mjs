@@ -14,42 +14,25 @@
 // can be found it prints why and exits 0: the tensorflow suites then say they skipped.
 //
 // Usage: node scripts/provision-tfjs-node.mjs [--force]
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CACHE, lastLine, localIndex, reporter, run, TENSORFLOW_VERSION } from './provisioning.mjs';
 
 const TFJS_NODE_VERSION = '4.22.0';
-const TENSORFLOW_VERSION = '2.21.0';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = join(ROOT, '.cache', 'tfjs-node');
 const PACKAGE_DIR = join(TARGET, 'node_modules', '@tensorflow', 'tfjs-node');
-const CACHE = process.env.UNET_KIT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'unet-kit');
 const LIBTF = join(CACHE, `libtensorflow-${TENSORFLOW_VERSION}`);
 const ADDON_CACHE = join(CACHE, `tfjs-node-${TFJS_NODE_VERSION}-tf${TENSORFLOW_VERSION}-node${process.versions.modules}`);
 const MARKER = join(TARGET, 'provisioned.json');
 // Packages the project already has: tfjs-node must use the project's copies (one tfjs engine).
 const SHARED = ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu', 'tfjs-backend-webgl'];
 
-const log = (message) => console.log(`provision-tfjs-node: ${message}`);
-
-function skip(reason) {
-  log(`skipped: ${reason}. The tensorflow suites will skip; on a machine with internet run \`npm install @tensorflow/tfjs-node\` instead.`);
-  process.exit(0);
-}
-
-function run(command, args, options = {}) {
-  return execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
-}
-
-function pipConfig(key) {
-  try {
-    return run('python3', ['-m', 'pip', 'config', 'get', key]).trim();
-  } catch {
-    return '';
-  }
-}
+const { log, skip } = reporter(
+  'provision-tfjs-node',
+  'The tensorflow suites will skip; on a machine with internet run `npm install @tensorflow/tfjs-node` instead.',
+);
 
 /** The tensorflow-cpu wheel: $UNET_KIT_TF_WHEEL, the cache, or a download from pip's local index. */
 function findWheel() {
@@ -62,8 +45,7 @@ function findWheel() {
   const cached = () =>
     existsSync(wheels) ? readdirSync(wheels).find((f) => f.startsWith(`tensorflow_cpu-${TENSORFLOW_VERSION}-`) && f.endsWith('.whl')) : undefined;
   if (cached()) return join(wheels, cached());
-  // Only a local index: pip would otherwise retry an unreachable public index for minutes.
-  const index = pipConfig('global.extra-index-url').split(/\s+/).find((u) => u.startsWith('file:'));
+  const index = localIndex();
   if (!index) skip('no local Python package index (pip config global.extra-index-url with a file: URL) and no UNET_KIT_TF_WHEEL');
   mkdirSync(wheels, { recursive: true });
   log(`downloading tensorflow-cpu==${TENSORFLOW_VERSION} from ${index}`);
@@ -72,7 +54,7 @@ function findWheel() {
       timeout: 600_000,
     });
   } catch (error) {
-    skip(`pip could not download tensorflow-cpu==${TENSORFLOW_VERSION} from ${index}: ${String(error.stderr ?? error).trim().split('\n').pop()}`);
+    skip(`pip could not download tensorflow-cpu==${TENSORFLOW_VERSION} from ${index}: ${lastLine(error)}`);
   }
   if (!cached()) skip(`pip downloaded no tensorflow-cpu ${TENSORFLOW_VERSION} wheel for this Python`);
   return join(wheels, cached());
