@@ -3,6 +3,8 @@
  * @module unet-kit/backend
  */
 export { useBackend, availableBackends } from './useBackend.js';
+export type { UseBackendOptions } from './useBackend.js';
+export { wasmThreads, MAX_WASM_THREADS } from './wasmThreads.js';
 export { installKernels } from '../kernels/index.js';
 export { BACKEND_NAMES, BACKEND_PACKAGES } from './packages.js';
 export type { BackendName, ConcreteBackend } from './packages.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf } from '../core/assert.js';
+import { assertInteger, assertOneOf, assertOptions } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
-import { isNode } from '../core/platform.js';
+import { importNodeBuiltin, isNode } from '../core/platform.js';
 import { installKernels } from '../kernels/index.js';
 import { probeWebgl, probeWebgpu, type DeviceProbe } from './deviceProbe.js';
 import {
@@ -13,7 +13,21 @@ import {
   type BackendName,
   type ConcreteBackend,
 } from './packages.js';
+import { MAX_WASM_THREADS, startWasmWithThreads } from './wasmThreads.js';
 
+/** Options of {@link useBackend}. */
+export interface UseBackendOptions {
+  /**
+   * Threads of the wasm backend (`'wasm'`, or `'auto'` when it picks wasm): an integer 1-8, or
+   * `'auto'` for one per core (at most 8). In Node 2 or more start tfjs' threaded-SIMD binary
+   * (XNNPACK's thread pool on worker threads; tfjs itself never starts it in Node), 1 tfjs' own
+   * single-threaded one. In a browser tfjs runs threads only on a cross-origin isolated page;
+   * this sets their count before the backend starts. Default: `'auto'` for a wasm backend not
+   * started yet; a started one is kept as it is. Asking for another count than the started
+   * backend runs starts a new one: tensors on the old wasm backend are lost.
+   */
+  readonly threads?: number | 'auto';
+}
 /** Packages unet-kit's own dynamic import found (so they are installed, registered or not). */
 const imported = new Set<string>();
 
@@ -112,11 +126,50 @@ async function setBackendQuietly(name: ConcreteBackend): Promise<boolean> {
   return result;
 }
 
-async function activate(name: ConcreteBackend): Promise<boolean> {
+async function coreCount(): Promise<number> {
+  if (!isNode()) return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  const os = await importNodeBuiltin<typeof import('node:os')>('os');
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * Starts wasm with the threads asked for; false (reason kept) when it does not start. An
+ * explicit thread count that cannot start throws; `'auto'` falls back to one thread.
+ */
+async function startWasm(threads: number | 'auto' | undefined): Promise<boolean> {
+  const started = 'wasm' in tf.engine().registry;
+  if (!isNode()) {
+    if (threads !== undefined && !started) {
+      const count = threads === 'auto' ? Math.min(MAX_WASM_THREADS, await coreCount()) : threads;
+      ((await import(/* @vite-ignore */ /* webpackIgnore: true */ '@tensorflow/tfjs-backend-wasm')) as { setThreadsCount(n: number): void }).setThreadsCount(count);
+    }
+    return setBackendQuietly('wasm');
+  }
+  // A wasm backend someone already started keeps running unless a count is asked for.
+  if (threads === undefined && started) return setBackendQuietly('wasm');
+  const count = threads === undefined || threads === 'auto' ? Math.min(MAX_WASM_THREADS, await coreCount()) : threads;
+  try {
+    await startWasmWithThreads(count);
+    return true;
+  } catch (error) {
+    if (typeof threads === 'number') throw error;
+    failures.set('wasm', String(error));
+  }
+  // 'auto': the threaded binary did not start here; tfjs' own single-threaded one.
+  try {
+    await startWasmWithThreads(1);
+    return true;
+  } catch (error) {
+    failures.set('wasm', String(error));
+    return false;
+  }
+}
+
+async function activate(name: ConcreteBackend, options: UseBackendOptions = {}): Promise<boolean> {
   const present = await ensureRegistered(name);
   // Probe even an unregistered GPU backend: its error can then say why (see whyNot).
   if (!(await hasDevice(name)) || !present) return false;
-  if (!(await setBackendQuietly(name))) return false;
+  if (!(await (name === 'wasm' ? startWasm(options.threads) : setBackendQuietly(name)))) return false;
   await tf.ready();
   silenceNodeBanner();
   installKernels(name);
@@ -163,9 +216,11 @@ function silenceNodeBanner(): void {
  *   fallback WebGPU adapter: 20x slower than wasm on a small U-Net), then `cpu`. A GPU backend
  *   without a device is skipped from a probe of the web API, so tfjs prints no failed start.
  *   It never throws for a missing optional package: it moves on to the next.
- * - wasm runs multi-threaded when the page is cross-origin isolated (`crossOriginIsolated`: serve
- *   it with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
- *   require-corp`); tfjs picks the threaded binary itself then.
+ * - wasm runs on one thread per core by default (`options.threads`). In Node unet-kit starts
+ *   tfjs' threaded-SIMD binary itself (tfjs does not there); in a browser tfjs picks it when the
+ *   page is cross-origin isolated (`crossOriginIsolated`: serve it with
+ *   `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`).
+ *   Where the threaded binary does not start, `'auto'` threads fall back to one thread.
  * - A named backend that does not start throws a {@link UnetKitError} that says which case it is:
  *   the package is not installed (and which to install), it is installed but there is no device
  *   here (no WebGPU adapter, no WebGL context, with the reason), or, in a browser, the `.wasm`
@@ -176,15 +231,25 @@ function silenceNodeBanner(): void {
  * (`import '@tensorflow/tfjs-backend-webgl'`) and `useBackend` picks among them.
  *
  * @param name - `'auto' | 'tensorflow' | 'wasm' | 'webgpu' | 'webgl' | 'cpu'`.
+ * @param options - `threads`: wasm's thread count, 1-8 or `'auto'` (see {@link UseBackendOptions}).
  * @returns The backend now active, e.g. `'wasm'`.
  * @example
  * ```ts
  * import { useBackend } from 'unet-kit/backend';
  * const backend = await useBackend(); // 'tensorflow' with tfjs-node, else 'wasm', else 'cpu'
+ * await useBackend('wasm', { threads: 2 }); // XNNPACK on 2 threads, in Node too
  * ```
  */
-export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBackend> {
+export async function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<ConcreteBackend> {
   assertOneOf('useBackend', 'name', name, BACKEND_NAMES);
+  assertOptions('useBackend', options, {
+    threads: (f, a, v) => {
+      if (v !== 'auto') assertInteger(f, a, v, { min: 1, max: MAX_WASM_THREADS });
+    },
+  });
+  if (options.threads !== undefined && name !== 'wasm' && name !== 'auto') {
+    throw new UnetKitError('useBackend', 'options.threads', `is set for '${name}'; threads apply to 'wasm' (or 'auto' when it picks wasm).`);
+  }
   if (name !== 'auto') {
     if (!applicable(name)) {
       throw new UnetKitError(
@@ -195,11 +260,11 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ConcreteBa
         }, or 'auto'.`,
       );
     }
-    if (await activate(name)) return name;
+    if (await activate(name, options)) return name;
     throw new UnetKitError('useBackend', 'name', `is '${name}', but ${whyNot(name)}`);
   }
   for (const candidate of await autoOrder()) {
-    if (await activate(candidate)) return candidate;
+    if (await activate(candidate, options)) return candidate;
   }
   throw new UnetKitError(
     'useBackend',

@@ -23,10 +23,13 @@ function tensorflowSkipReason(): string | undefined {
   return where.available ? undefined : where.reason;
 }
 
-/** Activates `backend` through `useBackend` (so unet-kit's kernels are installed). */
+/**
+ * Activates `backend` through `useBackend` (so unet-kit's kernels are installed). wasm runs on
+ * one thread: the suites share a few cores (test/backend/wasmThreads.test.ts covers threads).
+ */
 export async function activateTestBackend(backend: ConcreteBackend): Promise<void> {
   if (backend === 'tensorflow') loadTensorflowBackend();
-  await useBackend(backend);
+  await useBackend(backend, backend === 'wasm' ? { threads: 1 } : {});
   if (tf.getBackend() !== backend) throw new Error(`backend ${backend} did not activate`);
 }
 
