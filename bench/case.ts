@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
+import { startWasmWithThreads, wasmThreads } from '../src/backend/wasmThreads.js';
 import { installKernels } from '../src/kernels/index.js';
 import { dataParallelTrainer } from '../src/train/dataParallel/trainer.js';
 import { benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
@@ -20,11 +21,13 @@ interface CaseArgs {
   profile: boolean;
   /** Worker threads of a dataParallelTrainer (train step and forward split across them); 0: off. */
   dataParallel?: number;
+  /** wasm only: XNNPACK threads (tfjs' threaded-SIMD binary, started by unet-kit in Node); 1: tfjs' own. */
+  threads?: number;
 }
 
 const NETS = {
   '2d': { spatialDims: 2 as const, size: 128, batch: 4, filters: [16, 32, 64, 128, 256] },
-  '3d': { spatialDims: 3 as const, size: 32, batch: 2, filters: [8, 16, 32, 64] },
+  '3d': { spatialDims: 3 as const, size: 64, batch: 2, filters: [8, 16, 32, 64] },
 };
 
 function median(xs: number[]): number {
@@ -55,7 +58,8 @@ async function main(): Promise<void> {
   tf.enableProdMode();
   // tfjs-node from `npm install @tensorflow/tfjs-node` or scripts/provision-tfjs-node.mjs.
   if (args.backend === 'tensorflow') loadTensorflowBackend();
-  await tf.setBackend(args.backend);
+  if (args.backend === 'wasm' && (args.threads ?? 1) > 1) await startWasmWithThreads(args.threads!);
+  else await tf.setBackend(args.backend);
   await tf.ready();
   if (args.kernels) installKernels(args.backend);
   const spec = NETS[args.net];
@@ -71,10 +75,12 @@ async function main(): Promise<void> {
     input: shape,
     params: parameterCount(model),
     forwardGflop: +(flops / 1e9).toFixed(3),
+    ...(args.backend === 'wasm' ? { threads: wasmThreads() } : {}),
   };
   if ((args.dataParallel ?? 0) > 0) {
     await dataParallelCase(args, model, x, y, flops, result);
     tf.dispose([x, y]);
+    result.peakRssMb = peakRssMb();
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
@@ -128,7 +134,13 @@ async function main(): Promise<void> {
     );
   }
   tf.dispose([x, y]);
+  result.peakRssMb = peakRssMb();
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** This process' resident-set high-water mark (all threads), MiB. */
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 // Train step and forward through dataParallelTrainer: the batch is split across worker threads,

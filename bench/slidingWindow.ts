@@ -6,6 +6,7 @@
 //   node --import tsx bench/slidingWindow.ts --net conv3 --batch 2
 //
 //   node --import tsx bench/slidingWindow.ts --output array         # a host Float32Array, no output tensor
+//   node --import tsx bench/slidingWindow.ts --threads 2            # wasm on 2 threads (default: one per core)
 //
 // The predictor is deliberately tiny (`--net conv1`: a 1x1x1 conv to 2 channels and a softmax;
 // `--net conv3`: a 3x3x3 conv to 4 channels, ReLU, a 1x1x1 conv to 2 and a softmax), so the run
@@ -17,7 +18,7 @@
 // the process high-water mark, including the input and output tensors) and the load average.
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend, type BackendName } from '../src/backend/index.js';
+import { useBackend, wasmThreads, type BackendName } from '../src/backend/index.js';
 import { slidingWindowInference } from '../src/inference/index.js';
 import { windowStarts } from '../src/inference/windows.js';
 
@@ -33,6 +34,8 @@ const overlap = Number(flag('--overlap') ?? 0.5);
 const batchSize = Number(flag('--batch') ?? 4);
 const net = flag('--net') ?? 'conv1';
 const output = flag('--output') ?? 'tensor';
+const threadsFlag = flag('--threads');
+const threads = threadsFlag === undefined || threadsFlag === 'auto' ? 'auto' : Number(threadsFlag);
 if (size.length !== 3 || size.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`bench: --size D,H,W, got ${flag('--size')}`);
 if (net !== 'conv1' && net !== 'conv3') throw new Error(`bench: --net conv1 or conv3, got ${net}`);
 if (output !== 'tensor' && output !== 'array') throw new Error(`bench: --output tensor or array, got ${output}`);
@@ -40,7 +43,7 @@ if (output !== 'tensor' && output !== 'array') throw new Error(`bench: --output 
 const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
 const rssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
 
-await useBackend(backend);
+await useBackend(backend, backend === 'wasm' || backend === 'auto' ? { threads } : {});
 const [D, H, W] = size;
 const input = tf.tidy(() => {
   const ramp = (n: number, shape: number[]): tf.Tensor => tf.reshape(tf.linspace(0, 6, n), shape);
@@ -88,6 +91,7 @@ const voxels = D * H * W;
 const result = {
   bench: 'slidingWindowInference',
   backend,
+  ...(backend === 'wasm' || backend === 'auto' ? { threads: wasmThreads() } : {}),
   net,
   output,
   size: [D, H, W],

@@ -7,6 +7,7 @@ present (UNET_KIT_TORCH_PYTHON, else python3); prints one JSON line.
     python3 bench/torch_unet.py '{"net": "2d", "reps": 5, "threads": 2}'
 """
 import json
+import resource
 import sys
 import time
 
@@ -15,7 +16,7 @@ from torch import nn
 
 NETS = {
     "2d": {"dims": 2, "size": 128, "batch": 4, "filters": [16, 32, 64, 128, 256]},
-    "3d": {"dims": 3, "size": 32, "batch": 2, "filters": [8, 16, 32, 64]},
+    "3d": {"dims": 3, "size": 64, "batch": 2, "filters": [8, 16, 32, 64]},
 }
 
 
@@ -101,6 +102,8 @@ def main():
         "net": args.get("net", "2d"), "backend": f"pytorch {torch.__version__} cpu", "threads": torch.get_num_threads(),
         "input": list(x.shape), "params": sum(p.numel() for p in model.parameters()) + sum(b.numel() for n, b in model.named_buffers() if "running" in n),
         "forwardMs": round(forward_ms, 1), "trainStepMs": round(train_ms, 1),
+        # Linux reports the resident-set high-water mark in KiB.
+        "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }))
 
 

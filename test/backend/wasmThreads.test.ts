@@ -43,6 +43,11 @@ async function forwardAndGradients(): Promise<{ output: Float32Array; loss: numb
 }
 
 describe("useBackend('wasm', { threads })", () => {
+  it('tfjs itself still never threads wasm in Node (docs/tfjs-gaps.md; drop src/backend/wasmThreads.ts when this fails)', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    expect(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')).toBe(false);
+  });
+
   it('starts the threaded-SIMD binary in Node and runs XNNPACK on 2 threads', async (context) => {
     await startOrSkip(context, 2);
     expect(tf.getBackend()).toBe('wasm');
