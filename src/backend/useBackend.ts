@@ -22,8 +22,8 @@ export interface UseBackendOptions {
    * `'auto'` for one per core (at most 8). In Node 2 or more start tfjs' threaded-SIMD binary
    * (XNNPACK's thread pool on worker threads; tfjs itself never starts it in Node), 1 tfjs' own
    * single-threaded one. In a browser tfjs runs threads only on a cross-origin isolated page;
-   * this sets their count before the backend starts. Default: `'auto'` for a wasm backend not
-   * started yet; a started one is kept as it is. Asking for another count than the started
+   * this sets their count before the backend starts. Default: `'auto'`, except that a started
+   * wasm backend holding tensors is kept as it is. Asking for another count than the started
    * backend runs starts a new one: tensors on the old wasm backend are lost.
    */
   readonly threads?: number | 'auto';
@@ -145,8 +145,10 @@ async function startWasm(threads: number | 'auto' | undefined): Promise<boolean>
     }
     return setBackendQuietly('wasm');
   }
-  // A wasm backend someone already started keeps running unless a count is asked for.
-  if (threads === undefined && started) return setBackendQuietly('wasm');
+  // A started wasm backend that holds tensors keeps running unless a count is asked for; an
+  // empty one (started by availableBackends, say) loses nothing by being replaced.
+  const holdsTensors = started && (tf.engine().registry.wasm as unknown as { numDataIds(): number }).numDataIds() > 0;
+  if (threads === undefined && holdsTensors) return setBackendQuietly('wasm');
   const count = threads === undefined || threads === 'auto' ? Math.min(MAX_WASM_THREADS, await coreCount()) : threads;
   try {
     await startWasmWithThreads(count);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { describe, expect, it, type TestContext } from 'vitest';
@@ -75,6 +76,14 @@ describe("useBackend('wasm', { threads })", () => {
     expect(wasmThreads()).toBe(2);
     expect(await expectNoLeakRead(() => tf.add(kept, 1))).toEqual([2, 3, 4]);
     kept.dispose();
+  });
+
+  it("gives an empty wasm backend (started by availableBackends, say) 'auto' threads", async (context) => {
+    await startOrSkip(context, 1);
+    expect(tf.engine().registry.wasm).toBeDefined();
+    await useBackend('cpu');
+    expect(await useBackend('wasm')).toBe('wasm');
+    expect(wasmThreads()).toBe(Math.min(MAX_WASM_THREADS, availableParallelism()));
   });
 
   it('does not keep Node running: a script that used 2 threads exits by itself', async (context) => {
