@@ -12,6 +12,7 @@
 //   npm run bench -- --skip-stock                  # only unet-kit's kernels
 //   npm run bench -- --nets 2d --stock-cpu-train   # include the stock cpu train step (minutes)
 //   npm run bench -- --cpu-3d                      # include the cpu backend's 3D rows (minutes)
+//   npm run bench -- --stock-wasm-3d               # include stock wasm's 3D forward (minutes)
 //   npm run bench -- --sliding-window 2            # also the 512x512x300 volume (0: no such rows)
 //   npm run bench -- --profile                     # per-kernel times of one train step
 //   npm run bench -- --data-parallel 2             # plus a row per net: wasm, 2 worker threads
@@ -36,11 +37,15 @@ interface Options {
   threads: number;
   skipStock: boolean;
   cpu3d: boolean;
+  stockWasm3d: boolean;
   slidingWindow: number;
 }
 
 // 3D U-Net at 2x64^3 on the plain JavaScript backend: about 30 s a forward, minutes a step.
 const CPU_3D_SKIPPED = 'skipped (the cpu backend takes minutes on the 2x64^3 net; --cpu-3d to run it)';
+// tfjs' stock wasm Conv3D runs at about 0.6 GFLOP/s (half a minute a forward at 2x64^3), and its
+// train step fails (no Conv3D gradients on wasm).
+const STOCK_WASM_3D_SKIPPED = 'skipped (stock wasm Conv3D: about 30 s a forward at 2x64^3, no gradient; --stock-wasm-3d to run it)';
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
@@ -53,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     threads: Math.min(8, cpus().length),
     skipStock: false,
     cpu3d: false,
+    stockWasm3d: false,
     slidingWindow: 1,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -72,10 +78,11 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--threads') options.threads = Math.min(8, Math.max(0, Number.parseInt(next(), 10)));
     else if (arg === '--skip-stock') options.skipStock = true;
     else if (arg === '--cpu-3d') options.cpu3d = true;
+    else if (arg === '--stock-wasm-3d') options.stockWasm3d = true;
     else if (arg === '--sliding-window') options.slidingWindow = Math.max(0, Number.parseInt(next(), 10));
     else {
       throw new Error(
-        `bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --threads N --skip-stock --stock-cpu-train --skip-stock-cpu --cpu-3d --sliding-window 0|1 --profile --data-parallel N`,
+        `bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --threads N --skip-stock --stock-cpu-train --skip-stock-cpu --cpu-3d --stock-wasm-3d --sliding-window 0|1 --profile --data-parallel N`,
       );
     }
   }
@@ -193,7 +200,8 @@ function addTorchGflops(results: Record<string, unknown>[]): void {
 
 /** One line per row: what the README's table shows. */
 function table(results: Record<string, unknown>[]): string[] {
-  const num = (v: unknown, unit = '') => (typeof v === 'number' ? `${v}${unit}` : typeof v === 'string' ? v.split(' ')[0]! : '-');
+  const num = (v: unknown, unit = ''): string =>
+    typeof v === 'number' ? `${v}${unit}` : typeof v === 'string' ? v.split(' ')[0]! : Array.isArray(v) ? v.join('x') : '-';
   return results
     .filter((r) => r.skipped === undefined)
     .map((r) => {
@@ -220,6 +228,10 @@ function main(): void {
       for (const kernels of options.skipStock ? [true] : [false, true]) {
         // The stock cpu train step of the 2D net is a naive filter-gradient loop (~490 s).
         const slowStock = backend === 'cpu' && !kernels && net === '2d' && !options.stockCpuTrain;
+        if (backend === 'wasm' && !kernels && net === '3d' && !options.stockWasm3d) {
+          results.push({ net, backend, kernels, skipped: STOCK_WASM_3D_SKIPPED });
+          continue;
+        }
         const reps = backend === 'cpu' ? 1 : options.reps;
         const args = { backend, kernels, net, reps, forward: true, train: !slowStock, profile: options.profile && kernels, ...(backend === 'wasm' ? { threads: 1 } : {}) };
         process.stderr.write(`bench: ${net} ${backend} ${kernels ? 'unet-kit kernels' : 'stock'} ...\n`);
