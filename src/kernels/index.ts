@@ -24,6 +24,7 @@ import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 import { tensorflowBatchNormTraining, tensorflowBatchNormTrainingGrad } from './tensorflow/batchNorm.js';
+import { tensorflowFusedConv2D } from './tensorflow/fusedConv2d.js';
 import { tensorflowSearchSorted } from './tensorflow/searchSorted.js';
 import { tensorflowStep } from './tensorflow/step.js';
 
@@ -85,6 +86,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormTrainingGrad as unknown as tf.KernelFunc],
     [tf.Step, tensorflowStep as unknown as tf.KernelFunc],
     [tf.SearchSorted, tensorflowSearchSorted as unknown as tf.KernelFunc],
+    [tf.FusedConv2D, tensorflowFusedConv2D as unknown as tf.KernelFunc],
   ],
 };
 
@@ -129,7 +131,9 @@ function registeredBackends(): string[] {
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
  *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
  *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and
- *   `SearchSorted` (missing; `histogramEqualize` needs it) through `LowerBound`/`UpperBound`.
+ *   `SearchSorted` (missing; `histogramEqualize` needs it) through `LowerBound`/`UpperBound`,
+ *   and `FusedConv2D` as native `Conv2D` + `BiasAdd` + activation ops (stock: the bias added
+ *   through a second engine op, a broadcasting `Add`).
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.
