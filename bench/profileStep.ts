@@ -18,6 +18,8 @@ interface Args {
   reps?: number;
   /** Kernels to put back to tfjs' stock ones after installKernels (A/B of one replacement). */
   stock?: string[];
+  /** false: forward passes only (wasm's train step takes seconds). Default true. */
+  train?: boolean;
 }
 
 /** The kind of work each kernel does in this net. */
@@ -45,14 +47,21 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function timeIt(reps: number, f: () => Promise<void>): Promise<number> {
+// Wall time, and this process' CPU time (all threads; the steadier figure on a shared machine).
+const cpu: Record<string, number> = {};
+async function timeIt(reps: number, f: () => Promise<void>, label: string): Promise<number> {
   await f();
   const wall: number[] = [];
+  const used: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     await f();
+    const d = process.cpuUsage(c);
     wall.push(performance.now() - t);
+    used.push((d.user + d.system) / 1000);
   }
+  cpu[label] = +median(used).toFixed(1);
   return +median(wall).toFixed(1);
 }
 
@@ -95,13 +104,13 @@ async function main(): Promise<void> {
     const out = model.predict(x) as tf.Tensor;
     await out.data();
     out.dispose();
-  });
+  }, 'forward');
   const { model: fast, foldedBatchNorms, fusedActivations } = await optimizeForInference(model);
   result.optimizedForwardMs = await timeIt(reps, async () => {
     const out = fast.predict(x) as tf.Tensor;
     await out.data();
     out.dispose();
-  });
+  }, 'optimizedForward');
   result.optimized = { foldedBatchNorms, fusedActivations };
   const a = model.predict(x) as tf.Tensor;
   const b = fast.predict(x) as tf.Tensor;
@@ -109,11 +118,18 @@ async function main(): Promise<void> {
   tf.dispose([a, b]);
   fast.dispose();
 
+  result.cpuMs = cpu;
+  if (args.train === false) {
+    tf.dispose([x, y]);
+    model.dispose();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'meanSquaredError' });
   result.trainStepMs = await timeIt(reps, async () => {
     await model.trainOnBatch(x, y);
-  });
+  }, 'trainStep');
 
   // One step, profiled: gradients (forward + backward) then the optimizer.
   const table: Table = new Map();
