@@ -10,7 +10,7 @@ import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrai
 import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
 import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from './names.js';
 import { replaceKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './common/conv2dBackpropInput.js';
@@ -24,8 +24,11 @@ import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
 import { tensorflowBatchNormTraining, tensorflowBatchNormTrainingGrad } from './tensorflow/batchNorm.js';
+import { tensorflowFusedConv2D } from './tensorflow/fusedConv2d.js';
 import { tensorflowSearchSorted } from './tensorflow/searchSorted.js';
-import { tensorflowStep } from './tensorflow/step.js';
+import { tensorflowReluGrad, tensorflowStep } from './tensorflow/step.js';
+import { tensorflowSum } from './tensorflow/reduce.js';
+import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -85,6 +88,9 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [BATCH_NORM_TRAINING_GRAD, tensorflowBatchNormTrainingGrad as unknown as tf.KernelFunc],
     [tf.Step, tensorflowStep as unknown as tf.KernelFunc],
     [tf.SearchSorted, tensorflowSearchSorted as unknown as tf.KernelFunc],
+    [tf.FusedConv2D, tensorflowFusedConv2D as unknown as tf.KernelFunc],
+    [RELU_GRAD, tensorflowReluGrad as unknown as tf.KernelFunc],
+    [tf.Sum, tensorflowSum as unknown as tf.KernelFunc],
   ],
 };
 
@@ -93,10 +99,16 @@ export function kernelNames(backendName: string): string[] {
   return (KERNELS[backendName] ?? []).map(([name]) => name);
 }
 
-function installGradients(): void {
+function installGradients(backendName: string): void {
   // Gradients are global (not per backend); keep a gradient tfjs or the user registered.
   if (tf.getGradient(tf.Conv3DBackpropInputV2) === undefined) tf.registerGradient(conv3dBackpropInputV2GradConfig);
   if (tf.getGradient(BATCH_NORM_TRAINING) === undefined) tf.registerGradient(batchNormTrainingGradConfig);
+  // The Relu gradient through a one-kernel RELU_GRAD where the active backend has it (tfjs'
+  // formula elsewhere, so other backends compute exactly what they did).
+  if (backendName === 'tensorflow' && tf.getGradient(tf.Relu) !== reluGradConfig) {
+    tf.registerGradient(reluGradConfig);
+    tf.registerGradient(reluGradGradConfig);
+  }
 }
 
 /** Backends registered with the engine now (whether or not initialized). */
@@ -129,7 +141,11 @@ function registeredBackends(): string[] {
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
  *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
  *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and
- *   `SearchSorted` (missing; `histogramEqualize` needs it) through `LowerBound`/`UpperBound`.
+ *   `SearchSorted` (missing; `histogramEqualize` needs it) through `LowerBound`/`UpperBound`,
+ *   `FusedConv2D` as native `Conv2D` + `BiasAdd` + activation ops (stock: the bias added
+ *   through a second engine op, a broadcasting `Add`), `Sum` over all leading axes (the conv
+ *   bias gradient) as `BiasAddGrad` (~6x), and the ReLU gradient as one `ReluGrad` (stock:
+ *   `Step`, `Cast`, `Multiply`; the global Relu gradient is replaced to use it where present).
  *
  * Idempotent: a second call for the same backend does nothing. Kernels of backends not
  * initialized yet are registered all the same and used once the backend starts.
@@ -154,7 +170,7 @@ export function installKernels(backendName?: string): string[] {
   for (const name of targets) {
     if (installed.has(name)) continue;
     installed.add(name);
-    installGradients();
+    installGradients(name);
     for (const [kernelName, kernelFunc] of KERNELS[name] ?? []) replaceKernel({ kernelName, backendName: name, kernelFunc });
     done.push(name);
   }

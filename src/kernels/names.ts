@@ -14,3 +14,9 @@ export const BATCH_NORM_TRAINING = 'UnetKitBatchNormTraining';
  * `{epsilon}`, outputs `[dx, dgamma, dbeta]`.
  */
 export const BATCH_NORM_TRAINING_GRAD = 'UnetKitBatchNormTrainingGrad';
+
+/**
+ * The ReLU gradient `dy * (x > 0)` in one kernel: inputs `{dy, x}`, output `dx`. Registered where
+ * a backend has such an op (TensorFlow's `ReluGrad`); the Relu gradient uses it there.
+ */
+export const RELU_GRAD = 'UnetKitReluGrad';

@@ -41,6 +41,7 @@ export type { MetricsLogOptions, MetricsRow } from './metricsLog.js';
 export { MONITOR_MODES } from './logs.js';
 export type { CallbackLogs, MonitorMode } from './logs.js';
 export { foldBatchNorm } from './foldBatchNorm.js';
+export { optimizeForInference } from './optimizeForInference.js';
 export { freezeEncoder } from './freezeEncoder.js';
 export { distillationLoss } from './distillation.js';
 export type { DistillationOptions } from './distillation.js';

@@ -24,7 +24,8 @@ describe('docs site', () => {
     expect(typedoc.out).toBe('docs/api');
     expect(typedoc.outputFileStrategy).toBe('modules');
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; exports: Record<string, unknown> };
-    expect(pkg.scripts.docs).toBe('typedoc && vitepress build docs');
+    // The example pages bundle the built package, so the docs script builds it first.
+    expect(pkg.scripts.docs).toBe('tsup && typedoc && vitepress build docs');
     const subpaths = Object.keys(pkg.exports).filter((k) => k !== '.' && k !== './package.json').map((k) => `src/${k.slice(2)}/index.ts`);
     expect([...typedoc.entryPoints].sort()).toEqual(['src/core/index.ts', ...subpaths].sort());
     for (const entry of typedoc.entryPoints) expect(read(entry), entry).toMatch(/@module unet-kit/);

@@ -25,3 +25,10 @@ export function tensorflowStep(args: Args): Info {
   tfBackend.disposeData(positive.dataId, true);
   return mask;
 }
+
+/** unet-kit's `UnetKitReluGrad` kernel on `tensorflow`: TensorFlow's `ReluGrad(dy, x)`, one pass (`dy` where x > 0, else 0). */
+export function tensorflowReluGrad({ inputs, backend }: Args): Info {
+  const { dy, x } = inputs as { dy: Info; x: Info };
+  const tfBackend = backend as unknown as TensorflowBackendLike;
+  return tfBackend.executeSingleOutput('ReluGrad', [float32Attr(tfBackend)], [dy, x]);
+}
