@@ -44,6 +44,8 @@ export interface PlanRequest {
   model: string;
   modality: 'auto' | 'mri' | 'ct';
   classes?: number;
+  /** The label value that is background (class 0 of the network: left out of the Dice loss and of foreground sampling). Default: the smallest. */
+  background?: number;
   patchSize?: number[];
   batchSize?: number;
   filters?: number[];
@@ -148,6 +150,12 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     notes.push(`classes inferred from the labels: values ${labelValues.join(', ')}`);
   }
   if (labelValues.length < 2) throw new UnetKitError(fn, '--labels', `hold only the value ${labelValues[0]}; a segmentation needs at least two classes.`);
+  if (request.background !== undefined && request.background !== labelValues[0]) {
+    // Network class 0 is the background: the Dice term and the foreground oversampling leave it out.
+    if (!labelValues.includes(request.background)) throw new UnetKitError(fn, '--background', `is ${request.background} but the labels hold only the values ${labelValues.join(', ')}.`);
+    labelValues = [request.background, ...labelValues.filter((v) => v !== request.background)];
+    notes.push(`background label value ${request.background} (network class 0)`);
+  }
 
   let modality: 'mri' | 'ct';
   if (request.modality === 'auto') {

@@ -1,0 +1,65 @@
+import type { LabelMapping, Slab } from './slabs.js';
+
+/** The runs `npm run demo -- --task NAME` makes. */
+export type DemoTask = 'brain' | 'tissue' | 'brain3d';
+
+/** One demo run: which labels, which split, and the `unet-kit` flags of each command. */
+export interface TaskSpec {
+  title: string;
+  labelFile: string;
+  mapping: LabelMapping;
+  /** The label value evaluate leaves out (the background). */
+  background: number;
+  train: string[];
+  predict: string[];
+  goal: { dice: number; hd95?: number };
+}
+
+/**
+ * The split of the 62 axial slices, as the library-API demo uses it: training 0..33, validation
+ * 34..39 (early stopping / best epoch), held out 40..61 (never trained on, predicted and scored).
+ */
+export const SLABS: { train: Slab[]; test: Slab[] } = {
+  train: [
+    { id: 'train', first: 0, last: 33 },
+    { id: 'val', first: 34, last: 39 },
+  ],
+  test: [{ id: 'heldout', first: 40, last: 61 }],
+};
+
+/** Full runs (`npm run demo`) and tiny ones (`--quick`, for the test suite). */
+export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
+  const tiny = ['--epochs', '2', '--steps', '2', '--filters', '4,8', '--batch-size', '2', '--report', '1'];
+  switch (task) {
+    case 'brain':
+      return {
+        title: 'brain mask, 2.5D U-Net',
+        labelFile: 'KmeansTest_T1RawSkullStrip.nii.gz',
+        mapping: 'binary',
+        background: 0,
+        train: ['--dims', '2.5', '--val', 'val', ...(quick ? [...tiny, '--patch-size', '32,32'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
+        predict: ['--largest-component'],
+        goal: { dice: 0.96, hd95: 3 },
+      };
+    case 'tissue':
+      return {
+        title: '7-class tissue labelling, 2.5D U-Net',
+        labelFile: 'KmeansTest_T1KmeansPrelimSegmentation.nii.gz',
+        mapping: 'asIs',
+        background: 1,
+        train: ['--dims', '2.5', '--val', 'val', '--background', '1', ...(quick ? [...tiny, '--patch-size', '32,32'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
+        predict: [],
+        goal: { dice: 0.85 },
+      };
+    case 'brain3d':
+      return {
+        title: 'brain mask, 3D U-Net on patches',
+        labelFile: 'KmeansTest_T1RawSkullStrip.nii.gz',
+        mapping: 'binary',
+        background: 0,
+        train: ['--dims', '3', '--val', 'val', ...(quick ? [...tiny, '--patch-size', '8,16,16'] : ['--epochs', '30', '--steps', '16', '--patch-size', '16,64,64', '--batch-size', '2', '--filters', '8,16,32'])],
+        predict: ['--largest-component'],
+        goal: { dice: 0.95 },
+      };
+  }
+}
