@@ -55,6 +55,16 @@ describe('makePlan', () => {
     const flat = scan('a', [4, 16, 16], [3, 1, 1], () => 0);
     expect(() => makePlan([image], [flat], { dims: '2', model: 'unet', modality: 'mri', memoryBudget: 2 ** 30 })).toThrow('a segmentation needs at least two classes');
   });
+  it('puts the --background value first (network class 0) and names a value the labels lack', () => {
+    const tissue = scan('t', [4, 16, 16], [3, 1, 1], (i) => [0, 1, 1, 2][i % 4]!);
+    const plan = makePlan([image], [tissue], { dims: '2', model: 'unet', modality: 'mri', background: 1, memoryBudget: 2 ** 30 });
+    expect(plan.labelValues).toEqual([1, 0, 2]);
+    expect(plan.notes).toContain('background label value 1 (network class 0)');
+    // The smallest value is the background already: nothing moves.
+    expect(makePlan([image], [tissue], { dims: '2', model: 'unet', modality: 'mri', background: 0, memoryBudget: 2 ** 30 }).labelValues).toEqual([0, 1, 2]);
+    expect(makePlan([image], [tissue], { dims: '2', model: 'unet', modality: 'mri', classes: 4, background: 3, memoryBudget: 2 ** 30 }).labelValues).toEqual([3, 0, 1, 2]);
+    expect(() => makePlan([image], [tissue], { dims: '2', model: 'unet', modality: 'mri', background: 5, memoryBudget: 2 ** 30 })).toThrow('--background is 5 but the labels hold only the values 0, 1, 2');
+  });
   it('z-scores MRI per image: mean 0, std 1', () => {
     const mri = scan('m', [1, 4, 4], [1, 1, 1], (i) => i);
     const out = normalizeScan(mri, { normalization: { scheme: 'zscore' } });
