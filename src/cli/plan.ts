@@ -7,6 +7,12 @@ export type PlanDims = '2' | '2.5' | '3';
 /** Intensity normalization: z-score per image (MRI, PNG) or a clipped window then z-score (CT). */
 export interface Normalization {
   scheme: 'zscore' | 'ct';
+  /**
+   * z-score only: the statistics over the whole image (`'image'`, the default when absent) or
+   * over its nonzero voxels, which stay 0 (`'nonzero'`: nnU-Net's `use_mask_for_norm`, for
+   * scans whose field of view holds varying amounts of zero background).
+   */
+  region?: 'image' | 'nonzero';
   /** CT only: intensity percentiles 0.5 / 99.5 of the training foreground (nnU-Net's clip). */
   clip?: [number, number];
   /** CT only: mean and std of the clipped training foreground. */
@@ -43,6 +49,8 @@ export interface PlanRequest {
   dims: PlanDims;
   model: string;
   modality: 'auto' | 'mri' | 'ct';
+  /** z-score over the image or over its nonzero voxels (see {@link Normalization.region}). Default 'image'. */
+  normRegion?: 'image' | 'nonzero';
   classes?: number;
   /** The label value that is background (class 0 of the network: left out of the Dice loss and of foreground sampling). Default: the smallest. */
   background?: number;
@@ -165,7 +173,8 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     notes.push(`modality ${modality} (lowest intensity ${+lowest.toFixed(2)}${modality === 'ct' ? ' < -500: Hounsfield units' : ''}); set --modality to override`);
   } else modality = request.modality;
 
-  let normalization: Normalization = { scheme: 'zscore' };
+  let normalization: Normalization = { scheme: 'zscore', ...(request.normRegion === 'nonzero' ? { region: 'nonzero' as const } : {}) };
+  if (modality === 'ct' && request.normRegion === 'nonzero') throw new UnetKitError(fn, '--norm-region', 'is nonzero but the modality is CT, whose normalization is a fixed clip window from the training foreground; leave --norm-region out.');
   if (modality === 'ct') {
     const foreground: number[] = [];
     images.forEach((image, c) => {
@@ -227,7 +236,9 @@ export function describePlan(plan: TrainingPlan, cases: { train: number; val: nu
   const mm = plan.medianSpacing.map((s) => +s.toFixed(3)).join(' x ');
   const norm = plan.normalization.scheme === 'ct'
     ? `CT: clip to [${plan.normalization.clip!.map((v) => +v.toFixed(1)).join(', ')}], then z-score (mean ${plan.normalization.mean!.toFixed(1)}, std ${plan.normalization.std!.toFixed(1)})`
-    : 'z-score per image (MRI / 2D images)';
+    : plan.normalization.region === 'nonzero'
+      ? 'z-score over the nonzero voxels of each image (zeros stay 0)'
+      : 'z-score per image (MRI / 2D images)';
   return [
     `plan: ${plan.dims === '2.5' ? '2.5D (3 adjacent slices as channels)' : `${plan.dims}D`} ${plan.model}, filters [${plan.filters.join(', ')}]`,
     `  cases: ${cases.train} training, ${cases.val} validation; median shape (z, y, x) ${plan.medianShape.join(' x ')} voxels at ${mm} mm`,

@@ -39,6 +39,7 @@ export const TRAIN_FLAGS: FlagTable = {
   seed: { type: 'string', value: 'N', help: 'seed of the weights, the split and the sampling (default 0)' },
   backend: { type: 'string', value: 'NAME', help: 'auto, tensorflow, wasm, cpu, webgl, webgpu (default auto)' },
   modality: { type: 'string', value: 'auto|mri|ct', help: 'normalization: z-score (mri) or clipped window (ct); default auto from intensities' },
+  'norm-region': { type: 'string', value: 'image|nonzero', help: 'z-score over the whole image, or over its nonzero voxels, zeros kept (nnU-Net use_mask_for_norm; default image)' },
   'patch-size': { type: 'string', value: 'H,W|D,H,W', help: 'override the planned patch size' },
   'batch-size': { type: 'string', value: 'N', help: 'override the planned batch size' },
   filters: { type: 'string', value: 'F1,F2,..', help: 'override the planned filters per level' },
@@ -161,6 +162,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   const dims = choiceFlag<PlanDims>(cmd, flags, 'dims', '2', ['2', '2.5', '3']);
   const model = choiceFlag(cmd, flags, 'model', 'unet', Object.keys(CLI_MODELS));
   const modality = choiceFlag(cmd, flags, 'modality', 'auto', ['auto', 'mri', 'ct'] as const);
+  const normRegion = choiceFlag(cmd, flags, 'norm-region', 'image', ['image', 'nonzero'] as const);
   const backendName = choiceFlag<BackendName>(cmd, flags, 'backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as BackendName[]);
   const memoryMiB = numberFlag(cmd, flags, 'memory', Math.min(2048, Math.floor(freemem() / 4 / 2 ** 20)), { min: 16 });
 
@@ -188,6 +190,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
       dims,
       model,
       modality,
+      normRegion,
       classes: flags.classes === undefined ? undefined : numberFlag(cmd, flags, 'classes', 2, { min: 2, max: 255, integer: true }),
       background: flags.background === undefined ? undefined : numberFlag(cmd, flags, 'background', 0, { min: 0, integer: true }),
       patchSize: intList(cmd, flags, 'patch-size'),

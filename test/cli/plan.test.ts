@@ -75,6 +75,29 @@ describe('makePlan', () => {
   });
 });
 
+describe('normalizeScan with region nonzero (nnU-Net use_mask_for_norm)', () => {
+  it('z-scores the nonzero voxels only and keeps the zeros at 0, whatever the amount of empty field of view', () => {
+    // Nonzero voxels 2, 4, 6: mean 4, std sqrt(8 / 3).
+    const small = scan('s', [1, 1, 5], [1, 1, 1], (i) => [0, 2, 4, 6, 0][i]!);
+    const wide = scan('w', [1, 1, 9], [1, 1, 1], (i) => [0, 0, 0, 2, 4, 6, 0, 0, 0][i]!);
+    const sd = Math.sqrt(8 / 3);
+    const a = normalizeScan(small, { normalization: { scheme: 'zscore', region: 'nonzero' } });
+    const b = normalizeScan(wide, { normalization: { scheme: 'zscore', region: 'nonzero' } });
+    [0, -2 / sd, 0, 2 / sd, 0].forEach((v, i) => expect(a[i]).toBeCloseTo(v, 6));
+    expect(Array.from(b.slice(3, 6))).toEqual(Array.from(a.slice(1, 4)));
+    expect(b[0]).toBe(0);
+    // An all-zero image stays zero (no NaN from 0 / 0).
+    expect(Array.from(normalizeScan(scan('z', [1, 1, 3], [1, 1, 1], () => 0), { normalization: { scheme: 'zscore', region: 'nonzero' } }))).toEqual([0, 0, 0]);
+  });
+  it('is recorded in the plan, and refused for CT', () => {
+    const mri = scan('m', [4, 16, 16], [3, 1, 1], (i) => i % 7);
+    const lab = scan('m', [4, 16, 16], [3, 1, 1], (i) => i % 2);
+    expect(makePlan([mri], [lab], { dims: '2', model: 'unet', modality: 'mri', normRegion: 'nonzero', memoryBudget: 2 ** 30 }).normalization).toEqual({ scheme: 'zscore', region: 'nonzero' });
+    expect(makePlan([mri], [lab], { dims: '2', model: 'unet', modality: 'mri', memoryBudget: 2 ** 30 }).normalization).toEqual({ scheme: 'zscore' });
+    expect(() => makePlan([mri], [lab], { dims: '2', model: 'unet', modality: 'ct', normRegion: 'nonzero', memoryBudget: 2 ** 30 })).toThrow('--norm-region is nonzero but the modality is CT');
+  });
+});
+
 describe('parseFlags and case pairing', () => {
   const flags = { images: { type: 'string', multiple: true, help: '' }, epochs: { type: 'string', help: '' }, tta: { type: 'boolean', help: '' } } as const;
   it('attaches a shell glob expansion and comma lists to the flag before them', () => {
