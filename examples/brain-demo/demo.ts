@@ -9,8 +9,8 @@ import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCli } from '../../src/cli/main.js';
-import { loadTensorflowBackend, tensorflowAvailability } from '../../test/helpers/tensorflowBackend.js';
 import { DEFAULT_DATA_DIR } from './data.js';
+import { loadNativeBackend } from './nativeBackend.js';
 import { writeSlabCases } from './slabs.js';
 import { SLABS, taskSpec, type DemoTask } from './tasks.js';
 
@@ -38,9 +38,8 @@ const spec = taskSpec(task, values.quick);
 const out = values.out ?? join('out', 'demo', task);
 const started = Date.now();
 
-// The repository's provisioned tfjs-node (scripts/provision-tfjs-node.mjs) is not where Node
-// looks for packages; registering it here lets `--backend auto` pick it as an installed one would.
-if ((values.backend === 'auto' || values.backend === 'tensorflow') && tensorflowAvailability().available) loadTensorflowBackend();
+// tfjs-node registered before the CLI runs: `auto` then picks it, as it does an installed one.
+if (values.backend === 'auto' || values.backend === 'tensorflow') loadNativeBackend();
 
 await rm(out, { recursive: true, force: true });
 const files = await writeSlabCases(values.data, spec.labelFile, spec.mapping, join(out, 'data'), SLABS);

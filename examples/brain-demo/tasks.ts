@@ -29,7 +29,8 @@ export const SLABS: { train: Slab[]; test: Slab[] } = {
 
 /** Full runs (`npm run demo`) and tiny ones (`--quick`, for the test suite). */
 export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
-  const tiny = ['--epochs', '2', '--steps', '2', '--filters', '4,8', '--batch-size', '2', '--report', '1'];
+  // Few, large windows: prediction of the 22 held-out slices dominates a tiny run's time.
+  const tiny = ['--epochs', '2', '--steps', '2', '--filters', '4,8', '--batch-size', '4', '--report', '1'];
   switch (task) {
     case 'brain':
       return {
@@ -37,7 +38,7 @@ export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
         labelFile: 'KmeansTest_T1RawSkullStrip.nii.gz',
         mapping: 'binary',
         background: 0,
-        train: ['--dims', '2.5', '--val', 'val', ...(quick ? [...tiny, '--patch-size', '32,32'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
+        train: ['--dims', '2.5', '--val', 'val', ...(quick ? [...tiny, '--patch-size', '64,64'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
         predict: ['--largest-component'],
         goal: { dice: 0.96, hd95: 3 },
       };
@@ -47,7 +48,7 @@ export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
         labelFile: 'KmeansTest_T1KmeansPrelimSegmentation.nii.gz',
         mapping: 'asIs',
         background: 1,
-        train: ['--dims', '2.5', '--val', 'val', '--background', '1', ...(quick ? [...tiny, '--patch-size', '32,32'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
+        train: ['--dims', '2.5', '--val', 'val', '--background', '1', ...(quick ? [...tiny, '--patch-size', '64,64'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
         predict: [],
         goal: { dice: 0.85 },
       };
@@ -57,7 +58,7 @@ export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
         labelFile: 'KmeansTest_T1RawSkullStrip.nii.gz',
         mapping: 'binary',
         background: 0,
-        train: ['--dims', '3', '--val', 'val', ...(quick ? [...tiny, '--patch-size', '8,16,16'] : ['--epochs', '30', '--steps', '16', '--patch-size', '16,64,64', '--batch-size', '2', '--filters', '8,16,32'])],
+        train: ['--dims', '3', '--val', 'val', ...(quick ? [...tiny, '--patch-size', '8,32,32'] : ['--epochs', '30', '--steps', '16', '--patch-size', '16,64,64', '--batch-size', '2', '--filters', '8,16,32'])],
         predict: ['--largest-component'],
         goal: { dice: 0.95 },
       };
