@@ -8,9 +8,9 @@ export type PlanDims = '2' | '2.5' | '3';
 export interface Normalization {
   scheme: 'zscore' | 'ct';
   /**
-   * z-score only: the statistics over the whole image (`'image'`, the default when absent) or
-   * over its nonzero voxels, which stay 0 (`'nonzero'`: nnU-Net's `use_mask_for_norm`, for
-   * scans whose field of view holds varying amounts of zero background).
+   * z-score only: the mean and std of the whole image (`'image'`, the default when absent) or
+   * of its nonzero voxels (`'nonzero'`, after nnU-Net's `use_mask_for_norm`: for scans whose
+   * field of view holds varying amounts of zero background), applied to every voxel.
    */
   region?: 'image' | 'nonzero';
   /** CT only: intensity percentiles 0.5 / 99.5 of the training foreground (nnU-Net's clip). */
@@ -237,7 +237,7 @@ export function describePlan(plan: TrainingPlan, cases: { train: number; val: nu
   const norm = plan.normalization.scheme === 'ct'
     ? `CT: clip to [${plan.normalization.clip!.map((v) => +v.toFixed(1)).join(', ')}], then z-score (mean ${plan.normalization.mean!.toFixed(1)}, std ${plan.normalization.std!.toFixed(1)})`
     : plan.normalization.region === 'nonzero'
-      ? 'z-score over the nonzero voxels of each image (zeros stay 0)'
+      ? 'z-score with the mean and std of the nonzero voxels of each image'
       : 'z-score per image (MRI / 2D images)';
   return [
     `plan: ${plan.dims === '2.5' ? '2.5D (3 adjacent slices as channels)' : `${plan.dims}D`} ${plan.model}, filters [${plan.filters.join(', ')}]`,

@@ -39,7 +39,7 @@ export const TRAIN_FLAGS: FlagTable = {
   seed: { type: 'string', value: 'N', help: 'seed of the weights, the split and the sampling (default 0)' },
   backend: { type: 'string', value: 'NAME', help: 'auto, tensorflow, wasm, cpu, webgl, webgpu (default auto)' },
   modality: { type: 'string', value: 'auto|mri|ct', help: 'normalization: z-score (mri) or clipped window (ct); default auto from intensities' },
-  'norm-region': { type: 'string', value: 'image|nonzero', help: 'z-score over the whole image, or over its nonzero voxels, zeros kept (nnU-Net use_mask_for_norm; default image)' },
+  'norm-region': { type: 'string', value: 'image|nonzero', help: 'z-score with the statistics of the whole image or of its nonzero voxels (after nnU-Net use_mask_for_norm; default image)' },
   'patch-size': { type: 'string', value: 'H,W|D,H,W', help: 'override the planned patch size' },
   'batch-size': { type: 'string', value: 'N', help: 'override the planned batch size' },
   filters: { type: 'string', value: 'F1,F2,..', help: 'override the planned filters per level' },

@@ -4,7 +4,7 @@ import type { Scan } from './scans.js';
 
 /**
  * The plan's normalization applied to one image (nnU-Net, "intensity normalization"): z-score
- * over the image (`(x - mean) / std`) or over its nonzero voxels (zeros kept at 0), or for CT clip to the training foreground's percentiles and
+ * over the image (`(x - mean) / std`) or with the statistics of its nonzero voxels, or for CT clip to the training foreground's percentiles and
  * z-score with the foreground's statistics, so every CT image shares one scale.
  */
 export function normalizeScan(scan: Scan, plan: Pick<TrainingPlan, 'normalization'>): Float32Array {
@@ -15,8 +15,10 @@ export function normalizeScan(scan: Scan, plan: Pick<TrainingPlan, 'normalizatio
     for (let i = 0; i < out.length; i++) out[i] = (Math.min(hi, Math.max(lo, scan.data[i]!)) - normalization.mean!) / normalization.std!;
     return out;
   }
-  // 'nonzero' (nnU-Net's use_mask_for_norm): statistics of the nonzero voxels only, and the
-  // zeros stay 0, so a scan with more empty field of view gets the same tissue scale.
+  // 'nonzero': the statistics of the nonzero voxels only (nnU-Net's use_mask_for_norm), so a
+  // scan with more empty field of view gets the same tissue scale. Unlike nnU-Net, which crops
+  // to the nonzero box and sets the rest to 0, every voxel is scaled: the air inside the field
+  // of view keeps its contrast with tissue instead of reading as the tissue mean.
   const masked = normalization.region === 'nonzero';
   const counted = (v: number): boolean => !masked || v !== 0;
   let n = 0;
@@ -32,7 +34,7 @@ export function normalizeScan(scan: Scan, plan: Pick<TrainingPlan, 'normalizatio
   for (const v of scan.data) if (counted(v)) sq += (v - mean) ** 2;
   const std = Math.sqrt(sq / n);
   const scale = std > 1e-8 ? 1 / std : 1;
-  for (let i = 0; i < out.length; i++) out[i] = counted(scan.data[i]!) ? (scan.data[i]! - mean) * scale : 0;
+  for (let i = 0; i < out.length; i++) out[i] = (scan.data[i]! - mean) * scale;
   return out;
 }
 

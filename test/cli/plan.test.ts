@@ -76,16 +76,15 @@ describe('makePlan', () => {
 });
 
 describe('normalizeScan with region nonzero (nnU-Net use_mask_for_norm)', () => {
-  it('z-scores the nonzero voxels only and keeps the zeros at 0, whatever the amount of empty field of view', () => {
-    // Nonzero voxels 2, 4, 6: mean 4, std sqrt(8 / 3).
+  it('z-scores every voxel with the mean and std of the nonzero ones, whatever the amount of empty field of view', () => {
+    // Nonzero voxels 2, 4, 6: mean 4, std sqrt(8 / 3); the zeros map to -4 / std.
     const small = scan('s', [1, 1, 5], [1, 1, 1], (i) => [0, 2, 4, 6, 0][i]!);
     const wide = scan('w', [1, 1, 9], [1, 1, 1], (i) => [0, 0, 0, 2, 4, 6, 0, 0, 0][i]!);
     const sd = Math.sqrt(8 / 3);
     const a = normalizeScan(small, { normalization: { scheme: 'zscore', region: 'nonzero' } });
     const b = normalizeScan(wide, { normalization: { scheme: 'zscore', region: 'nonzero' } });
-    [0, -2 / sd, 0, 2 / sd, 0].forEach((v, i) => expect(a[i]).toBeCloseTo(v, 6));
-    expect(Array.from(b.slice(3, 6))).toEqual(Array.from(a.slice(1, 4)));
-    expect(b[0]).toBe(0);
+    [-4 / sd, -2 / sd, 0, 2 / sd, -4 / sd].forEach((v, i) => expect(a[i]).toBeCloseTo(v, 6));
+    expect(Array.from(b.slice(2, 7))).toEqual(Array.from(a));
     // An all-zero image stays zero (no NaN from 0 / 0).
     expect(Array.from(normalizeScan(scan('z', [1, 1, 3], [1, 1, 1], () => 0), { normalization: { scheme: 'zscore', region: 'nonzero' } }))).toEqual([0, 0, 0]);
   });
