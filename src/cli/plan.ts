@@ -30,6 +30,8 @@ export interface TrainingPlan {
   batchSize: number;
   filters: number[];
   model: string;
+  /** Training augmentation: mirroring only (absent or `'mirror'`) or `'full'` (see `FULL_AUGMENTATION`). */
+  augment?: 'mirror' | 'full';
   /** Label values in the training labels, in order: network class i is `labelValues[i]`. */
   labelValues: number[];
   modality: 'mri' | 'ct';
@@ -48,6 +50,8 @@ export interface TrainingPlan {
 export interface PlanRequest {
   dims: PlanDims;
   model: string;
+  /** Training augmentation. Default 'mirror'. */
+  augment?: 'mirror' | 'full';
   modality: 'auto' | 'mri' | 'ct';
   /** z-score over the image or over its nonzero voxels (see {@link Normalization.region}). Default 'image'. */
   normRegion?: 'image' | 'nonzero';
@@ -220,6 +224,7 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     batchSize,
     filters,
     model: request.model,
+    ...(request.augment === 'full' ? { augment: 'full' as const } : {}),
     labelValues,
     modality,
     normalization,
@@ -244,6 +249,7 @@ export function describePlan(plan: TrainingPlan, cases: { train: number; val: nu
     `  cases: ${cases.train} training, ${cases.val} validation; median shape (z, y, x) ${plan.medianShape.join(' x ')} voxels at ${mm} mm`,
     `  patch ${plan.patchSize.join(' x ')} voxels, batch ${plan.batchSize} (${(plan.bytesPerSample / 2 ** 20).toFixed(1)} MiB of activations per sample, budget ${(plan.memoryBudget / 2 ** 20).toFixed(0)} MiB)`,
     `  classes ${plan.labelValues.length} (label values ${plan.labelValues.join(', ')}), normalization ${norm}`,
+    `  augmentation: ${plan.augment === 'full' ? 'mirroring, rotation and zoom, brightness, noise' : 'mirroring'}`,
     ...plan.notes.map((n) => `  note: ${n}`),
   ];
 }

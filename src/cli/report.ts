@@ -49,6 +49,7 @@ export function reportHtml(content: ReportContent): string {
     ['batch size', `${plan.batchSize} (${(plan.bytesPerSample / 2 ** 20).toFixed(1)} MiB per sample, budget ${(plan.memoryBudget / 2 ** 20).toFixed(0)} MiB)`],
     ['classes', `${plan.labelValues.length}: label values ${plan.labelValues.join(', ')}`],
     ['modality / normalization', `${plan.modality}: ${plan.normalization.scheme === 'ct' ? `clip [${plan.normalization.clip!.map((v) => v.toFixed(1)).join(', ')}], z-score (${plan.normalization.mean!.toFixed(1)} ± ${plan.normalization.std!.toFixed(1)})` : plan.normalization.region === 'nonzero' ? 'z-score with the nonzero voxels\' statistics' : 'z-score per image'}`],
+    ['augmentation', plan.augment === 'full' ? 'mirroring, in-plane rotation and zoom, brightness, noise' : 'mirroring'],
     ['median spacing (z, y, x)', `${plan.medianSpacing.map((v) => +v.toFixed(4)).join(' × ')} mm`],
     ['median shape (z, y, x)', plan.medianShape.join(' × ')],
     ...plan.notes.map((n): [string, string] => ['note', n]),

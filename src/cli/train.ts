@@ -39,6 +39,7 @@ export const TRAIN_FLAGS: FlagTable = {
   seed: { type: 'string', value: 'N', help: 'seed of the weights, the split and the sampling (default 0)' },
   backend: { type: 'string', value: 'NAME', help: 'auto, tensorflow, wasm, cpu, webgl, webgpu (default auto)' },
   modality: { type: 'string', value: 'auto|mri|ct', help: 'normalization: z-score (mri) or clipped window (ct); default auto from intensities' },
+  augment: { type: 'string', value: 'mirror|full', help: 'training augmentation: mirroring only, or also in-plane rotation and zoom, brightness and noise (default mirror)' },
   'norm-region': { type: 'string', value: 'image|nonzero', help: 'z-score with the statistics of the whole image or of its nonzero voxels (after nnU-Net use_mask_for_norm; default image)' },
   'patch-size': { type: 'string', value: 'H,W|D,H,W', help: 'override the planned patch size' },
   'batch-size': { type: 'string', value: 'N', help: 'override the planned batch size' },
@@ -162,6 +163,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   const dims = choiceFlag<PlanDims>(cmd, flags, 'dims', '2', ['2', '2.5', '3']);
   const model = choiceFlag(cmd, flags, 'model', 'unet', Object.keys(CLI_MODELS));
   const modality = choiceFlag(cmd, flags, 'modality', 'auto', ['auto', 'mri', 'ct'] as const);
+  const augment = choiceFlag(cmd, flags, 'augment', 'mirror', ['mirror', 'full'] as const);
   const normRegion = choiceFlag(cmd, flags, 'norm-region', 'image', ['image', 'nonzero'] as const);
   const backendName = choiceFlag<BackendName>(cmd, flags, 'backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as BackendName[]);
   const memoryMiB = numberFlag(cmd, flags, 'memory', Math.min(2048, Math.floor(freemem() / 4 / 2 ** 20)), { min: 16 });
@@ -190,6 +192,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
       dims,
       model,
       modality,
+      augment,
       normRegion,
       classes: flags.classes === undefined ? undefined : numberFlag(cmd, flags, 'classes', 2, { min: 2, max: 255, integer: true }),
       background: flags.background === undefined ? undefined : numberFlag(cmd, flags, 'background', 0, { min: 0, integer: true }),

@@ -5,7 +5,8 @@ import { bytesPerSample, makePlan, planLevels, planPatchSize } from '../../src/c
 import type { Scan } from '../../src/cli/scans.js';
 import { caseId, pairByCase } from '../../src/cli/scans.js';
 import { splitCases } from '../../src/cli/train.js';
-import { normalizeScan } from '../../src/cli/volumes.js';
+import { createRng } from '../../src/core/rng.js';
+import { normalizeScan, sampleBatch, trainingCase } from '../../src/cli/volumes.js';
 import { UnetKitError } from '../../src/core/errors.js';
 
 function scan(id: string, shape: [number, number, number], spacing: [number, number, number], fill: (i: number) => number): Scan {
@@ -94,6 +95,40 @@ describe('normalizeScan with region nonzero (nnU-Net use_mask_for_norm)', () => 
     expect(makePlan([mri], [lab], { dims: '2', model: 'unet', modality: 'mri', normRegion: 'nonzero', memoryBudget: 2 ** 30 }).normalization).toEqual({ scheme: 'zscore', region: 'nonzero' });
     expect(makePlan([mri], [lab], { dims: '2', model: 'unet', modality: 'mri', memoryBudget: 2 ** 30 }).normalization).toEqual({ scheme: 'zscore' });
     expect(() => makePlan([mri], [lab], { dims: '2', model: 'unet', modality: 'ct', normRegion: 'nonzero', memoryBudget: 2 ** 30 })).toThrow('--norm-region is nonzero but the modality is CT');
+  });
+});
+
+describe('sampleBatch with augment full', () => {
+  // A 1 x 32 x 32 case: a bright 12 x 12 square labelled 1 at the centre.
+  const img = scan('q', [1, 32, 32], [1, 1, 1], (i) => (Math.abs((i >> 5) - 15.5) < 6 && Math.abs((i & 31) - 15.5) < 6 ? 100 : 0));
+  const lab = scan('q', [1, 32, 32], [1, 1, 1], (i) => (img.data[i]! > 0 ? 1 : 0));
+  const base = makePlan([img], [lab], { dims: '2', model: 'unet', modality: 'mri', patchSize: [32, 32], batchSize: 64, filters: [4, 8], memoryBudget: 2 ** 30 });
+  const item = trainingCase(img, lab, base);
+  it('is recorded in the plan; mirror (the default) samples as before: the label follows the image exactly', () => {
+    expect(base.augment).toBeUndefined();
+    const batch = sampleBatch([item], base, createRng(1));
+    for (let v = 0; v < batch.x.length; v++) expect(batch.y[2 * v + 1]).toBe(batch.x[v]! > 0 ? 1 : 0);
+  });
+  it('rotates / zooms some samples (image bilinear, labels one-hot nearest), keeps the label on the bright voxels', () => {
+    const plan = makePlan([img], [lab], { dims: '2', model: 'unet', modality: 'mri', augment: 'full', patchSize: [32, 32], batchSize: 64, filters: [4, 8], memoryBudget: 2 ** 30 });
+    expect(plan.augment).toBe('full');
+    const batch = sampleBatch([item], plan, createRng(1));
+    const bright = Math.max(...item.image);
+    let changed = 0;
+    for (let b = 0; b < 64; b++) {
+      let blended = 0;
+      for (let v = b * 1024; v < (b + 1) * 1024; v++) {
+        expect(batch.y[2 * v]! + batch.y[2 * v + 1]!).toBe(1);
+        // A voxel well inside the (possibly brightened or noised) square is labelled 1.
+        if (batch.x[v]! > 0.9 * bright + 0.5) expect(batch.y[2 * v + 1]).toBe(1);
+        const value = batch.x[v]!;
+        if (Math.abs(value - bright) > 1e-3 && Math.abs(value - Math.min(...item.image)) > 1e-3) blended++;
+      }
+      if (blended > 0) changed++;
+    }
+    // About 0.3 + 0.15 + 0.15 of 64 samples get a non-identity intensity or resampling.
+    expect(changed).toBeGreaterThan(10);
+    expect(changed).toBeLessThan(50);
   });
 });
 
