@@ -2,7 +2,7 @@
 // Writes the slabs of the volume as NIfTI cases, then runs the three commands through the CLI's
 // own entry (src/cli/main.ts), printing each command line so it can be copied.
 // Options: --task brain|tissue|brain3d (default brain), --quick (tiny settings, for the tests),
-// --out DIR (default out/demo/<task>), --backend NAME (default auto), --data DIR.
+// --out DIR (default out/cli-demo/<task>), --backend NAME (default auto), --data DIR.
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -35,7 +35,7 @@ if (!(TASKS as string[]).includes(values.task)) {
 }
 const task = values.task as DemoTask;
 const spec = taskSpec(task, values.quick);
-const out = values.out ?? join('out', 'demo', task);
+const out = values.out ?? join('out', 'cli-demo', task);
 const started = Date.now();
 
 // tfjs-node registered before the CLI runs: `auto` then picks it, as it does an installed one.
