@@ -55,7 +55,7 @@ export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
         labelFile: 'KmeansTest_T1KmeansPrelimSegmentation.nii.gz',
         mapping: 'asIs',
         background: 1,
-        train: ['--dims', '2.5', '--val', 'val', '--background', '1', ...COMMON, ...(quick ? [...tiny, '--patch-size', '64,64'] : ['--epochs', '60', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
+        train: ['--dims', '2.5', '--val', 'val', '--background', '1', ...COMMON, ...(quick ? [...tiny, '--patch-size', '64,64'] : ['--epochs', '40', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
         predict: quick ? [] : ['--tta'],
         goal: { dice: 0.85 },
       };
@@ -65,7 +65,7 @@ export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
         labelFile: 'KmeansTest_T1RawSkullStrip.nii.gz',
         mapping: 'binary',
         background: 0,
-        train: ['--dims', '3', '--val', 'val', ...COMMON, ...(quick ? [...tiny, '--patch-size', '8,32,32'] : ['--epochs', '40', '--steps', '16', '--patch-size', '16,64,64', '--batch-size', '2', '--filters', '8,16,32'])],
+        train: ['--dims', '3', '--val', 'val', ...COMMON, ...(quick ? [...tiny, '--patch-size', '8,32,32'] : ['--epochs', '30', '--steps', '16', '--patch-size', '16,64,64', '--batch-size', '2', '--filters', '8,16,32'])],
         predict: ['--largest-component'],
         goal: { dice: 0.95 },
       };
