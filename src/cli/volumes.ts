@@ -93,6 +93,8 @@ function startFor(size: number, patch: number, centre: number | undefined, rng: 
  * only, also in 3D, as nnU-Net does for anisotropic data), image bilinear and labels nearest;
  * with probability 0.15 a brightness factor in [0.85, 1.15]; with probability 0.15 gaussian
  * noise of a std in [0, 0.1] (of the normalized intensities).
+ *
+ * @example `FULL_AUGMENTATION.rotationDeg` is `15`.
  */
 export const FULL_AUGMENTATION = { spatialP: 0.3, rotationDeg: 15, zoom: [0.85, 1.15], brightnessP: 0.15, brightness: [0.85, 1.15], noiseP: 0.15, noiseStd: 0.1 } as const;
 
