@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { keepLargestComponent } from '../inference/postprocess.js';
 import { predictVolume25D } from '../inference/predictVolume25D.js';
 import { slidingWindowInference } from '../inference/slidingWindow.js';
 import { testTimeAugmentation } from '../inference/tta.js';
@@ -12,6 +13,12 @@ import type { Scan } from './scans.js';
 export interface PredictScanOptions {
   /** Average over mirrorings of every spatial axis (nnU-Net's test-time mirroring). Default false. */
   tta?: boolean;
+  /**
+   * Keep only the largest connected component of each foreground class (26-connected in a
+   * volume, 8 in a single slice), the rest becoming background: nnU-Net's post-processing for
+   * a structure that is one piece. Default false.
+   */
+  largestComponent?: boolean;
   /** Window overlap. Default 0.5 (nnU-Net). */
   overlap?: number;
   onProgress?: ProgressFn;
@@ -21,7 +28,8 @@ export interface PredictScanOptions {
  * Segments one scan with a trained network and its plan: normalization as in training,
  * gaussian-blended sliding windows of the training patch size (2D: every axial slice; 2.5D:
  * `predictVolume25D` over 3-slice stacks; 3D: the volume), optional mirroring TTA on the
- * softmax probabilities, argmax, and class indices mapped back to the label values.
+ * softmax probabilities, argmax, optionally the largest component of each class, and class
+ * indices mapped back to the label values.
  *
  * @returns label values, C order `[D, H, W]` like `scan.data`.
  */
@@ -50,8 +58,18 @@ export async function predictScan(model: tfl.LayersModel, plan: TrainingPlan, sc
       x.dispose();
     }
   }
-  const classes = tf.tidy(() => tf.argMax(probs, -1));
+  let classes = tf.tidy(() => tf.argMax(probs, -1));
   probs.dispose();
+  if (options.largestComponent === true) {
+    const volume = D === 1 ? tf.reshape(classes, [1, H, W, 1]) : tf.reshape(classes, [1, D, H, W, 1]);
+    try {
+      const kept = keepLargestComponent(volume, { connectivity: D === 1 ? 8 : 26 });
+      classes.dispose();
+      classes = kept;
+    } finally {
+      volume.dispose();
+    }
+  }
   const indices = (await classes.data()) as Int32Array;
   classes.dispose();
   const out = new Int32Array(indices.length);

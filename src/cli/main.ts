@@ -8,7 +8,7 @@ import { TRAIN_FLAGS, runTrain } from './train.js';
 
 const COMMANDS: Record<string, { flags: FlagTable; usage: string; run: (flags: ParsedFlags, io: CliIO) => Promise<unknown> }> = {
   train: { flags: TRAIN_FLAGS, usage: 'usage: unet-kit train --images PATHS --labels PATHS --out DIR [options]', run: runTrain },
-  predict: { flags: PREDICT_FLAGS, usage: 'usage: unet-kit predict --model RUN --input PATHS --out PATH [--tta]', run: runPredict },
+  predict: { flags: PREDICT_FLAGS, usage: 'usage: unet-kit predict --model RUN --input PATHS --out PATH [--tta] [--largest-component]', run: runPredict },
   evaluate: { flags: EVALUATE_FLAGS, usage: 'usage: unet-kit evaluate --pred PATHS --truth PATHS [--json FILE] [--csv FILE]', run: runEvaluate },
 };
 

@@ -7,6 +7,12 @@ export type PlanDims = '2' | '2.5' | '3';
 /** Intensity normalization: z-score per image (MRI, PNG) or a clipped window then z-score (CT). */
 export interface Normalization {
   scheme: 'zscore' | 'ct';
+  /**
+   * z-score only: the mean and std of the whole image (`'image'`, the default when absent) or
+   * of its nonzero voxels (`'nonzero'`, after nnU-Net's `use_mask_for_norm`: for scans whose
+   * field of view holds varying amounts of zero background), applied to every voxel.
+   */
+  region?: 'image' | 'nonzero';
   /** CT only: intensity percentiles 0.5 / 99.5 of the training foreground (nnU-Net's clip). */
   clip?: [number, number];
   /** CT only: mean and std of the clipped training foreground. */
@@ -24,6 +30,8 @@ export interface TrainingPlan {
   batchSize: number;
   filters: number[];
   model: string;
+  /** Training augmentation: mirroring only (absent or `'mirror'`) or `'full'` (see `FULL_AUGMENTATION`). */
+  augment?: 'mirror' | 'full';
   /** Label values in the training labels, in order: network class i is `labelValues[i]`. */
   labelValues: number[];
   modality: 'mri' | 'ct';
@@ -42,8 +50,14 @@ export interface TrainingPlan {
 export interface PlanRequest {
   dims: PlanDims;
   model: string;
+  /** Training augmentation. Default 'mirror'. */
+  augment?: 'mirror' | 'full';
   modality: 'auto' | 'mri' | 'ct';
+  /** z-score over the image or over its nonzero voxels (see {@link Normalization.region}). Default 'image'. */
+  normRegion?: 'image' | 'nonzero';
   classes?: number;
+  /** The label value that is background (class 0 of the network: left out of the Dice loss and of foreground sampling). Default: the smallest. */
+  background?: number;
   patchSize?: number[];
   batchSize?: number;
   filters?: number[];
@@ -148,6 +162,12 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     notes.push(`classes inferred from the labels: values ${labelValues.join(', ')}`);
   }
   if (labelValues.length < 2) throw new UnetKitError(fn, '--labels', `hold only the value ${labelValues[0]}; a segmentation needs at least two classes.`);
+  if (request.background !== undefined && request.background !== labelValues[0]) {
+    // Network class 0 is the background: the Dice term and the foreground oversampling leave it out.
+    if (!labelValues.includes(request.background)) throw new UnetKitError(fn, '--background', `is ${request.background} but the labels hold only the values ${labelValues.join(', ')}.`);
+    labelValues = [request.background, ...labelValues.filter((v) => v !== request.background)];
+    notes.push(`background label value ${request.background} (network class 0)`);
+  }
 
   let modality: 'mri' | 'ct';
   if (request.modality === 'auto') {
@@ -157,7 +177,8 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     notes.push(`modality ${modality} (lowest intensity ${+lowest.toFixed(2)}${modality === 'ct' ? ' < -500: Hounsfield units' : ''}); set --modality to override`);
   } else modality = request.modality;
 
-  let normalization: Normalization = { scheme: 'zscore' };
+  let normalization: Normalization = { scheme: 'zscore', ...(request.normRegion === 'nonzero' ? { region: 'nonzero' as const } : {}) };
+  if (modality === 'ct' && request.normRegion === 'nonzero') throw new UnetKitError(fn, '--norm-region', 'is nonzero but the modality is CT, whose normalization is a fixed clip window from the training foreground; leave --norm-region out.');
   if (modality === 'ct') {
     const foreground: number[] = [];
     images.forEach((image, c) => {
@@ -203,6 +224,7 @@ export function makePlan(images: readonly Scan[], labels: readonly Scan[], reque
     batchSize,
     filters,
     model: request.model,
+    ...(request.augment === 'full' ? { augment: 'full' as const } : {}),
     labelValues,
     modality,
     normalization,
@@ -219,12 +241,15 @@ export function describePlan(plan: TrainingPlan, cases: { train: number; val: nu
   const mm = plan.medianSpacing.map((s) => +s.toFixed(3)).join(' x ');
   const norm = plan.normalization.scheme === 'ct'
     ? `CT: clip to [${plan.normalization.clip!.map((v) => +v.toFixed(1)).join(', ')}], then z-score (mean ${plan.normalization.mean!.toFixed(1)}, std ${plan.normalization.std!.toFixed(1)})`
-    : 'z-score per image (MRI / 2D images)';
+    : plan.normalization.region === 'nonzero'
+      ? 'z-score with the mean and std of the nonzero voxels of each image'
+      : 'z-score per image (MRI / 2D images)';
   return [
     `plan: ${plan.dims === '2.5' ? '2.5D (3 adjacent slices as channels)' : `${plan.dims}D`} ${plan.model}, filters [${plan.filters.join(', ')}]`,
     `  cases: ${cases.train} training, ${cases.val} validation; median shape (z, y, x) ${plan.medianShape.join(' x ')} voxels at ${mm} mm`,
     `  patch ${plan.patchSize.join(' x ')} voxels, batch ${plan.batchSize} (${(plan.bytesPerSample / 2 ** 20).toFixed(1)} MiB of activations per sample, budget ${(plan.memoryBudget / 2 ** 20).toFixed(0)} MiB)`,
     `  classes ${plan.labelValues.length} (label values ${plan.labelValues.join(', ')}), normalization ${norm}`,
+    `  augmentation: ${plan.augment === 'full' ? 'mirroring, rotation and zoom, brightness, noise' : 'mirroring'}`,
     ...plan.notes.map((n) => `  note: ${n}`),
   ];
 }

@@ -17,6 +17,7 @@ export const PREDICT_FLAGS: FlagTable = {
   input: { type: 'string', multiple: true, value: 'PATHS', help: 'scans: a folder, files or a comma list (.nii, .nii.gz, .png)' },
   out: { type: 'string', value: 'PATH', help: 'output folder (one mask per input, same name), or a file for one input' },
   tta: { type: 'boolean', help: 'average over mirrorings along every axis (nnU-Net test-time mirroring; 4x / 8x slower)' },
+  'largest-component': { type: 'boolean', help: 'keep only the largest connected component of each class (for one-piece structures: an organ, the brain)' },
   backend: { type: 'string', value: 'NAME', help: 'auto, tensorflow, wasm, cpu, webgl, webgpu (default auto)' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -49,13 +50,13 @@ export async function runPredict(flags: ParsedFlags, io: CliIO): Promise<string[
   const backend = await useBackend(backendName);
   const model = await loadModel(join(run, 'model'));
   const written: string[] = [];
-  io.log(`unet-kit predict: backend ${backend}, ${inputs.length} scan(s), ${plan.dims}D ${plan.model}, window ${plan.patchSize.join(' x ')}${flags.tta === true ? ', mirrored TTA' : ''}`);
+  io.log(`unet-kit predict: backend ${backend}, ${inputs.length} scan(s), ${plan.dims}D ${plan.model}, window ${plan.patchSize.join(' x ')}${flags.tta === true ? ', mirrored TTA' : ''}${flags['largest-component'] === true ? ', largest component per class' : ''}`);
   try {
     for (const input of inputs) {
       const scan = await readScan(input);
       const started = Date.now();
       const bar = progressLine(io, `${scan.id}`);
-      const labels = await predictScan(model, plan, scan, { tta: flags.tta === true, onProgress: (done, total) => bar.update(done, total) });
+      const labels = await predictScan(model, plan, scan, { tta: flags.tta === true, largestComponent: flags['largest-component'] === true, onProgress: (done, total) => bar.update(done, total) });
       bar.done();
       const path = outputPath(out, input, single);
       await writeLabelMap(path, scan, labels);

@@ -31,6 +31,7 @@ export const TRAIN_FLAGS: FlagTable = {
   out: { type: 'string', value: 'DIR', help: 'run folder: plan.json, model/, checkpoint/, training-log.csv, report.html' },
   dims: { type: 'string', value: '2|2.5|3', help: 'network: 2D slices, 2.5D (3 slices as channels) or 3D patches (default 2)' },
   classes: { type: 'string', value: 'N', help: 'number of classes, labels 0..N-1 (default: the label values found)' },
+  background: { type: 'string', value: 'V', help: 'the background label value, left out of the Dice loss and of foreground sampling (default: the smallest value)' },
   model: { type: 'string', value: 'NAME', help: `architecture: ${Object.keys(CLI_MODELS).join(', ')} (default unet)` },
   epochs: { type: 'string', value: 'N', help: 'epochs (default 50)' },
   steps: { type: 'string', value: 'N', help: 'batches per epoch (default 50)' },
@@ -38,6 +39,8 @@ export const TRAIN_FLAGS: FlagTable = {
   seed: { type: 'string', value: 'N', help: 'seed of the weights, the split and the sampling (default 0)' },
   backend: { type: 'string', value: 'NAME', help: 'auto, tensorflow, wasm, cpu, webgl, webgpu (default auto)' },
   modality: { type: 'string', value: 'auto|mri|ct', help: 'normalization: z-score (mri) or clipped window (ct); default auto from intensities' },
+  augment: { type: 'string', value: 'mirror|full', help: 'training augmentation: mirroring only, or also in-plane rotation and zoom, brightness and noise (default mirror)' },
+  'norm-region': { type: 'string', value: 'image|nonzero', help: 'z-score with the statistics of the whole image or of its nonzero voxels (after nnU-Net use_mask_for_norm; default image)' },
   'patch-size': { type: 'string', value: 'H,W|D,H,W', help: 'override the planned patch size' },
   'batch-size': { type: 'string', value: 'N', help: 'override the planned batch size' },
   filters: { type: 'string', value: 'F1,F2,..', help: 'override the planned filters per level' },
@@ -160,6 +163,8 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   const dims = choiceFlag<PlanDims>(cmd, flags, 'dims', '2', ['2', '2.5', '3']);
   const model = choiceFlag(cmd, flags, 'model', 'unet', Object.keys(CLI_MODELS));
   const modality = choiceFlag(cmd, flags, 'modality', 'auto', ['auto', 'mri', 'ct'] as const);
+  const augment = choiceFlag(cmd, flags, 'augment', 'mirror', ['mirror', 'full'] as const);
+  const normRegion = choiceFlag(cmd, flags, 'norm-region', 'image', ['image', 'nonzero'] as const);
   const backendName = choiceFlag<BackendName>(cmd, flags, 'backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as BackendName[]);
   const memoryMiB = numberFlag(cmd, flags, 'memory', Math.min(2048, Math.floor(freemem() / 4 / 2 ** 20)), { min: 16 });
 
@@ -187,7 +192,10 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
       dims,
       model,
       modality,
+      augment,
+      normRegion,
       classes: flags.classes === undefined ? undefined : numberFlag(cmd, flags, 'classes', 2, { min: 2, max: 255, integer: true }),
+      background: flags.background === undefined ? undefined : numberFlag(cmd, flags, 'background', 0, { min: 0, integer: true }),
       patchSize: intList(cmd, flags, 'patch-size'),
       batchSize: flags['batch-size'] === undefined ? undefined : numberFlag(cmd, flags, 'batch-size', 2, { min: 1, integer: true }),
       filters: intList(cmd, flags, 'filters'),

@@ -4,7 +4,7 @@ import type { Scan } from './scans.js';
 
 /**
  * The plan's normalization applied to one image (nnU-Net, "intensity normalization"): z-score
- * over the image (`(x - mean) / std`), or for CT clip to the training foreground's percentiles and
+ * over the image (`(x - mean) / std`) or with the statistics of its nonzero voxels, or for CT clip to the training foreground's percentiles and
  * z-score with the foreground's statistics, so every CT image shares one scale.
  */
 export function normalizeScan(scan: Scan, plan: Pick<TrainingPlan, 'normalization'>): Float32Array {
@@ -15,12 +15,24 @@ export function normalizeScan(scan: Scan, plan: Pick<TrainingPlan, 'normalizatio
     for (let i = 0; i < out.length; i++) out[i] = (Math.min(hi, Math.max(lo, scan.data[i]!)) - normalization.mean!) / normalization.std!;
     return out;
   }
+  // 'nonzero': the statistics of the nonzero voxels only (nnU-Net's use_mask_for_norm), so a
+  // scan with more empty field of view gets the same tissue scale. Unlike nnU-Net, which crops
+  // to the nonzero box and sets the rest to 0, every voxel is scaled: the air inside the field
+  // of view keeps its contrast with tissue instead of reading as the tissue mean.
+  const masked = normalization.region === 'nonzero';
+  const counted = (v: number): boolean => !masked || v !== 0;
+  let n = 0;
   let sum = 0;
-  for (const v of scan.data) sum += v;
-  const mean = sum / scan.data.length;
+  for (const v of scan.data) {
+    if (!counted(v)) continue;
+    sum += v;
+    n++;
+  }
+  if (n === 0) return out;
+  const mean = sum / n;
   let sq = 0;
-  for (const v of scan.data) sq += (v - mean) ** 2;
-  const std = Math.sqrt(sq / scan.data.length);
+  for (const v of scan.data) if (counted(v)) sq += (v - mean) ** 2;
+  const std = Math.sqrt(sq / n);
   const scale = std > 1e-8 ? 1 / std : 1;
   for (let i = 0; i < out.length; i++) out[i] = (scan.data[i]! - mean) * scale;
   return out;
@@ -75,10 +87,40 @@ function startFor(size: number, patch: number, centre: number | undefined, rng: 
 }
 
 /**
+ * The extra augmentation of `--augment full`, after nnU-Net's default pipeline (Isensee et al.
+ * 2021, supplementary "data augmentation"), at the API demo's milder settings: per sample, with
+ * probability 0.3 an in-plane rotation in [-15, 15] degrees and zoom in [0.85, 1.15] (axial
+ * only, also in 3D, as nnU-Net does for anisotropic data), image bilinear and labels nearest;
+ * with probability 0.15 a brightness factor in [0.85, 1.15]; with probability 0.15 gaussian
+ * noise of a std in [0, 0.1] (of the normalized intensities).
+ *
+ * @example `FULL_AUGMENTATION.rotationDeg` is `15`.
+ */
+export const FULL_AUGMENTATION = { spatialP: 0.3, rotationDeg: 15, zoom: [0.85, 1.15], brightnessP: 0.15, brightness: [0.85, 1.15], noiseP: 0.15, noiseStd: 0.1 } as const;
+
+/** Bilinear read of slice `z` of `image` at the real position (fy, fx); 0 outside the slice. */
+function bilinear(image: Float32Array, z: number, H: number, W: number, fy: number, fx: number): number {
+  const y0 = Math.floor(fy);
+  const x0 = Math.floor(fx);
+  const ty = fy - y0;
+  const tx = fx - x0;
+  let sum = 0;
+  for (const [yy, wy] of [[y0, 1 - ty], [y0 + 1, ty]] as const) {
+    if (yy < 0 || yy >= H || wy === 0) continue;
+    for (const [xx, wx] of [[x0, 1 - tx], [x0 + 1, tx]] as const) {
+      if (xx < 0 || xx >= W || wx === 0) continue;
+      sum += wy * wx * image[(z * H + yy) * W + xx]!;
+    }
+  }
+  return sum;
+}
+
+/**
  * Samples a batch of random patches, half of them centred on a random foreground voxel
  * (nnU-Net oversamples foreground in a third of each batch; half suits the small datasets a CLI
- * user starts with), each mirrored along every spatial axis with probability 1/2. Outside the
- * image the patch reads 0 (the normalized mean) and background.
+ * user starts with), each mirrored along every spatial axis with probability 1/2, and with the
+ * plan's `augment: 'full'` also rotated, zoomed, brightened and noised (see
+ * {@link FULL_AUGMENTATION}). Outside the image the patch reads 0 and background.
  * 2D and 2.5D patches are axial (`[H, W]` of one z slice); 2.5D adds the slices z - 1 and z + 1
  * as channels, edges replicated, as `sliceStacks` does at prediction time.
  */
@@ -86,6 +128,8 @@ export function sampleBatch(cases: readonly TrainingCase[], plan: TrainingPlan, 
   const { patchSize, batchSize, channels } = plan;
   const numClasses = plan.labelValues.length;
   const three = plan.dims === '3';
+  const full = plan.augment === 'full';
+  const A = FULL_AUGMENTATION;
   const [pd, ph, pw] = three ? patchSize : [1, ...patchSize];
   const voxels = pd! * ph! * pw!;
   const x = new Float32Array(batchSize * voxels * channels);
@@ -104,12 +148,31 @@ export function sampleBatch(cases: readonly TrainingCase[], plan: TrainingPlan, 
     const flipZ = three && rng.bernoulli(0.5);
     const flipY = rng.bernoulli(0.5);
     const flipX = rng.bernoulli(0.5);
+    // Output (dy, dx) -> source: rotate and zoom about the patch centre (zoom > 1 magnifies).
+    let rotate: { cos: number; sin: number } | undefined;
+    let gain = 1;
+    let noise = 0;
+    if (full) {
+      if (rng.bernoulli(A.spatialP)) {
+        const angle = (rng.uniform(-A.rotationDeg, A.rotationDeg) * Math.PI) / 180;
+        const zoom = rng.uniform(A.zoom[0], A.zoom[1]);
+        rotate = { cos: Math.cos(angle) / zoom, sin: Math.sin(angle) / zoom };
+      }
+      if (rng.bernoulli(A.brightnessP)) gain = rng.uniform(A.brightness[0], A.brightness[1]);
+      if (rng.bernoulli(A.noiseP)) noise = rng.uniform(0, A.noiseStd);
+    }
+    const cy = (ph! - 1) / 2;
+    const cx = (pw! - 1) / 2;
     for (let dz = 0; dz < pd!; dz++) {
       for (let dy = 0; dy < ph!; dy++) {
         for (let dx = 0; dx < pw!; dx++) {
           const z = z0 + (flipZ ? pd! - 1 - dz : dz);
-          const yy = y0 + (flipY ? ph! - 1 - dy : dy);
-          const xx = x0 + (flipX ? pw! - 1 - dx : dx);
+          const oy = flipY ? ph! - 1 - dy : dy;
+          const ox = flipX ? pw! - 1 - dx : dx;
+          const fy = rotate === undefined ? y0 + oy : y0 + cy + rotate.cos * (oy - cy) - rotate.sin * (ox - cx);
+          const fx = rotate === undefined ? x0 + ox : x0 + cx + rotate.sin * (oy - cy) + rotate.cos * (ox - cx);
+          const yy = Math.round(fy);
+          const xx = Math.round(fx);
           const out = b * voxels + (dz * ph! + dy) * pw! + dx;
           const inside = z >= 0 && z < D && yy >= 0 && yy < H && xx >= 0 && xx < W;
           const cls = inside ? item.classes[(z * H + yy) * W + xx]! : 0;
@@ -117,7 +180,8 @@ export function sampleBatch(cases: readonly TrainingCase[], plan: TrainingPlan, 
           if (!inside) continue;
           for (let c = 0; c < channels; c++) {
             const zc = channels === 1 ? z : Math.min(D - 1, Math.max(0, z + c - (channels >> 1)));
-            x[out * channels + c] = item.image[(zc * H + yy) * W + xx]!;
+            const v = rotate === undefined ? item.image[(zc * H + yy) * W + xx]! : bilinear(item.image, zc, H, W, fy, fx);
+            x[out * channels + c] = full ? v * gain + (noise > 0 ? rng.normal(0, noise) : 0) : v;
           }
         }
       }

@@ -88,6 +88,26 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
     expect(rows.map((l) => l.split(',')[0])).toEqual(['epoch', '1', '2', '3']);
   }, 120_000);
 
+  it('--background makes another label value class 0, and predict --largest-component writes the values back', async () => {
+    const run = join(dir, 'runbg');
+    const t = await cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', run, '--val', '0', '--background', '2', '--epochs', '1', '--steps', '1', '--filters', '4,8', '--backend', 'cpu', '--report', '0');
+    expect(t.err).toBe('');
+    expect(t.out).toContain('note: background label value 2 (network class 0)');
+    expect(JSON.parse(readFileSync(join(run, 'plan.json'), 'utf8')).labelValues).toEqual([2, 0, 1]);
+    const before = tf.memory().numTensors;
+    const p = await cli('predict', '--model', run, '--input', join(dir, 'nii/images/case1.nii.gz'), '--out', join(dir, 'predbg/case1.nii.gz'), '--largest-component', '--backend', 'cpu');
+    expect(p.err).toBe('');
+    expect(p.out).toContain('largest component per class');
+    expect(tf.memory().numTensors).toBe(before);
+    const mask = await readNifti(readFileSync(join(dir, 'predbg/case1.nii.gz')));
+    expect(mask.affine).toEqual(SYNTHETIC_GEOMETRY.affine);
+    expect([...new Set(mask.data)].every((v) => v === 0 || v === 1 || v === 2)).toBe(true);
+    const bad = await cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', join(dir, 'runbg2'), '--background', 'x', '--backend', 'cpu');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--background is 'x'; expected an integer >= 0");
+    expect((await cli('predict', '--help')).out).toContain('--largest-component');
+  }, 120_000);
+
   it('--resume restores Adam, the schedule and the patch sampler: a run stopped after epoch 1 and resumed ends bitwise equal to an uninterrupted one', async () => {
     const train = (out: string, epochs: number, ...more: string[]) =>
       cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', out, '--val', 'case2', '--epochs', String(epochs), '--steps', '2', '--filters', '4,8', '--backend', 'cpu', '--report', '0', ...more);
