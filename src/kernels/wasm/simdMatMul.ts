@@ -120,7 +120,7 @@ const instances = new WeakMap<WebAssembly.Memory, SimdMatMul | null>();
 
 /**
  * `mm` instantiated on `memory`, or null where this engine has no WebAssembly SIMD (the module
- * does not validate). Cached per memory.
+ * does not validate) or the memory does not link (shared). Cached per memory.
  */
 export function simdMatMulFor(memory: WebAssembly.Memory): SimdMatMul | null {
   const cached = instances.get(memory);
@@ -128,8 +128,14 @@ export function simdMatMulFor(memory: WebAssembly.Memory): SimdMatMul | null {
   const bytes = simdMatMulModuleBytes();
   let fn: SimdMatMul | null = null;
   if (WebAssembly.validate(bytes)) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    fn = instance.exports['mm'] as unknown as SimdMatMul;
+    try {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      fn = instance.exports['mm'] as unknown as SimdMatMul;
+    } catch {
+      // A shared memory (the threaded wasm build in a cross-origin-isolated page) does not link
+      // to this module's unshared import: the stock kernel serves there.
+      fn = null;
+    }
   }
   instances.set(memory, fn);
   return fn;
