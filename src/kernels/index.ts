@@ -20,6 +20,7 @@ import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/
 import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsortedSegmentSum.js';
 import { wasmFusedWithAnyBiasBuffer } from './wasm/fusedBias.js';
+import { wasmBatchMatMul } from './wasm/batchMatMul.js';
 import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
 import { binaryKernel, CPU_BINARY_OPS } from './cpu/binary.js';
@@ -81,6 +82,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.FusedConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedConv2D)],
     [tf.FusedDepthwiseConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedDepthwiseConv2D)],
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
+    [tf.BatchMatMul, wasmBatchMatMul as tf.KernelFunc],
   ],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
@@ -137,7 +139,9 @@ function registeredBackends(): string[] {
  *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`, and
  *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias),
  *   and `FusedConv2D` / `FusedDepthwiseConv2D` / `_FusedMatMul` accepting a bias computed by
- *   `tf.gather` or `tf.reshape` (stock: "only supports rank-1 bias but got rank 4");
+ *   `tf.gather` or `tf.reshape` (stock: "only supports rank-1 bias but got rank 4"), and
+ *   `BatchMatMul` through a WebAssembly SIMD loop for batched or transposed products (window
+ *   attention; stock: a scalar loop, 4-6x slower);
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
  *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
  *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and

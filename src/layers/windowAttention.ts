@@ -5,6 +5,7 @@ import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import type { LayerBaseArgs } from './args.js';
 import { linear, mergeHeads, roll, scaledDotProductAttention, splitHeads } from './attentionMath.js';
+import { attentionChunkScores, chunkedWindowAttention } from './chunkedAttention.js';
 import { effectiveWindow, partitionWindows, relativePositionIndex, reverseWindows, shiftedWindowMask } from './windows.js';
 
 /** Options of {@link windowAttention}. */
@@ -140,18 +141,25 @@ export class WindowAttention extends tfl.layers.Layer {
       const [q, k, v] = tf.split(qkv, 3, -1).map((t) => splitHeads(t, this.numHeads));
       const index = tf.tensor1d(relativePositionIndex(configured.window, size), 'int32');
       const bias = tf.transpose(tf.reshape(tf.gather(this.table!.read(), index), [size, size, this.numHeads]), [2, 0, 1]);
+      const dropout = training ? this.attentionDropout : 0;
+      const masked = shift.some((s) => s > 0);
+      const mask = masked ? shiftedWindowMask(padded, window, shift) : null;
       let attended: tf.Tensor;
-      if (shift.some((s) => s > 0)) {
-        const mask = shiftedWindowMask(padded, window, shift);
+      if (useChunks(q!.shape, dropout)) {
+        // Past the chunk budget: windows a chunk at a time, the gradient recomputing the weights
+        // (the whole-batch scores of a 96^3 volume do not fit the wasm heap). Dropout masks could
+        // not be recomputed identically, so dropout keeps the one-shot formulation.
+        attended = chunkedWindowAttention(q! as tf.Tensor4D, k! as tf.Tensor4D, v! as tf.Tensor4D, bias as tf.Tensor3D, mask === null ? null : { values: mask.values, groups: mask.shape[0] });
+      } else if (mask !== null) {
         const windowCount = mask.shape[0];
         // [N * nW, h, n, n] viewed as [N, nW, h, n, n]: the mask depends on the window, the bias on the head.
         const combined = tf.add(tf.expandDims(tf.tensor3d(mask.values, mask.shape), 1), bias);
         const qs = tf.reshape(q!, [-1, windowCount, this.numHeads, size, channels / this.numHeads]);
         const ks = tf.reshape(k!, qs.shape);
         const vs = tf.reshape(v!, qs.shape);
-        attended = tf.reshape(scaledDotProductAttention(qs, ks, vs, combined, training ? this.attentionDropout : 0), q!.shape);
+        attended = tf.reshape(scaledDotProductAttention(qs, ks, vs, combined, dropout), q!.shape);
       } else {
-        attended = scaledDotProductAttention(q!, k!, v!, bias, training ? this.attentionDropout : 0);
+        attended = scaledDotProductAttention(q!, k!, v!, bias, dropout);
       }
       let projected = linear(mergeHeads(attended), this.projKernel!.read(), this.projBias!.read());
       if (training && this.projectionDropout > 0) projected = tf.dropout(projected, this.projectionDropout);
@@ -180,6 +188,13 @@ export class WindowAttention extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(WindowAttention);
+
+/** Chunk when the scores of all windows `[B, H, n, n]` exceed the chunk budget, and no dropout applies. */
+function useChunks(qShape: number[], dropout: number): boolean {
+  const [rows, heads, n] = qShape as [number, number, number];
+  const budget = attentionChunkScores();
+  return budget > 0 && dropout === 0 && rows * heads * n * n > budget;
+}
 
 function checkPerAxis(own: string, argument: string, value: unknown, min: number): void {
   if (typeof value === 'number') assertInteger(own, argument, value, { min });
