@@ -1,4 +1,4 @@
-// Dense CRF bench (issue 17): `node --import tsx bench/crf.ts [--backends wasm,cpu] [--reps 5] [--skip-brain]`.
+// Dense CRF bench (issue 17): `node --import tsx bench/crf.ts [--backends wasm,cpu] [--reps 5] [--skip-brain] [--skip-speed] [--model DIR [--tune]]`.
 // 1. Speed: denseCrf on a synthetic 256x256 2-class slice (pydensecrf defaults, 5 iterations),
 //    grey (1 channel) and RGB, per backend: wall and process CPU milliseconds (the CPU time is
 //    the figure to read on a shared machine) and the load average.
@@ -8,7 +8,9 @@
 //    0.5 vs per-slice 2D CRF vs a 3D CRF with spacing.
 // 3. With `--model DIR` (a demo model: `npm run demo -- --out DIR`, its `model/`), the same
 //    held-out slices predicted as the demo does (2.5D, k = 3, sliding windows of `--roi`, default
-//    64), before / after the CRF, with and without the demo's largest-component step.
+//    64), before / after the CRF, with and without the demo's largest-component step. `--tune`
+//    also grid-searches the 2D CRF's kernels on the demo's validation slices 34..39 and applies
+//    the best setting to the held-out slices.
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -161,21 +163,73 @@ async function demoModel(dir: string): Promise<void> {
   await useBackend('wasm');
   const model = await loadModel(dir);
   const volume = await loadBrain();
-  const slices = Array.from({ length: 22 }, (_, i) => 40 + i);
   const roi = Number(flag('--roi') ?? 64);
   const predict = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.sigmoid(model.predict(x) as tf.Tensor));
-  const probs = await predictVolume25D(predict, volume.image, { k: 3, axis: 0, slices, slidingWindow: { roiSize: [roi, roi], overlap: 0.5, batchSize: 16 } });
   const dataDir = new URL('../test/fixtures/itk-brain-t1', import.meta.url).pathname;
-  const t1 = await readNifti(await readFile(join(dataDir, 'KmeansTest_T1UCharRaw.nii.gz')));
-  const raw = tf.tidy(() => tf.reshape(tf.slice(niftiToTensor(t1, { dtype: 'float32' }), [0, 40], [1, 22]), [22, 128, 128, 1]));
-  const fg = tf.reshape(probs, [22, 128, 128, 1]);
-  const truth = tf.tidy(() => tf.reshape(tf.gather(volume.mask, tf.tensor1d(slices, 'int32'), 1), [22, 128, 128, 1]));
-  evaluate(`demo model ${dir}`, fg, raw, truth, 22, true);
-  tf.dispose([probs, raw, fg, truth, volume.image, volume.mask]);
+  const t1 = niftiToTensor(await readNifti(await readFile(join(dataDir, 'KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
+  // The model's foreground probabilities, the raw 0..255 T1 and the truth of axial slices first..first+count-1, as [count, 128, 128, 1].
+  const stack = async (first: number, count: number): Promise<{ fg: tf.Tensor; raw: tf.Tensor; truth: tf.Tensor }> => {
+    const slices = Array.from({ length: count }, (_, i) => first + i);
+    const probs = await predictVolume25D(predict, volume.image, { k: 3, axis: 0, slices, slidingWindow: { roiSize: [roi, roi], overlap: 0.5, batchSize: 16 } });
+    const fg = tf.reshape(probs, [count, 128, 128, 1]);
+    probs.dispose();
+    const raw = tf.tidy(() => tf.reshape(tf.slice(t1, [0, first], [1, count]), [count, 128, 128, 1]));
+    const truth = tf.tidy(() => tf.reshape(tf.gather(volume.mask, tf.tensor1d(slices, 'int32'), 1), [count, 128, 128, 1]));
+    return { fg, raw, truth };
+  };
+  const test = await stack(40, 22);
+  evaluate(`demo model ${dir}`, test.fg, test.raw, test.truth, 22, true);
+  if (argv.includes('--tune')) {
+    // Tuned on the demo's validation slices 34..39 (used for early stopping, never for the
+    // gradient), then applied once to the held-out slices: the pipeline a user would follow.
+    const val = await stack(34, 6);
+    const best = tune(val.fg, val.raw, val.truth, 6);
+    const options = best[1];
+    console.log(`tuned on validation slices 34..39 (${best[0]}): Dice ${best[2].dice.toFixed(4)}, HD95 ${best[2].hd95.toFixed(2)} mm`);
+    const labels = denseCrfLabels(test.fg, test.raw, options);
+    const mask = tf.cast(labels, 'float32');
+    const volumeMask = tf.reshape(mask, [1, 22, 128, 128, 1]);
+    const truthVolume = tf.reshape(test.truth, [1, 22, 128, 128, 1]);
+    const kept = keepLargestComponent(volumeMask, { connectivity: 26 });
+    const plain = score(volumeMask, truthVolume);
+    const withLargest = score(kept, truthVolume);
+    console.log(`brain slices 40..61, demo model ${dir}: 2D CRF per slice, tuned (${best[0]}): Dice ${plain.dice.toFixed(4)}, HD95 ${plain.hd95.toFixed(2)} mm`);
+    console.log(`brain slices 40..61, demo model ${dir}: 2D CRF per slice, tuned (${best[0]}) + largest component: Dice ${withLargest.dice.toFixed(4)}, HD95 ${withLargest.hd95.toFixed(2)} mm`);
+    tf.dispose([labels, mask, volumeMask, truthVolume, kept, val.fg, val.raw, val.truth]);
+  }
+  tf.dispose([test.fg, test.raw, test.truth, t1, volume.image, volume.mask]);
   model.dispose();
 }
 
-await speed();
+/**
+ * Grid search of the 2D CRF's kernels on a probability stack, scored as the demo scores (largest
+ * 26-connected component, Dice first, HD95 to break ties). Returns the best [name, options, scores].
+ */
+function tune(fg: tf.Tensor, image: tf.Tensor, truth: tf.Tensor, count: number): [string, DenseCrfOptions, Scores] {
+  const asVolume = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [1, count, 128, 128, 1]);
+  const truthVolume = asVolume(truth);
+  const grid: [string, DenseCrfOptions][] = [['gaussian only', { bilateral: false }]];
+  for (const sxy of [5, 10, 20, 40, 80]) {
+    for (const srgb of [5, 10, 20, 40]) {
+      for (const compat of [3, 5, 10]) grid.push([`bilateral sxy ${sxy} srgb ${srgb} compat ${compat}`, { bilateral: { sxy, srgb, compat } }]);
+    }
+  }
+  const thresholded = tf.tidy(() => keepLargestComponent(asVolume(threshold(fg)), { connectivity: 26 }));
+  let best: [string, DenseCrfOptions, Scores] = ['no CRF', { iterations: 0 }, score(thresholded, truthVolume)];
+  console.log(`tuning on ${count} validation slices: no CRF (threshold + largest component): Dice ${best[2].dice.toFixed(4)}, HD95 ${best[2].hd95.toFixed(2)} mm`);
+  thresholded.dispose();
+  for (const [name, options] of grid) {
+    const labels = denseCrfLabels(fg, image, options);
+    const kept = tf.tidy(() => keepLargestComponent(asVolume(tf.cast(labels, 'float32')), { connectivity: 26 }));
+    const s = score(kept, truthVolume);
+    tf.dispose([labels, kept]);
+    if (s.dice > best[2].dice || (s.dice === best[2].dice && s.hd95 < best[2].hd95)) best = [name, options, s];
+  }
+  truthVolume.dispose();
+  return best;
+}
+
+if (!argv.includes('--skip-speed')) await speed();
 if (!argv.includes('--skip-brain')) await brain();
 const modelDir = flag('--model');
 if (modelDir !== undefined) await demoModel(modelDir);
