@@ -2,7 +2,8 @@
 // builds them, served with the cross-origin isolation headers and driven in headless Chromium on
 // wasm, webgl and webgpu, at tiny sizes through their query parameters: no console error, the
 // train page lowers its loss and reaches a stated held-out Dice, the augmentation playground is
-// seed-deterministic, and screenshots are not blank. Prints the wall time per backend and the
+// seed-deterministic, the predict page's interactive correction (test/examples/correctionPage.ts)
+// moves a painted region while the other slices keep their Dice, and screenshots are not blank. Prints the wall time per backend and the
 // bundle sizes. Run after `npm run build` (npm test does). Screenshots go to a temporary folder.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNifti } from '../../src/data/nifti.js';
 import { SKIP_BROWSER } from '../helpers/chromium.js';
+import { correctionCase } from './correctionPage.js';
 import { openExampleSite, openPage, pixelStats, waitForState, webgpuAdapter, type ExampleSite } from './examplePages.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -206,6 +208,11 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     } finally {
       await page.close();
     }
+  }, TEST_LIMIT_MS);
+
+  // About 24 s on wasm (with the control run), on a loaded 2-core machine; see correctionPage.ts.
+  it.each(BACKENDS)('predict: erasing painted brain and fine-tuning with EWC + LwF moves the painted region and keeps the other slices\' Dice, on %s', async (backend) => {
+    await correctionCase(site!, adapter, backend);
   }, TEST_LIMIT_MS);
 
   it('predict: opens files from the pickers and from a drop (the mask found by its name), on wasm', async () => {
