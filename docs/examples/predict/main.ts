@@ -110,7 +110,12 @@ async function predictOnce(): Promise<void> {
     const pred = Uint8Array.from(await predicted.data());
     const truthValues = truth === undefined ? undefined : Uint8Array.from(await truth.data());
     // Paint belongs to the slab it was painted on: another slab (or volume) starts clean.
-    if (shown?.first !== first || shown.shape.join() !== shape.join() || input.name !== shownName) corrections = new Corrections(h!, w!);
+    // So does the EWC anchor: its Fisher information is estimated on the slab's slices.
+    if (shown?.first !== first || shown.shape.join() !== shape.join() || input.name !== shownName) {
+      corrections = new Corrections(h!, w!);
+      model?.anchor?.dispose();
+      if (model !== undefined) model.anchor = undefined;
+    }
     shownName = input.name;
     shown = { image: Float32Array.from(await volume.data()), pred, truth: truthValues, shape, first };
     const spacing = [image.spacing[2]!, image.spacing[1]!, image.spacing[0]!];
