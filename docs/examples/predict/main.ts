@@ -318,11 +318,19 @@ element('clear').addEventListener('click', () => {
   corrections?.clear();
   redraw();
 });
+// In a task of their own, not the click's: WebGL compiles the training shaders synchronously (on
+// SwiftShader, seconds each), and the click would not return until they are built.
 element('finetune').addEventListener('click', () => {
-  busy = busy.then(fineTuneOnce).catch(showError);
+  state.status = 'running';
+  setTimeout(() => {
+    busy = busy.then(fineTuneOnce).catch(showError);
+  }, 0);
 });
 element('reset').addEventListener('click', () => {
-  busy = busy.then(resetOnce).catch(showError);
+  state.status = 'running';
+  setTimeout(() => {
+    busy = busy.then(resetOnce).catch(showError);
+  }, 0);
 });
 picker.addEventListener('change', () => void predict());
 void predict();
