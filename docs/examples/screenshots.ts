@@ -26,7 +26,7 @@ const SHOTS: ReadonlyArray<{ name: string; path: string; counter: string | undef
     counter: 'runs',
     act: async (page) => {
       await stroke(page, STROKE);
-      await page.click('#finetune');
+      await page.dispatchEvent('#finetune', 'click');
       await waitForState(page, 600_000, 'finetunes', 1);
       return (await page.textContent('#correction')) ?? '';
     },

@@ -83,7 +83,9 @@ export async function correctionCase(site: ExampleSite, adapter: string | null, 
     expect(drawn.std).toBeGreaterThan(20);
     expect(drawn.levels).toBeGreaterThan(16);
 
-    await page.click('#finetune');
+    // A dispatched click, not a mouse one: the mouse's waits for the renderer's input
+    // acknowledgement, which on WebGL waits for the training shaders' synchronous compilation.
+    await page.dispatchEvent('#finetune', 'click');
     const tuned = await waitForState(page, PAGE_LIMIT_MS, 'finetunes', 1);
     const wall = Date.now() - started;
     expect(tuned.error).toBeUndefined();
@@ -109,11 +111,11 @@ export async function correctionCase(site: ExampleSite, adapter: string | null, 
     let control = '';
     if (backend === 'wasm') {
       // The control: the original weights back, the same paint, fine-tuned with nothing to keep.
-      await page.click('#reset');
+      await page.dispatchEvent('#reset', 'click');
       const reset = await waitForState(page, PAGE_LIMIT_MS, 'resets', 1);
       expect(reset.dice).toBeCloseTo(loaded.dice as number, 6);
       await page.selectOption('#guard', 'none');
-      await page.click('#finetune');
+      await page.dispatchEvent('#finetune', 'click');
       const bare = (await waitForState(page, PAGE_LIMIT_MS, 'finetunes', 2)).correction as Correction;
       expect(bare.guard).toBe('none');
       expect(bare.before.unpaintedDice).toBeCloseTo(guarded.before.unpaintedDice!, 6);
