@@ -227,10 +227,12 @@ async function fineTuneOnce(): Promise<void> {
   }
 }
 
+const GUARD_NAMES: Record<string, string> = { 'ewc+lwf': 'EWC + LwF', ewc: 'EWC', lwf: 'LwF', none: 'no EWC or LwF' };
+
 function correctionText(guard: string, before: CorrectionScores, after: CorrectionScores, steps: number, ms: number): string {
   const part = (label: string, n: number, b: number, a: number): string => (n === 0 ? '' : `${label} ${n} voxels: predicted brain ${(100 * b).toFixed(0)}% -> ${(100 * a).toFixed(0)}% · `);
   const dice = before.unpaintedDice === undefined || after.unpaintedDice === undefined ? '' : `Dice on the unpainted slices ${before.unpaintedDice.toFixed(3)} -> ${after.unpaintedDice.toFixed(3)} · `;
-  return `Fine-tuned ${steps} steps (${guard === 'none' ? 'no EWC or LwF' : guard.toUpperCase().replace('+', ' + ')}) in ${(ms / 1000).toFixed(1)} s: ` +
+  return `Fine-tuned ${steps} steps (${GUARD_NAMES[guard] ?? guard}) in ${(ms / 1000).toFixed(1)} s: ` +
     `${part('erased', before.erased, before.erasedPredicted, after.erasedPredicted)}${part('added', before.added, before.addedPredicted, after.addedPredicted)}${dice}`.replace(/ · $/, '');
 }
 
