@@ -210,10 +210,15 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     }
   }, TEST_LIMIT_MS);
 
-  // About 24 s on wasm (with the control run), on a loaded 2-core machine; see correctionPage.ts.
-  it.each(BACKENDS)('predict: erasing painted brain and fine-tuning with EWC + LwF moves the painted region and keeps the other slices\' Dice, on %s', async (backend) => {
+  // On wasm about 24 s with the control run, on a loaded 2-core machine. On SwiftShader's WebGL
+  // the same case took about 17 minutes there (load average 16-20, the browser at nice 19: 110 s
+  // for the first prediction, the Fisher's backward passes and each Adam step 30-60 s), far past
+  // the minute npm test may spend on it, so WebGL and WebGPU run only with
+  // UNET_KIT_CORRECTION_GPU=1 (see correctionPage.ts; a real GPU does it in seconds).
+  it.for(BACKENDS)('predict: erasing painted brain and fine-tuning with EWC + LwF moves the painted region and keeps the other slices\' Dice, on %s', { timeout: TEST_LIMIT_MS }, async (backend, { skip }) => {
+    if (backend !== 'wasm' && process.env.UNET_KIT_CORRECTION_GPU !== '1') skip(`the correction case on ${backend} is opt-in (UNET_KIT_CORRECTION_GPU=1): SwiftShader takes minutes`);
     await correctionCase(site!, adapter, backend);
-  }, TEST_LIMIT_MS);
+  });
 
   it('predict: opens files from the pickers and from a drop (the mask found by its name), on wasm', async () => {
     const { page, log } = await openPage(site!, '/predict/?backend=wasm');
