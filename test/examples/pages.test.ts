@@ -210,9 +210,9 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
     }
   }, TEST_LIMIT_MS);
 
-  // On wasm about 24 s with the control run, on a loaded 2-core machine. On SwiftShader's WebGL
-  // the same case took about 17 minutes there (load average 16-20, the browser at nice 19: 110 s
-  // for the first prediction, the Fisher's backward passes and each Adam step 30-60 s), far past
+  // On wasm 24-54 s with the control run, on a loaded 2-core machine; on SwiftShader's WebGPU
+  // 84 s (load average 4-8). On its WebGL the case had not finished in 15 minutes at load average
+  // 16-20 (the browser at nice 19: 110 s for the first prediction, each Adam step 30-60 s), far past
   // the minute npm test may spend on it, so WebGL and WebGPU run only with
   // UNET_KIT_CORRECTION_GPU=1 (see correctionPage.ts; a real GPU does it in seconds).
   it.for(BACKENDS)('predict: erasing painted brain and fine-tuning with EWC + LwF moves the painted region and keeps the other slices\' Dice, on %s', { timeout: TEST_LIMIT_MS }, async (backend, { skip }) => {
