@@ -211,8 +211,8 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
   }, TEST_LIMIT_MS);
 
   // On wasm 24-54 s with the control run, on a loaded 2-core machine; on SwiftShader's WebGPU
-  // 84 s (load average 4-8). On its WebGL the case had not finished in 15 minutes at load average
-  // 16-20 (the browser at nice 19: 110 s for the first prediction, each Adam step 30-60 s), far past
+  // 84 s and WebGL 74 s (load average 4-8), the same figures; but WebGL had not finished in 15
+  // minutes at load average 16-20 (the browser at nice 19: each Adam step 30-60 s). Both are past
   // the minute npm test may spend on it, so WebGL and WebGPU run only with
   // UNET_KIT_CORRECTION_GPU=1 (see correctionPage.ts; a real GPU does it in seconds).
   it.for(BACKENDS)('predict: erasing painted brain and fine-tuning with EWC + LwF moves the painted region and keeps the other slices\' Dice, on %s', { timeout: TEST_LIMIT_MS }, async (backend, { skip }) => {
