@@ -214,7 +214,7 @@ describe.skipIf(SKIP_BROWSER)('the live example pages in headless Chromium', () 
   // 84 s and WebGL 74 s (load average 4-8), the same figures; but WebGL had not finished in 15
   // minutes at load average 16-20 (the browser at nice 19: each Adam step 30-60 s). Both are past
   // the minute npm test may spend on it, so WebGL and WebGPU run only with
-  // UNET_KIT_CORRECTION_GPU=1 (see correctionPage.ts; a real GPU does it in seconds).
+  // UNET_KIT_CORRECTION_GPU=1 (see correctionPage.ts).
   it.for(BACKENDS)('predict: erasing painted brain and fine-tuning with EWC + LwF moves the painted region and keeps the other slices\' Dice, on %s', { timeout: TEST_LIMIT_MS }, async (backend, { skip }) => {
     if (backend !== 'wasm' && process.env.UNET_KIT_CORRECTION_GPU !== '1') skip(`the correction case on ${backend} is opt-in (UNET_KIT_CORRECTION_GPU=1): SwiftShader takes minutes`);
     await correctionCase(site!, adapter, backend);
