@@ -159,12 +159,15 @@ export function reassemblePatches(patches: tf.Tensor, layout: PatchLayout, optio
     const weights = weighting === 'gaussian' ? gaussianImportance(layout.patchSize) : tf.ones([...layout.patchSize, 1]);
     const place = (t: tf.Tensor, start: number[]): tf.Tensor =>
       tf.pad(t, [[0, 0], ...start.map((s, a): [number, number] => [s, layout.paddedShape[a]! - s - layout.patchSize[a]!]), [0, 0]]);
-    const weightSum = tf.addN(layout.starts.map((start) => place(tf.expandDims(weights, 0), start)));
+    // Chains of adds, not tf.addN: WebGPU's addN binds every input as a storage buffer and a
+    // shader stage may have only 8 (more patches than that gave NaN there).
+    const sum = (terms: tf.Tensor[]): tf.Tensor => terms.reduce((acc, term) => tf.add(acc, term));
+    const weightSum = sum(layout.starts.map((start) => place(tf.expandDims(weights, 0), start)));
     const volumes: tf.Tensor[] = [];
     const perSample = layout.starts.length;
     for (let n = 0; n < layout.batchSize; n++) {
       const parts = layout.starts.map((start, i) => place(tf.mul(tf.cast(tf.slice(patches, [n * perSample + i], [1]), 'float32'), weights), start));
-      volumes.push(tf.div(parts.length === 1 ? parts[0]! : tf.addN(parts), weightSum));
+      volumes.push(tf.div(sum(parts), weightSum));
     }
     const merged = tf.concat(volumes, 0);
     const begin = [0, ...layout.pads.map(([b]) => b), 0];

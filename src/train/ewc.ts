@@ -115,7 +115,9 @@ export function ewcPenalty(anchor: EwcAnchor, lambda: number): tf.Scalar {
   assertNumber('ewcPenalty', 'lambda', lambda, { min: 0 });
   return tf.tidy(() => {
     const terms = anchor.variables.map((v, i) => tf.sum(tf.mul(anchor.fisher[i]!, tf.square(tf.sub(v.read(), anchor.optimum[i]!)))));
-    return tf.mul(tf.addN(terms), lambda / 2) as tf.Scalar;
+    // A chain of adds, not tf.addN: WebGPU's addN binds every input as a storage buffer and a
+    // shader stage may have only 8, so a model with more weights got NaN there.
+    return tf.mul(terms.reduce((sum, term) => tf.add(sum, term)), lambda / 2) as tf.Scalar;
   });
 }
 

@@ -145,21 +145,6 @@ export async function predictionAnchor(net: LayersModel, stacks: tf.Tensor4D): P
   return { variables, optimum, fisher, dispose: () => tf.dispose([...optimum, ...fisher]) };
 }
 
-/**
- * `ewcPenalty` summed over groups of 4 weights: it is a sum over the weights, so the groups add
- * up to it. Whole, it ends in one `tf.addN` of all 37 of the model's weight terms, and tfjs'
- * WebGPU addN binds every input as a storage buffer: 37 exceed WebGPU's limit of 8 per shader
- * stage, the pipeline is invalid and the loss NaN (Chromium's SwiftShader WebGPU, tfjs 4.22).
- */
-function chunkedEwcPenalty(anchor: EwcAnchor, lambda: number): tf.Scalar {
-  let total: tf.Scalar = tf.scalar(0);
-  for (let i = 0; i < anchor.variables.length; i += 4) {
-    const part = { ...anchor, variables: anchor.variables.slice(i, i + 4), optimum: anchor.optimum.slice(i, i + 4), fisher: anchor.fisher.slice(i, i + 4) };
-    total = tf.add(total, ewcPenalty(part, lambda));
-  }
-  return total;
-}
-
 /** The flat indices of the voxels whose weight is 0 (unpainted), as an int32 tensor. */
 async function unpaintedIndices(weights: tf.Tensor): Promise<tf.Tensor1D> {
   const values = await weights.data();
@@ -216,7 +201,7 @@ export async function fineTune(net: LayersModel, stacks: tf.Tensor4D, targets: t
         () => {
           const logits = net.apply(stacks, { training: true }) as tf.Tensor;
           const data = tf.div(tf.sum(tf.mul(weights, binaryCrossEntropyWithLogits(targets, logits))), painted);
-          let penalty = ewc === undefined ? tf.scalar(0) : chunkedEwcPenalty(ewc.anchor, ewc.lambda);
+          let penalty = ewc === undefined ? tf.scalar(0) : ewcPenalty(ewc.anchor, ewc.lambda);
           if (distill !== undefined && keep !== undefined && teacher !== undefined) {
             const student = tf.reshape(tf.gather(tf.reshape(logits, [-1]), keep), [1, -1, 1]);
             penalty = tf.add(penalty, tf.mul(distill(tf.sigmoid(teacher), student), lwf!.weight));
