@@ -31,7 +31,19 @@ export interface ConfusionStatsOptions {
   ignoreIndex?: number;
   /** Keep class 0. Default `true` (MONAI's `DiceMetric` default); false drops it when K > 1. */
   includeBackground?: boolean;
+  /**
+   * Whether the label values are checked (in range, one-hot 0/1) with a small synchronous read.
+   * Default `'auto'`: on the cpu, wasm and tensorflow backends, where it is one cheap read; off
+   * on webgl and webgpu, where a synchronous read stalls the GPU and, on WebGPU in Chromium,
+   * lost the device for good (tfjs 4.22's `readSync` on SwiftShader: every later read failed with
+   * "mapAsync: A valid external Instance reference no longer exists"). Unchecked, a label
+   * outside `[0, K)` counts as no class. `true` checks on every backend.
+   */
+  checkValues?: boolean | 'auto';
 }
+
+// Backends whose tensors live in host memory: the value check is one small read there.
+const HOST_MEMORY_BACKENDS = ['cpu', 'wasm', 'tensorflow'];
 
 /**
  * Per sample and class voxel counts: true positives, false positives, false negatives, true
@@ -181,7 +193,8 @@ function squeezeChannel(t: tf.Tensor, spatialRank: number): tf.Tensor {
  * | `[N, ...S]` or `[N, ...S, 1]`, any dtype | integer label map in `[0, K)` (binary: 0 / 1), or `ignoreIndex` |
  *
  * Voxels whose target label is `ignoreIndex` are left out of every count. Values are checked
- * (labels in range, one-hot 0/1) with one small synchronous read.
+ * (labels in range, one-hot 0/1) with one small synchronous read on the cpu, wasm and tensorflow
+ * backends, not on webgl and webgpu unless `checkValues` is true (see {@link ConfusionStatsOptions}).
  *
  * @returns `{ tp, fp, fn, tn }`, `int32` tensors `[N, K]` owned by the caller (dispose them).
  * @example
@@ -193,8 +206,9 @@ function squeezeChannel(t: tf.Tensor, spatialRank: number): tf.Tensor {
  */
 export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: ConfusionStatsOptions = {}): ConfusionStats {
   assertOptionsObject(FN, options);
-  assertKnownKeys(FN, options, ['numClasses', 'threshold', 'ignoreIndex', 'includeBackground']);
-  const { numClasses, threshold, ignoreIndex, includeBackground = true } = options ?? {};
+  assertKnownKeys(FN, options, ['numClasses', 'threshold', 'ignoreIndex', 'includeBackground', 'checkValues']);
+  const { numClasses, threshold, ignoreIndex, includeBackground = true, checkValues = 'auto' } = options ?? {};
+  if (checkValues !== true && checkValues !== false && checkValues !== 'auto') fail(FN, 'options.checkValues', checkValues, "true, false or 'auto'");
   if (numClasses !== undefined) assertInteger(FN, 'options.numClasses', numClasses, { min: 1 });
   if (threshold !== undefined) assertNumber(FN, 'options.threshold', threshold);
   if (ignoreIndex !== undefined) assertInteger(FN, 'options.ignoreIndex', ignoreIndex);
@@ -226,7 +240,9 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
   }
   // A binary prediction's label-map target holds 0 / 1: two label values, one counted class.
   const labelCount = p.kind === 'binary' ? 2 : classes;
-  validateValues(pred, target, p.kind === 'labels', t.kind === 'labels', labelCount, ignoreIndex);
+  if (checkValues === true || (checkValues === 'auto' && HOST_MEMORY_BACKENDS.includes(tf.getBackend()))) {
+    validateValues(pred, target, p.kind === 'labels', t.kind === 'labels', labelCount, ignoreIndex);
+  }
 
   const spatialRank = p.spatial.length;
   return tf.tidy(() => {

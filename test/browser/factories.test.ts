@@ -38,8 +38,13 @@ export const TOLERANCES: Record<Browserbackend, { output: number; loss: number; 
   webgpu: { output: 1e-3, loss: 1e-3, delta: 5e-2 },
 };
 
+// UNET_KIT_FACTORY_BACKENDS=webgpu (say) runs only those; UNET_KIT_FACTORIES_GPU=all runs every
+// case on webgl and webgpu too (by default they run the cases marked `gpu`, see factoryCases.ts).
+const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
+const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
+
 // A page per backend runs every case in one call; SwiftShader's WebGL and WebGPU are slow.
-const PAGE_LIMIT_MS = 240_000;
+const PAGE_LIMIT_MS = 900_000;
 
 const ENTRY = `
   import * as tf from '@tensorflow/tfjs-core';
@@ -56,14 +61,15 @@ const ENTRY = `
   setWasmPaths(location.origin + '/');
   const factoryKit = { models: kit, mobileNetV2: (shape) => kerasMobileNetV2(shape) };
 
-  window.runFactories = async (backend) => {
+  window.runFactories = async (backend, names) => {
     const started = performance.now();
     const name = await kit.useBackend(backend);
-    const cases = await (await fetch('/cases.json')).json();
+    const faults = await checkFaults();
+    const cases = (await (await fetch('/cases.json')).json()).filter((c) => names.includes(c.name));
     const results = [];
     const errors = [];
     for (const data of cases) {
-      const spec = factoryCases('').find((c) => c.name === data.name);
+      const spec = factoryCases('all').find((c) => c.name === data.name);
       try {
         results.push(await runCase(tf, () => {
           const model = spec.build(factoryKit);
@@ -73,13 +79,33 @@ const ENTRY = `
         errors.push(error.message);
       }
     }
-    return { backend: name, results, errors, ms: performance.now() - started };
+    return { backend: name, faults, results, errors, ms: performance.now() - started };
   };
+
+  // The two WebGPU faults unet-kit fixed, checked on every backend. On GPU-resident data (2560
+  // values, above the size where tfjs-webgpu computes on the CPU): a bool -> float32 and an
+  // int32 -> float32 cast summed over axis 0 (a Transpose of the cast tensor); confusionStats
+  // and dice, then later reads (its synchronous label check lost the WebGPU device).
+  async function checkFaults() {
+    const x = tf.tidy(() => tf.reshape(tf.sub(tf.mod(tf.range(0, 2560, 1, 'int32'), 7), 3), [64, 40]));
+    const sums = tf.tidy(() => [tf.sum(tf.cast(tf.greater(x, 0), 'float32'), 0), tf.sum(tf.cast(x, 'float32'), 0)]);
+    const boolSum = Array.from(await sums[0].data());
+    const intSum = Array.from(await sums[1].data());
+    const probs = tf.tidy(() => tf.reshape(tf.div(tf.cast(tf.mod(tf.range(0, 2560, 1, 'int32'), 10), 'float32'), 9), [1, 64, 40, 1]));
+    const truth = tf.tidy(() => tf.cast(tf.greaterEqual(probs, 0.3), 'float32'));
+    const score = tf.tidy(() => kit.dice(kit.confusionStats(probs, truth)));
+    const dice = (await score.data())[0];
+    const after = Array.from(await tf.tidy(() => tf.add(tf.slice(tf.reshape(x, [-1]), [0], [8]), 1)).data());
+    tf.dispose([x, sums, probs, truth, score]);
+    return { backend: tf.getBackend(), boolSum, intSum, dice, after };
+  }
   window.factoriesReady = true;
 `;
 
 interface PageRun {
   backend: string;
+  /** The page's checkFaults. */
+  faults: Record<string, number[] | number | string>;
   results: CaseResult[];
   errors: string[];
   ms: number;
@@ -121,6 +147,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
   let noChromium: string | undefined;
   const cases: CaseData[] = [];
   const reference = new Map<string, CaseResult>();
+  const gpuCases = new Set(factoryCases().filter((c) => c.gpu === true).map((c) => c.name));
 
   beforeAll(async () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
@@ -169,7 +196,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
     await server?.close();
   });
 
-  for (const backend of BACKENDS) it(`${backend}: forward outputs, step losses and weight changes match Node`, async (context) => {
+  for (const backend of BACKENDS.filter((b) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(b))) it(`${backend}: forward outputs, step losses and weight changes match Node`, async (context) => {
     if (browser === undefined) {
       console.log(`factories on ${backend} skipped: no Chromium can be launched here (${noChromium})`);
       context.skip();
@@ -193,7 +220,11 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
           context.skip();
         }
       }
-      const run = (await page.evaluate((name) => (window as unknown as { runFactories: (b: string) => Promise<unknown> }).runFactories(name), backend)) as PageRun;
+      const names = cases.filter((c) => backend === 'wasm' || ALL_ON_GPU || gpuCases.has(c.name)).map((c) => c.name);
+      const run = (await page.evaluate(
+        ([name, list]) => (window as unknown as { runFactories: (b: string, n: readonly string[]) => Promise<unknown> }).runFactories(name, list),
+        [backend, names] as const,
+      )) as PageRun;
       const tolerance = TOLERANCES[backend];
       const rows: string[] = [];
       let worst = { output: 0, loss: 0, delta: 0 };
@@ -215,9 +246,18 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         `factories on ${run.backend}: ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s; worst output ${worst.output.toExponential(2)}, ` +
           `loss ${worst.loss.toExponential(2)}, delta ${worst.delta.toExponential(2)}\n  ${rows.join('\n  ')}`,
       );
+      const faults = run.faults;
       expect(run.backend).toBe(backend);
+      // The fault checks of the page (checkFaults), computed here: values (i mod 7) - 3 in [64, 40].
+      const column = (j: number) => Array.from({ length: 64 }, (_, r) => ((r * 40 + j) % 7) - 3);
+      expect(faults.backend).toBe(backend);
+      expect(faults.boolSum).toEqual(Array.from({ length: 40 }, (_, j) => column(j).filter((v) => v > 0).length));
+      expect(faults.intSum).toEqual(Array.from({ length: 40 }, (_, j) => column(j).reduce((a, b) => a + b, 0)));
+      // probs (i mod 10) / 9 against truth probs >= 0.3: predicted (>= 0.5) 5 of 10, true 7 of 10, overlap 5.
+      expect(faults.dice).toBeCloseTo((2 * 5) / (5 + 7), 5);
+      expect(faults.after).toEqual([-2, -1, 0, 1, 2, 3, 4, -2]);
       expect(failures).toEqual([]);
-      expect(run.results.map((r) => r.name)).toEqual(cases.map((c) => c.name));
+      expect(run.results.map((r) => r.name)).toEqual(names);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

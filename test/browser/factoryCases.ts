@@ -18,6 +18,10 @@ export interface FactoryCase {
   build: (kit: FactoryKit) => tfLayers.LayersModel;
   /** Batch size of the input (default 2; 1 for the largest 3D transformers, to keep the suite fast). */
   batch?: number;
+  /** Also run on webgl and webgpu by default (SwiftShader compiles every kernel anew: slow). */
+  gpu?: boolean;
+  /** Left out unless named (UNET_KIT_FACTORIES): too slow for `npm test` even on wasm's Node reference. */
+  heavy?: boolean;
   /** Other models the build made and the case owns (backboneUNet's encoder): disposed with it. */
   owned?: (model: tfLayers.LayersModel) => tfLayers.LayersModel[];
 }
@@ -37,10 +41,13 @@ function both(name: string, build: (kit: FactoryKit, spatialDims: 2 | 3) => tfLa
 /** The 3D case of a pair at batch 1. */
 const batchOne = (pair: FactoryCase[]): FactoryCase[] => pair.map((c) => (c.name.endsWith('3D') ? { ...c, batch: 1 } : c));
 
+/** Marks the named cases of a list (`gpu` or `heavy`). */
+const mark = (list: FactoryCase[], names: string[], key: 'gpu' | 'heavy'): FactoryCase[] => list.map((c) => (names.includes(c.name) ? { ...c, [key]: true } : c));
+
 const shape = (spatialDims: 2 | 3, channels = 1): number[] => [...(spatialDims === 2 ? image : volume).slice(0, -1), channels];
 
 /** Every factory, in the order of src/models/index.ts. */
-const ALL_CASES: readonly FactoryCase[] = [
+const LISTED: FactoryCase[] = [
   ...both('unet', (k, d) => k.models.unet({ ...TINY, inputShape: shape(d), spatialDims: d })),
   // Ronneberger's unpadded convs: 44 -> 4 for two levels, skips centre-cropped.
   { name: "unet padding 'valid' 2D", build: (k) => k.models.unet({ ...TINY, inputShape: [44, 44, 1], padding: 'valid', norm: 'none' }) },
@@ -86,8 +93,8 @@ const ALL_CASES: readonly FactoryCase[] = [
   {
     name: 'backboneUNet mobilenetV2 2D',
     build: (k) => {
-      const encoder = k.mobileNetV2([32, 32, 3]);
-      const model = k.models.backboneUNet(encoder, { backbone: 'mobilenetV2', numClasses: 2, decoderFilters: [4, 4, 8, 8, 8], seed: 3 });
+      const encoder = k.mobileNetV2([64, 64, 3]);
+      const model = k.models.backboneUNet(encoder, { backbone: 'mobilenetV2', numClasses: 2, decoderFilters: [4, 4, 8, 8, 8], freezeBlocks: 'all', seed: 3 });
       encoders.set(model, encoder);
       return model;
     },
@@ -97,11 +104,22 @@ const ALL_CASES: readonly FactoryCase[] = [
 ];
 
 /**
- * The cases the suite runs: all, or those named in UNET_KIT_FACTORIES (comma-separated, for
- * working on one factory; read in Node only).
+ * On webgl and webgpu by default, one of each kind of kernel mix: 3D convs with batch norm and
+ * transposed convs (unet 3D), attention gates (attentionUNet 2D), rank-5 instance norm and
+ * recurrent convs (r2UNet 3D), window attention with its gathered position bias (swinUNet 2D).
+ */
+const GPU_DEFAULT = ['unet 3D', 'attentionUNet 2D', 'r2UNet 3D', 'swinUNet 2D'];
+/** SwinUNETR 3D at its smallest legal input (32^3): 150 s for Node's cpu reference on a loaded machine. */
+const HEAVY = ['swinUNETR 3D'];
+const ALL_CASES: readonly FactoryCase[] = mark(mark(LISTED, GPU_DEFAULT, 'gpu'), HEAVY, 'heavy');
+
+/**
+ * The cases the suite runs: every one but the heavy ones; `'all'`: every one; else those named
+ * (comma-separated). Node reads UNET_KIT_FACTORIES.
  */
 export function factoryCases(only = typeof process === 'undefined' ? undefined : process.env.UNET_KIT_FACTORIES): readonly FactoryCase[] {
-  if (only === undefined || only === '') return ALL_CASES;
+  if (only === 'all') return ALL_CASES;
+  if (only === undefined || only === '') return ALL_CASES.filter((c) => c.heavy !== true);
   const names = only.split(',').map((n) => n.trim());
   const unknown = names.filter((n) => !ALL_CASES.some((c) => c.name === n));
   if (unknown.length > 0) throw new Error(`UNET_KIT_FACTORIES names ${unknown.join(', ')}; known: ${ALL_CASES.map((c) => c.name).join(', ')}`);

@@ -19,6 +19,8 @@ export interface CaseData {
   weights: number[][];
   x: Packed;
   target: Packed;
+  /** SGD learning rate (default {@link LEARNING_RATE}). */
+  learningRate?: number;
 }
 
 /** What one case gives back. */
@@ -72,7 +74,7 @@ export async function runCase(
     const output = Array.from(await y.data());
     y.dispose();
     const variables = model.trainableWeights.map((w) => w.read() as tfCore.Variable);
-    const optimizer = tf.train.sgd(LEARNING_RATE);
+    const optimizer = tf.train.sgd(data.learningRate ?? LEARNING_RATE);
     const loss = (): tfCore.Scalar => tf.mean(tf.square(tf.sub(model.apply(x, { training: true }) as tfCore.Tensor, target)));
     const losses: number[] = [];
     for (let step = 0; step < TRAIN_STEPS; step++) {
