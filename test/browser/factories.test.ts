@@ -44,7 +44,7 @@ const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
 const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
 
 // A page per backend runs every case in one call; SwiftShader's WebGL and WebGPU are slow.
-const PAGE_LIMIT_MS = 900_000;
+const PAGE_LIMIT_MS = 600_000;
 
 const ENTRY = `
   import * as tf from '@tensorflow/tfjs-core';
@@ -236,7 +236,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         const loss = Math.max(...result.losses.map((l, i) => Math.abs(l - node.losses[i]!) / Math.abs(node.losses[i]!)));
         const delta = relative(minus(result.weights, data.weights), minus(node.weights, data.weights));
         worst = { output: Math.max(worst.output, output), loss: Math.max(worst.loss, loss), delta: Math.max(worst.delta, delta) };
-        rows.push(`${result.name}: output ${output.toExponential(1)}, loss ${loss.toExponential(1)}, delta ${delta.toExponential(1)}, ${(result.ms / 1000).toFixed(1)} s`);
+        rows.push(`${result.name}: output ${output.toExponential(1)}, loss ${loss.toExponential(1)}, delta ${delta.toExponential(1)}, ${(result.ms / 1000).toFixed(1)} s (Node ${(node.ms / 1000).toFixed(1)} s)`);
         if (result.output.length !== node.output.length || !(output <= tolerance.output)) failures.push(`${result.name}: output differs by ${output}`);
         if (!(loss <= tolerance.loss)) failures.push(`${result.name}: losses ${result.losses.join(', ')} vs Node ${node.losses.join(', ')}`);
         if (!(delta <= tolerance.delta)) failures.push(`${result.name}: weight change differs by ${delta} (relative)`);
