@@ -1,17 +1,17 @@
 // Dice of a whole predicted set of voxels against the truth, with unet-kit's metrics.
 import * as tf from '@tensorflow/tfjs-core';
-import { confusionStats, dice } from 'unet-kit/metrics';
+import { diceCoefficient } from 'unet-kit/metrics';
+
+const softDice = diceCoefficient();
 
 /**
- * Hard Dice of `probs >= 0.5` against the 0/1 `truth` over all voxels (one sample), as a number:
- * `confusionStats` then `dice`. On webgl and webgpu `confusionStats` skips its synchronous label
- * check (`checkValues: 'auto'`), so nothing here blocks the GPU; the one read is `await data()`.
+ * Dice of `probs > 0.5` against the 0/1 `truth` over all voxels (one sample), as a number:
+ * `diceCoefficient` on the thresholded prediction is the hard Dice, in float32 tensor math. Not
+ * `confusionStats` + `dice`: on WebGPU (tfjs 4.22, SwiftShader) its int32 counts came back all
+ * zero (test/browser/factories.test.ts logs it), so the page would show a Dice of 0 there.
  */
 export async function overallDice(probs: tf.Tensor, truth: tf.Tensor): Promise<number> {
-  const score = tf.tidy(() => {
-    const stats = confusionStats(tf.reshape(probs, [1, -1, 1]), tf.reshape(truth, [1, -1, 1]));
-    return dice(stats);
-  });
+  const score = tf.tidy(() => softDice(tf.reshape(tf.cast(truth, 'float32'), [1, -1, 1]), tf.reshape(tf.cast(tf.greater(probs, 0.5), 'float32'), [1, -1, 1])));
   const [value] = await score.data();
   score.dispose();
   return value!;
