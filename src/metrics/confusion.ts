@@ -245,28 +245,32 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
   }
 
   const spatialRank = p.spatial.length;
+  // tfjs-backend-webgpu 4.22's Transpose (which a sum over the spatial axes runs) does not compile
+  // for int32 input ("expected 'f32', got 'i32'") and the counts came back zero: count in float32
+  // there (exact up to 2^24 voxels per sample) and cast the four tables to int32.
+  const counting: 'int32' | 'float32' = tf.getBackend() === 'webgpu' ? 'float32' : 'int32';
   return tf.tidy(() => {
     let predHot: tf.Tensor;
-    if (p.kind === 'labels') predHot = oneHot(squeezeChannel(pred, spatialRank), classes, 'int32');
+    if (p.kind === 'labels') predHot = oneHot(squeezeChannel(pred, spatialRank), classes, counting);
     else {
       const scores = tf.cast(pred, 'float32');
       predHot =
         p.kind === 'multiclass'
-          ? oneHot(tf.argMax(scores, -1), classes, 'int32')
-          : tf.cast(tf.greaterEqual(scores, threshold ?? 0.5), 'int32');
+          ? oneHot(tf.argMax(scores, -1), classes, counting)
+          : tf.cast(tf.greaterEqual(scores, threshold ?? 0.5), counting);
     }
 
     let targetHot: tf.Tensor;
     let valid: tf.Tensor | undefined;
-    if (t.kind === 'onehot') targetHot = tf.cast(target, 'int32');
+    if (t.kind === 'onehot') targetHot = tf.cast(target, counting);
     else {
       const labels = tf.cast(squeezeChannel(target, spatialRank), 'int32');
       let kept = labels;
       if (ignoreIndex !== undefined) {
-        valid = tf.expandDims(tf.cast(tf.notEqual(labels, ignoreIndex), 'int32'), -1);
+        valid = tf.expandDims(tf.cast(tf.notEqual(labels, ignoreIndex), counting), -1);
         kept = tf.where(tf.equal(labels, ignoreIndex), tf.zerosLike(labels), labels);
       }
-      targetHot = p.kind === 'binary' ? tf.expandDims(tf.cast(tf.equal(kept, 1), 'int32'), -1) : oneHot(kept, classes, 'int32');
+      targetHot = p.kind === 'binary' ? tf.expandDims(tf.cast(tf.equal(kept, 1), counting), -1) : oneHot(kept, classes, counting);
     }
     if (valid !== undefined) {
       predHot = tf.mul(predHot, valid);
@@ -277,12 +281,12 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
     const predSum = tf.sum(predHot, axes);
     const targetSum = tf.sum(targetHot, axes);
     const voxels = p.spatial.reduce((a, b) => a * b, 1);
-    const count = valid !== undefined ? tf.sum(valid, axes) : tf.fill([pred.shape[0]!, 1], voxels, 'int32');
+    const count = valid !== undefined ? tf.sum(valid, axes) : tf.fill([pred.shape[0]!, 1], voxels, counting);
     const fp = tf.sub(predSum, tp);
     const fn = tf.sub(targetSum, tp);
     const tn = tf.add(tf.sub(tf.sub(count, predSum), targetSum), tp);
     const keep = (x: tf.Tensor): tf.Tensor2D =>
-      (!includeBackground && classes > 1 ? tf.slice(x, [0, 1], [-1, classes - 1]) : x) as tf.Tensor2D;
+      tf.cast(!includeBackground && classes > 1 ? tf.slice(x, [0, 1], [-1, classes - 1]) : x, 'int32') as tf.Tensor2D;
     return { tp: keep(tp), fp: keep(fp), fn: keep(fn), tn: keep(tn) };
   });
 }

@@ -6,9 +6,8 @@ const softDice = diceCoefficient();
 
 /**
  * Dice of `probs > 0.5` against the 0/1 `truth` over all voxels (one sample), as a number:
- * `diceCoefficient` on the thresholded prediction is the hard Dice, in float32 tensor math. Not
- * `confusionStats` + `dice`: on WebGPU (tfjs 4.22, SwiftShader) its int32 counts came back all
- * zero (test/browser/factories.test.ts logs it), so the page would show a Dice of 0 there.
+ * `diceCoefficient` on the thresholded prediction is the hard Dice, in float32 tensor math, with
+ * one asynchronous read.
  */
 export async function overallDice(probs: tf.Tensor, truth: tf.Tensor): Promise<number> {
   const score = tf.tidy(() => softDice(tf.reshape(tf.cast(truth, 'float32'), [1, -1, 1]), tf.reshape(tf.cast(tf.greater(probs, 0.5), 'float32'), [1, -1, 1])));
