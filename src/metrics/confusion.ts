@@ -31,7 +31,19 @@ export interface ConfusionStatsOptions {
   ignoreIndex?: number;
   /** Keep class 0. Default `true` (MONAI's `DiceMetric` default); false drops it when K > 1. */
   includeBackground?: boolean;
+  /**
+   * Whether the label values are checked (in range, one-hot 0/1) with a small synchronous read.
+   * Default `'auto'`: on the cpu, wasm and tensorflow backends, where it is one cheap read; off
+   * on webgl and webgpu, where a synchronous read stalls the GPU and, on WebGPU in Chromium,
+   * lost the device for good (tfjs 4.22's `readSync` on SwiftShader: every later read failed with
+   * "mapAsync: A valid external Instance reference no longer exists"). Unchecked, a label
+   * outside `[0, K)` counts as no class. `true` checks on every backend.
+   */
+  checkValues?: boolean | 'auto';
 }
+
+// Backends whose tensors live in host memory: the value check is one small read there.
+const HOST_MEMORY_BACKENDS = ['cpu', 'wasm', 'tensorflow'];
 
 /**
  * Per sample and class voxel counts: true positives, false positives, false negatives, true
@@ -181,7 +193,8 @@ function squeezeChannel(t: tf.Tensor, spatialRank: number): tf.Tensor {
  * | `[N, ...S]` or `[N, ...S, 1]`, any dtype | integer label map in `[0, K)` (binary: 0 / 1), or `ignoreIndex` |
  *
  * Voxels whose target label is `ignoreIndex` are left out of every count. Values are checked
- * (labels in range, one-hot 0/1) with one small synchronous read.
+ * (labels in range, one-hot 0/1) with one small synchronous read on the cpu, wasm and tensorflow
+ * backends, not on webgl and webgpu unless `checkValues` is true (see {@link ConfusionStatsOptions}).
  *
  * @returns `{ tp, fp, fn, tn }`, `int32` tensors `[N, K]` owned by the caller (dispose them).
  * @example
@@ -193,8 +206,9 @@ function squeezeChannel(t: tf.Tensor, spatialRank: number): tf.Tensor {
  */
 export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: ConfusionStatsOptions = {}): ConfusionStats {
   assertOptionsObject(FN, options);
-  assertKnownKeys(FN, options, ['numClasses', 'threshold', 'ignoreIndex', 'includeBackground']);
-  const { numClasses, threshold, ignoreIndex, includeBackground = true } = options ?? {};
+  assertKnownKeys(FN, options, ['numClasses', 'threshold', 'ignoreIndex', 'includeBackground', 'checkValues']);
+  const { numClasses, threshold, ignoreIndex, includeBackground = true, checkValues = 'auto' } = options ?? {};
+  if (checkValues !== true && checkValues !== false && checkValues !== 'auto') fail(FN, 'options.checkValues', checkValues, "true, false or 'auto'");
   if (numClasses !== undefined) assertInteger(FN, 'options.numClasses', numClasses, { min: 1 });
   if (threshold !== undefined) assertNumber(FN, 'options.threshold', threshold);
   if (ignoreIndex !== undefined) assertInteger(FN, 'options.ignoreIndex', ignoreIndex);
@@ -226,31 +240,37 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
   }
   // A binary prediction's label-map target holds 0 / 1: two label values, one counted class.
   const labelCount = p.kind === 'binary' ? 2 : classes;
-  validateValues(pred, target, p.kind === 'labels', t.kind === 'labels', labelCount, ignoreIndex);
+  if (checkValues === true || (checkValues === 'auto' && HOST_MEMORY_BACKENDS.includes(tf.getBackend()))) {
+    validateValues(pred, target, p.kind === 'labels', t.kind === 'labels', labelCount, ignoreIndex);
+  }
 
   const spatialRank = p.spatial.length;
+  // tfjs-backend-webgpu 4.22's Transpose (which a sum over the spatial axes runs) does not compile
+  // for int32 input ("expected 'f32', got 'i32'") and the counts came back zero: count in float32
+  // there (exact up to 2^24 voxels per sample) and cast the four tables to int32.
+  const counting: 'int32' | 'float32' = tf.getBackend() === 'webgpu' ? 'float32' : 'int32';
   return tf.tidy(() => {
     let predHot: tf.Tensor;
-    if (p.kind === 'labels') predHot = oneHot(squeezeChannel(pred, spatialRank), classes, 'int32');
+    if (p.kind === 'labels') predHot = oneHot(squeezeChannel(pred, spatialRank), classes, counting);
     else {
       const scores = tf.cast(pred, 'float32');
       predHot =
         p.kind === 'multiclass'
-          ? oneHot(tf.argMax(scores, -1), classes, 'int32')
-          : tf.cast(tf.greaterEqual(scores, threshold ?? 0.5), 'int32');
+          ? oneHot(tf.argMax(scores, -1), classes, counting)
+          : tf.cast(tf.greaterEqual(scores, threshold ?? 0.5), counting);
     }
 
     let targetHot: tf.Tensor;
     let valid: tf.Tensor | undefined;
-    if (t.kind === 'onehot') targetHot = tf.cast(target, 'int32');
+    if (t.kind === 'onehot') targetHot = tf.cast(target, counting);
     else {
       const labels = tf.cast(squeezeChannel(target, spatialRank), 'int32');
       let kept = labels;
       if (ignoreIndex !== undefined) {
-        valid = tf.expandDims(tf.cast(tf.notEqual(labels, ignoreIndex), 'int32'), -1);
+        valid = tf.expandDims(tf.cast(tf.notEqual(labels, ignoreIndex), counting), -1);
         kept = tf.where(tf.equal(labels, ignoreIndex), tf.zerosLike(labels), labels);
       }
-      targetHot = p.kind === 'binary' ? tf.expandDims(tf.cast(tf.equal(kept, 1), 'int32'), -1) : oneHot(kept, classes, 'int32');
+      targetHot = p.kind === 'binary' ? tf.expandDims(tf.cast(tf.equal(kept, 1), counting), -1) : oneHot(kept, classes, counting);
     }
     if (valid !== undefined) {
       predHot = tf.mul(predHot, valid);
@@ -261,12 +281,12 @@ export function confusionStats(pred: tf.Tensor, target: tf.Tensor, options: Conf
     const predSum = tf.sum(predHot, axes);
     const targetSum = tf.sum(targetHot, axes);
     const voxels = p.spatial.reduce((a, b) => a * b, 1);
-    const count = valid !== undefined ? tf.sum(valid, axes) : tf.fill([pred.shape[0]!, 1], voxels, 'int32');
+    const count = valid !== undefined ? tf.sum(valid, axes) : tf.fill([pred.shape[0]!, 1], voxels, counting);
     const fp = tf.sub(predSum, tp);
     const fn = tf.sub(targetSum, tp);
     const tn = tf.add(tf.sub(tf.sub(count, predSum), targetSum), tp);
     const keep = (x: tf.Tensor): tf.Tensor2D =>
-      (!includeBackground && classes > 1 ? tf.slice(x, [0, 1], [-1, classes - 1]) : x) as tf.Tensor2D;
+      tf.cast(!includeBackground && classes > 1 ? tf.slice(x, [0, 1], [-1, classes - 1]) : x, 'int32') as tf.Tensor2D;
     return { tp: keep(tp), fp: keep(fp), fn: keep(fn), tn: keep(tn) };
   });
 }

@@ -18,6 +18,10 @@ describe('installKernels', () => {
     );
   });
 
+  it('lists the WebGPU Cast (int32/bool -> float32), run in Chromium by test/browser/factories.test.ts', () => {
+    expect(kernelNames('webgpu')).toEqual(['Cast']);
+  });
+
   it('is idempotent and installs for every registered backend without an argument', async () => {
     await useBackend('wasm');
     expect(installKernels('wasm')).toEqual([]);

@@ -119,6 +119,25 @@ describeEachBackend('confusionStats', () => {
     });
   });
 
+  it("checkValues: 'auto' checks on host-memory backends, false skips the read (label 3 then counts as no class), and a bad value is rejected", async () => {
+    const probs = (): tf.Tensor => tf.tensor(PROBS, [1, 2, 2, 3]);
+    const label3 = (): tf.Tensor => tf.tensor([0, 1, 3, 2], [1, 2, 2], 'int32');
+    const [p, l] = [probs(), label3()];
+    // This suite runs on cpu, wasm and tensorflow: 'auto' (the default) and true read and throw.
+    expect(() => confusionStats(p, l)).toThrow(/target has label 3/);
+    expect(() => confusionStats(p, l, { checkValues: 'auto' })).toThrow(/target has label 3/);
+    expect(() => confusionStats(p, l, { checkValues: true })).toThrow(/target has label 3/);
+    expect(() => confusionStats(p, l, { checkValues: 'yes' as never })).toThrow(/^confusionStats: options.checkValues is 'yes'; expected true, false or 'auto'\.$/);
+    tf.dispose([p, l]);
+    // Unchecked, voxel 2 (label 3, predicted 2) is a false positive of class 2 and no class's false negative.
+    expect(await stats(probs(), label3(), { checkValues: false })).toEqual({
+      tp: [[1, 1, 0]],
+      fp: [[1, 0, 1]],
+      fn: [[0, 0, 1]],
+      tn: [[2, 3, 2]],
+    });
+  });
+
   it('rejects bad input with one clear error each, leaking nothing', () => {
     const t = {
       probs: tf.tensor(PROBS, [1, 2, 2, 3]),

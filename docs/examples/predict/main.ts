@@ -101,10 +101,9 @@ async function predictOnce(): Promise<void> {
   });
   const volume = tf.slice(whole, [0, first, 0, 0, 0], [1, d, -1, -1, -1]);
   whole.dispose();
-  // 0/1 float32 masks by step(v - 0.5): WebGPU's bool/int -> float32 cast is unsafe (see shared/score.ts).
-  const predicted = tf.tidy(() => tf.step(tf.sub(probs, 0.5)));
+  const predicted = tf.tidy(() => tf.cast(tf.greaterEqual(probs, 0.5), 'float32'));
   const truth =
-    mask === undefined ? undefined : tf.tidy(() => tf.step(tf.sub(tf.slice(niftiToTensor(mask, { dtype: 'float32' }), [0, first, 0, 0, 0], [1, d, -1, -1, -1]), 0.5)));
+    mask === undefined ? undefined : tf.tidy(() => tf.cast(tf.notEqual(tf.slice(niftiToTensor(mask, { dtype: 'float32' }), [0, first, 0, 0, 0], [1, d, -1, -1, -1]), 0), 'float32'));
   try {
     const shape = [d, h!, w!] as [number, number, number];
     const pred = Uint8Array.from(await predicted.data());

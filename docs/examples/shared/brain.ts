@@ -34,15 +34,14 @@ export function brainTensors(image: NiftiVolume, mask: NiftiVolume, size = 64): 
   const nx = image.shape[0]!;
   return tf.tidy(() => {
     let x = zScoreNormalize(niftiToTensor(image, { dtype: 'float32' })) as tf.Tensor5D;
-    // step(m - 0.5), not cast(notEqual(m, 0)): float32 from the start (see shared/score.ts on WebGPU's bool cast).
-    let y = tf.step(tf.sub(niftiToTensor(mask, { dtype: 'float32' }), 0.5)) as tf.Tensor5D;
+    let y = tf.cast(tf.notEqual(niftiToTensor(mask, { dtype: 'float32' }), 0), 'float32') as tf.Tensor5D;
     if (size !== nx) {
       // Slices as a batch of 2D images: [D, H, W, 1] -> [D, size, size, 1].
       const [, d, h, w] = x.shape;
       const slicesX = tf.reshape(x, [d, h, w, 1]) as tf.Tensor4D;
       const slicesY = tf.reshape(y, [d, h, w, 1]) as tf.Tensor4D;
       x = tf.expandDims(tf.image.resizeBilinear(slicesX, [size, size], true), 0) as tf.Tensor5D;
-      y = tf.expandDims(tf.step(tf.sub(tf.image.resizeBilinear(slicesY, [size, size], true), 0.5)), 0) as tf.Tensor5D;
+      y = tf.expandDims(tf.cast(tf.greaterEqual(tf.image.resizeBilinear(slicesY, [size, size], true), 0.5), 'float32'), 0) as tf.Tensor5D;
     }
     const scale = nx / size;
     return { image: x, mask: y, spacing: [sz, sy * scale, sx * scale] as [number, number, number] };

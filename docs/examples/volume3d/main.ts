@@ -115,7 +115,7 @@ async function run(): Promise<void> {
     const heldMask = tf.slice(brain.mask, [0, TRAIN_DEPTH, 0, 0, 0], [1, -1, -1, -1, 1]);
     tensors.push(heldProbs, heldMask);
     state.dice = await overallDice(heldProbs, heldMask);
-    const pred = tf.step(tf.sub(probs, 0.5));
+    const pred = tf.cast(tf.greaterEqual(probs, 0.5), 'float32');
     tensors.push(pred);
     shown = {
       image: Float32Array.from(await brain.image.data()),

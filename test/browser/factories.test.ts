@@ -1,0 +1,271 @@
+// Every architecture factory of unet-kit/models (test/browser/factoryCases.ts), 2D and 3D, in
+// headless Chromium on wasm, webgl and webgpu against Node's cpu backend: each model is built in
+// Node, its weights, input and target go to the page, which builds the same model from the
+// built package (dist/), sets those weights and runs test/browser/factoryRun.ts: an inference
+// forward pass and SGD steps. Outputs, losses and the weight change of the steps must agree
+// with Node within the tolerances below. One page per backend, all cases in one evaluate call.
+// Run after `npm run build` (npm test does).
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../../src/backend/useBackend.js';
+import * as models from '../../src/models/index.js';
+import { launchChromium, SKIP_BROWSER } from '../helpers/chromium.js';
+import { maxAbsDiff } from '../helpers/numeric.js';
+import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
+import { kerasMobileNetV2 } from '../models/kerasBackbones.js';
+import { factoryCases, type FactoryKit } from './factoryCases.js';
+import { runCase, type CaseData, type CaseResult } from './factoryRun.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
+type Browserbackend = (typeof BACKENDS)[number];
+
+/**
+ * Tolerances against Node's cpu backend, all float32. `output`: max |browser - node| of the
+ * inference probabilities. `loss`: max relative difference of each step's loss. `delta`: the
+ * weight change of the SGD steps, max |delta browser - delta node| over max |delta node|, per
+ * model (loose: two steps of float noise through batch statistics and attention).
+ */
+export const TOLERANCES: Record<Browserbackend, { output: number; loss: number; delta: number }> = {
+  wasm: { output: 1e-4, loss: 1e-4, delta: 1e-2 },
+  webgl: { output: 1e-3, loss: 1e-3, delta: 5e-2 },
+  webgpu: { output: 1e-3, loss: 1e-3, delta: 5e-2 },
+};
+
+// UNET_KIT_FACTORY_BACKENDS=webgpu (say) runs only those; UNET_KIT_FACTORIES_GPU=all runs every
+// case on webgl and webgpu too (by default they run the cases marked `gpu`, see factoryCases.ts).
+const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
+const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
+
+// A page per backend runs every case in one call; SwiftShader's WebGL and WebGPU are slow.
+const PAGE_LIMIT_MS = 600_000;
+
+const ENTRY = `
+  import * as tf from '@tensorflow/tfjs-core';
+  import * as tfl from '@tensorflow/tfjs-layers';
+  import '@tensorflow/tfjs-backend-cpu';
+  import '@tensorflow/tfjs-backend-webgl';
+  import '@tensorflow/tfjs-backend-webgpu';
+  import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+  import * as kit from ${JSON.stringify(join(root, 'dist', 'index.js'))};
+  import { factoryCases } from ${JSON.stringify(join(root, 'test', 'browser', 'factoryCases.ts'))};
+  import { runCase } from ${JSON.stringify(join(root, 'test', 'browser', 'factoryRun.ts'))};
+  import { kerasMobileNetV2 } from ${JSON.stringify(join(root, 'test', 'models', 'kerasBackbones.ts'))};
+
+  setWasmPaths(location.origin + '/');
+  const factoryKit = { models: kit, mobileNetV2: (shape) => kerasMobileNetV2(shape) };
+
+  window.runFactories = async (backend, names) => {
+    const started = performance.now();
+    const name = await kit.useBackend(backend);
+    const faults = await checkFaults();
+    const cases = (await (await fetch('/cases.json')).json()).filter((c) => names.includes(c.name));
+    const results = [];
+    const errors = [];
+    for (const data of cases) {
+      const spec = factoryCases('all').find((c) => c.name === data.name);
+      try {
+        results.push(await runCase(tf, () => {
+          const model = spec.build(factoryKit);
+          return { model, owned: spec.owned?.(model) ?? [] };
+        }, data));
+      } catch (error) {
+        errors.push(error.message);
+      }
+    }
+    return { backend: name, faults, results, errors, ms: performance.now() - started };
+  };
+
+  // The two WebGPU faults unet-kit fixed, checked on every backend. On GPU-resident data (2560
+  // values, above the size where tfjs-webgpu computes on the CPU): a bool -> float32 and an
+  // int32 -> float32 cast summed over axis 0 (a Transpose of the cast tensor); confusionStats
+  // and dice, then later reads (its synchronous label check lost the WebGPU device).
+  async function checkFaults() {
+    const x = tf.tidy(() => tf.reshape(tf.sub(tf.mod(tf.range(0, 2560, 1, 'int32'), 7), 3), [64, 40]));
+    const sums = tf.tidy(() => [tf.sum(tf.cast(tf.greater(x, 0), 'float32'), 0), tf.sum(tf.cast(x, 'float32'), 0)]);
+    const boolSum = Array.from(await sums[0].data());
+    const intSum = Array.from(await sums[1].data());
+    const probs = tf.tidy(() => tf.reshape(tf.div(tf.cast(tf.mod(tf.range(0, 2560, 1, 'int32'), 10), 'float32'), 9), [1, 64, 40, 1]));
+    const truth = tf.tidy(() => tf.cast(tf.greaterEqual(probs, 0.3), 'float32'));
+    const stats = kit.confusionStats(probs, truth);
+    const counts = [Array.from(await stats.tp.data()), Array.from(await stats.fp.data()), Array.from(await stats.fn.data()), Array.from(await stats.tn.data())];
+    const score = tf.tidy(() => kit.dice(stats));
+    tf.dispose(stats);
+    const dice = (await score.data())[0];
+    const after = Array.from(await tf.tidy(() => tf.add(tf.slice(tf.reshape(x, [-1]), [0], [8]), 1)).data());
+    tf.dispose([x, sums, probs, truth, score]);
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after };
+  }
+  window.factoriesReady = true;
+`;
+
+interface PageRun {
+  backend: string;
+  /** The page's checkFaults. */
+  faults: Record<string, number[] | number | string>;
+  results: CaseResult[];
+  errors: string[];
+  ms: number;
+}
+
+/** Seeded input and one-hot target of the model's shapes. */
+function caseData(name: string, model: ReturnType<FactoryKit['mobileNetV2']>, batch: number): CaseData {
+  const inShape = [batch, ...(model.inputs[0]!.shape.slice(1) as number[])];
+  const outShape = [batch, ...(model.outputs[0]!.shape.slice(1) as number[])];
+  const classes = outShape[outShape.length - 1]!;
+  return tf.tidy(() => {
+    const x = tf.randomNormal(inShape, 0, 1, 'float32', 1);
+    const target = tf.cast(tf.oneHot(tf.randomUniform(outShape.slice(0, -1), 0, classes, 'int32', 2), classes), 'float32');
+    return {
+      name,
+      weights: model.getWeights().map((w) => Array.from(w.dataSync())),
+      x: { values: Array.from(x.dataSync()), shape: inShape },
+      target: { values: Array.from(target.dataSync()), shape: outShape },
+    };
+  });
+}
+
+/** max |a - b| / max(|b|, tiny) over a list of arrays. */
+function relative(a: number[][], b: number[][]): number {
+  let diff = 0;
+  let scale = 0;
+  a.forEach((values, i) => {
+    diff = Math.max(diff, maxAbsDiff(values, b[i]!));
+    for (const v of b[i]!) scale = Math.max(scale, Math.abs(v));
+  });
+  return diff / Math.max(scale, 1e-12);
+}
+
+const minus = (a: number[][], b: number[][]): number[][] => a.map((values, i) => values.map((v, j) => v - b[i]![j]!));
+
+describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees with Node (wasm, webgl, webgpu)', () => {
+  let browser: Browser | undefined;
+  let server: StaticServer | undefined;
+  let noChromium: string | undefined;
+  const cases: CaseData[] = [];
+  const reference = new Map<string, CaseResult>();
+  const gpuCases = new Set(factoryCases().filter((c) => c.gpu === true).map((c) => c.name));
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
+    const started = Date.now();
+    await useBackend('cpu');
+    const kit: FactoryKit = { models, mobileNetV2: (shape) => kerasMobileNetV2(shape) };
+    for (const spec of factoryCases()) {
+      const build = () => {
+        const model = spec.build(kit);
+        return { model, owned: spec.owned?.(model) ?? [] };
+      };
+      const first = build();
+      cases.push(caseData(spec.name, first.model, spec.batch ?? 2));
+      for (const model of [first.model, ...first.owned]) model.dispose();
+      // A fresh build, as the page makes its own.
+      reference.set(spec.name, await runCase(tf, build, cases[cases.length - 1]!));
+    }
+    const nodeMs = Date.now() - started;
+    const bundled = await build({
+      stdin: { contents: ENTRY, resolveDir: root, loader: 'js' },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      logLevel: 'silent',
+    });
+    const files = new Map<string, Buffer | string>([
+      ['/', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>'],
+      ['/bundle.js', bundled.outputFiles[0]!.text],
+      ['/cases.json', JSON.stringify(cases)],
+    ]);
+    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+      files.set(`/${name}`, await readFile(join(wasmDir, name)));
+    }
+    server = await startStaticServer({ files, isolated: true });
+    try {
+      ({ browser } = await launchChromium(undefined, ['--disable-gpu-watchdog']));
+    } catch (error) {
+      noChromium = error instanceof Error ? error.message : String(error);
+    }
+    console.log(`factories: ${cases.length} cases, Node cpu reference ${(nodeMs / 1000).toFixed(1)} s`);
+  }, PAGE_LIMIT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const backend of BACKENDS.filter((b) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(b))) it(`${backend}: forward outputs, step losses and weight changes match Node`, async (context) => {
+    if (browser === undefined) {
+      console.log(`factories on ${backend} skipped: no Chromium can be launched here (${noChromium})`);
+      context.skip();
+    }
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || /Error while parsing WGSL|is invalid due to a previous error/.test(message.text())) errors.push(message.text());
+    });
+    try {
+      await page.goto(server!.origin);
+      await page.waitForFunction(() => (window as unknown as { factoriesReady?: boolean }).factoriesReady === true, undefined, { timeout: 30_000 });
+      if (backend === 'webgpu') {
+        const adapter = await page.evaluate(async () => {
+          const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+          return gpu !== undefined && (await gpu.requestAdapter()) !== null;
+        });
+        if (!adapter) {
+          console.log('factories on webgpu skipped: this Chromium gives WebGPU no adapter');
+          context.skip();
+        }
+      }
+      const names = cases.filter((c) => backend === 'wasm' || ALL_ON_GPU || gpuCases.has(c.name)).map((c) => c.name);
+      const run = (await page.evaluate(
+        ([name, list]) => (window as unknown as { runFactories: (b: string, n: readonly string[]) => Promise<unknown> }).runFactories(name, list),
+        [backend, names] as const,
+      )) as PageRun;
+      const tolerance = TOLERANCES[backend];
+      const rows: string[] = [];
+      let worst = { output: 0, loss: 0, delta: 0 };
+      const failures: string[] = [...run.errors];
+      for (const result of run.results) {
+        const node = reference.get(result.name)!;
+        const data = cases.find((c) => c.name === result.name)!;
+        const output = maxAbsDiff(result.output, node.output);
+        const loss = Math.max(...result.losses.map((l, i) => Math.abs(l - node.losses[i]!) / Math.abs(node.losses[i]!)));
+        const delta = relative(minus(result.weights, data.weights), minus(node.weights, data.weights));
+        worst = { output: Math.max(worst.output, output), loss: Math.max(worst.loss, loss), delta: Math.max(worst.delta, delta) };
+        rows.push(`${result.name}: output ${output.toExponential(1)}, loss ${loss.toExponential(1)}, delta ${delta.toExponential(1)}, ${(result.ms / 1000).toFixed(1)} s (Node ${(node.ms / 1000).toFixed(1)} s)`);
+        if (result.output.length !== node.output.length || !(output <= tolerance.output)) failures.push(`${result.name}: output differs by ${output}`);
+        if (!(loss <= tolerance.loss)) failures.push(`${result.name}: losses ${result.losses.join(', ')} vs Node ${node.losses.join(', ')}`);
+        if (!(delta <= tolerance.delta)) failures.push(`${result.name}: weight change differs by ${delta} (relative)`);
+        if (result.leaked !== 0) failures.push(`${result.name}: leaked ${result.leaked} tensors`);
+      }
+      console.log(
+        `factories on ${run.backend}: ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s; worst output ${worst.output.toExponential(2)}, ` +
+          `loss ${worst.loss.toExponential(2)}, delta ${worst.delta.toExponential(2)}\n  ${rows.join('\n  ')}`,
+      );
+      const faults = run.faults;
+      expect(run.backend).toBe(backend);
+      // The fault checks of the page (checkFaults), computed here: values (i mod 7) - 3 in [64, 40].
+      const column = (j: number) => Array.from({ length: 64 }, (_, r) => ((r * 40 + j) % 7) - 3);
+      expect(faults.backend).toBe(backend);
+      expect(faults.boolSum).toEqual(Array.from({ length: 40 }, (_, j) => column(j).filter((v) => v > 0).length));
+      expect(faults.intSum).toEqual(Array.from({ length: 40 }, (_, j) => column(j).reduce((a, b) => a + b, 0)));
+      // probs (i mod 10) / 9 against truth probs >= 0.3: predicted (>= 0.5) 5 of 10, true 7 of 10, overlap 5.
+      // On WebGPU these were all zeros before confusionStats counted in float32 there (int32 Transpose).
+      expect(faults.counts, 'tp, fp, fn, tn of confusionStats').toEqual([[1280], [0], [512], [768]]);
+      expect(faults.dice).toBeCloseTo((2 * 5) / (5 + 7), 5);
+      expect(faults.after).toEqual([-2, -1, 0, 1, 2, 3, 4, -2]);
+      expect(failures).toEqual([]);
+      expect(run.results.map((r) => r.name)).toEqual(names);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, PAGE_LIMIT_MS);
+});
