@@ -17,6 +17,9 @@
 //   npm run bench -- --profile                     # per-kernel times of one train step
 //   npm run bench -- --data-parallel 2             # plus a row per net: wasm, 2 worker threads
 //   npm run bench -- --backends tensorflow         # tfjs-node (installed or provisioned)
+//   npm run bench -- --interleave 5                # only the PyTorch comparison: 5 rounds of
+//                                                  # tensorflow, wasm (threads) and PyTorch back
+//                                                  # to back, median same-round ratios, host steal
 // The tensorflow rows run where tfjs-node can be loaded; the PyTorch rows (optional, never
 // needed) where a Python with torch is found: UNET_KIT_TORCH_PYTHON,
 // ~/.cache/unet-kit/torch-venv, python3.
@@ -26,6 +29,7 @@ import { cpus, homedir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensorflowAvailability } from '../test/helpers/tensorflowBackend.js';
+import { interleave } from './interleave.js';
 
 interface Options {
   backends: string[];
@@ -39,6 +43,8 @@ interface Options {
   cpu3d: boolean;
   stockWasm3d: boolean;
   slidingWindow: number;
+  /** Rounds of the interleaved PyTorch comparison (0: the normal bench). */
+  interleave: number;
 }
 
 // 3D U-Net at 2x64^3 on the plain JavaScript backend: about 30 s a forward, minutes a step.
@@ -60,6 +66,7 @@ function parseArgs(argv: string[]): Options {
     cpu3d: false,
     stockWasm3d: false,
     slidingWindow: 1,
+    interleave: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -80,9 +87,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--cpu-3d') options.cpu3d = true;
     else if (arg === '--stock-wasm-3d') options.stockWasm3d = true;
     else if (arg === '--sliding-window') options.slidingWindow = Math.max(0, Number.parseInt(next(), 10));
+    else if (arg === '--interleave') options.interleave = Math.max(1, Number.parseInt(next(), 10));
     else {
       throw new Error(
-        `bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --threads N --skip-stock --stock-cpu-train --skip-stock-cpu --cpu-3d --stock-wasm-3d --sliding-window 0|1 --profile --data-parallel N`,
+        `bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --threads N --skip-stock --stock-cpu-train --skip-stock-cpu --cpu-3d --stock-wasm-3d --sliding-window 0|1 --profile --data-parallel N --interleave N`,
       );
     }
   }
@@ -215,8 +223,30 @@ function table(results: Record<string, unknown>[]): string[] {
     });
 }
 
+/** `--interleave N`: same-round ratios of tensorflow and wasm against PyTorch (bench/interleave.ts). */
+function interleaved(options: Options): void {
+  const python = torchPython();
+  if (python === undefined) throw new Error('bench: --interleave needs a Python with torch (UNET_KIT_TORCH_PYTHON or ~/.cache/unet-kit/torch-venv)');
+  const loadBefore = loadavg().map((l) => +l.toFixed(2));
+  const contenders: Array<Record<string, unknown>> = [];
+  for (const backend of options.backends.filter((b) => b !== 'cpu')) {
+    if (backend === 'tensorflow' && !tensorflowAvailability().available) continue;
+    const base = { backend, kernels: true, reps: options.reps, forward: true, train: true, profile: false };
+    if (backend !== 'wasm') contenders.push(base);
+    else for (const threads of options.threads > 1 ? [1, options.threads] : [1]) contenders.push({ ...base, threads });
+  }
+  const result = interleave(options.nets, options.interleave, contenders, runCase, (net) => runTorch(python, net, Math.max(options.reps, 5)), (line) => process.stderr.write(`${line}\n`));
+  const doc = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAverage: { before: loadBefore, after: loadavg().map((l) => +l.toFixed(2)) }, ...result };
+  const json = JSON.stringify(doc, null, 2);
+  process.stdout.write(`${json}\n`);
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `interleaved-${doc.date.replace(/[:.]/g, '-')}.json`), json);
+}
+
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
+  if (options.interleave > 0) return interleaved(options);
   const loadBefore = loadavg().map((l) => +l.toFixed(2));
   const results: Record<string, unknown>[] = [];
   for (const net of options.nets) {
