@@ -6,6 +6,8 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { MAX_WASM_THREADS, wasmThreads } from '../../src/backend/wasmThreads.js';
 import { UnetKitError } from '../../src/core/errors.js';
+import { installKernels } from '../../src/kernels/index.js';
+import { simdMatMulFor } from '../../src/kernels/wasm/simdMatMul.js';
 import { unet } from '../../src/models/unet.js';
 import { expectNoLeak, expectNoLeakRead } from '../helpers/leaks.js';
 import { maxAbsDiff } from '../helpers/numeric.js';
@@ -66,6 +68,29 @@ describe("useBackend('wasm', { threads })", () => {
     expect(Math.abs(threaded.loss - single.loss)).toBeLessThanOrEqual(1e-6 * (1 + single.loss));
     expect(threaded.grads.length).toBe(single.grads.length);
     threaded.grads.forEach((g, i) => expect(maxAbsDiff(g, single.grads[i]!), `gradient ${i}`).toBeLessThanOrEqual(1e-5));
+  });
+
+  it('runs the SIMD BatchMatMul (window attention) on the threaded build`s shared memory too', async (context) => {
+    await startOrSkip(context, 2);
+    installKernels('wasm');
+    const memory = (tf.backend() as unknown as { wasm: { wasmMemory?: WebAssembly.Memory } }).wasm.wasmMemory;
+    expect(memory?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(simdMatMulFor(memory!)).not.toBeNull();
+    const [a, b] = [tf.randomNormal([6, 7, 9], 0, 1, 'float32', 1), tf.randomNormal([6, 9, 12], 0, 1, 'float32', 2)];
+    const [va, vb] = [await a.data(), await b.data()];
+    const product = ((await expectNoLeakRead(() => tf.matMul(a, b))) as number[][][]).flat(2);
+    let worst = 0;
+    for (let q = 0; q < 6; q++) {
+      for (let i = 0; i < 7; i++) {
+        for (let j = 0; j < 12; j++) {
+          let sum = 0;
+          for (let k = 0; k < 9; k++) sum += va[q * 63 + i * 9 + k]! * vb[q * 108 + k * 12 + j]!;
+          worst = Math.max(worst, Math.abs(sum - product[q * 84 + i * 12 + j]!));
+        }
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1e-5);
+    tf.dispose([a, b]);
   });
 
   it('keeps a started wasm backend, and its tensors, when no count is asked for', async (context) => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import { isUnetKitKernel, stockKernel } from '../../src/kernels/index.js';
-import { simdMatMulModuleBytes } from '../../src/kernels/wasm/simdMatMul.js';
+import { simdMatMulFor, simdMatMulModuleBytes } from '../../src/kernels/wasm/simdMatMul.js';
 import { expectClose } from '../helpers/numeric.js';
 import { backendBuffers, randomInput } from './kernelHarness.js';
 
@@ -49,6 +49,22 @@ describe('wasm BatchMatMul (WebAssembly SIMD)', () => {
     expect(isUnetKitKernel('BatchMatMul', 'wasm')).toBe(true);
     expect(stockKernel('BatchMatMul', 'wasm')).toBeDefined();
     expect(WebAssembly.validate(simdMatMulModuleBytes())).toBe(true);
+  });
+
+  it('links to a shared memory too (the threaded wasm build imports one), and to an unshared one', () => {
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    const plain = new WebAssembly.Memory({ initial: 1 });
+    expect(WebAssembly.validate(simdMatMulModuleBytes(true))).toBe(true);
+    for (const memory of [shared, plain]) {
+      const mm = simdMatMulFor(memory);
+      expect(mm).not.toBeNull();
+      // [1 x 2] . [2 x 4] at byte offsets 0, 64 and 128.
+      const f = new Float32Array(memory.buffer);
+      f.set([1, 2], 0);
+      f.set([1, 2, 3, 4, 5, 6, 7, 8], 16);
+      mm!(0, 64, 128, 1, 2, 4, 0, 4);
+      expect(Array.from(f.slice(32, 36))).toEqual([11, 14, 17, 20]);
+    }
   });
 
   for (const c of CASES) {

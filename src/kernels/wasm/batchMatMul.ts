@@ -8,7 +8,9 @@ type Args = Parameters<tf.KernelFunc>[0];
 
 /** The parts of tfjs' wasm backend object this kernel reads. */
 interface WasmBackendParts {
-  wasm: { asm?: { memory?: WebAssembly.Memory }; HEAPF32: Float32Array };
+  // The single-threaded build exports its memory (asm.memory); the threaded one imports a shared
+  // memory and keeps it as wasmMemory.
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; HEAPF32: Float32Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
 }
 
@@ -33,7 +35,7 @@ export function wasmBatchMatMul(args: Args): Info {
   const { a, b } = inputs as { a: Info; b: Info };
   const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
   const parts = backend as unknown as WasmBackendParts;
-  const memory = parts.wasm?.asm?.memory;
+  const memory = parts.wasm?.asm?.memory ?? parts.wasm?.wasmMemory;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || !(memory instanceof WebAssembly.Memory)) return stock(args);
   const ra = a.shape.length;
   const rb = b.shape.length;

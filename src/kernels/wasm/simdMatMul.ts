@@ -100,12 +100,17 @@ function body(): number[] {
   return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
-/** The module's bytes: imports `env.memory`, exports `mm`. */
-export function simdMatMulModuleBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes: imports `env.memory`, exports `mm`. `shared` declares the import as a
+ * shared memory (limits flag 3, at most 65536 pages = 4 GiB): the threaded wasm build's memory
+ * links only to a shared import, an unshared one only to an unshared import.
+ */
+export function simdMatMulModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec([uleb(0)])),
     ...section(7, vec([[...name('mm'), 0x00, ...uleb(0)]])),
     ...section(10, vec([body()])),
@@ -119,21 +124,22 @@ export type SimdMatMul = (a: number, b: number, c: number, m: number, k: number,
 const instances = new WeakMap<WebAssembly.Memory, SimdMatMul | null>();
 
 /**
- * `mm` instantiated on `memory`, or null where this engine has no WebAssembly SIMD (the module
- * does not validate) or the memory does not link (shared). Cached per memory.
+ * `mm` instantiated on `memory` (unshared, or shared as the threaded wasm build's is), or null
+ * where this engine has no WebAssembly SIMD (the module does not validate) or the memory does
+ * not link. Cached per memory.
  */
 export function simdMatMulFor(memory: WebAssembly.Memory): SimdMatMul | null {
   const cached = instances.get(memory);
   if (cached !== undefined) return cached;
-  const bytes = simdMatMulModuleBytes();
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = simdMatMulModuleBytes(shared);
   let fn: SimdMatMul | null = null;
   if (WebAssembly.validate(bytes)) {
     try {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       fn = instance.exports['mm'] as unknown as SimdMatMul;
     } catch {
-      // A shared memory (the threaded wasm build in a cross-origin-isolated page) does not link
-      // to this module's unshared import: the stock kernel serves there.
+      // An engine without shared-memory support for this import: the stock kernel serves there.
       fn = null;
     }
   }
