@@ -80,7 +80,9 @@ async function locateThreadedFiles(): Promise<ThreadedFiles> {
   // The script holds one raw newline inside a string literal (tfjs escapes it the same way).
   const workerScript = wasmWorkerContents.replace(/\n/g, '\\n');
   const source = [
-    `import { createRequire } from 'node:module';`,
+    // The bare builtin name, not 'node:module': this text ships in browser bundles too (as data),
+    // where a 'node:' specifier reads as an import of a Node built-in.
+    `import { createRequire } from 'module';`,
     `globalThis.require = createRequire(${JSON.stringify(factoryPath)});`,
     `globalThis.__filename = ${JSON.stringify(factoryPath)};`,
     `(0, eval)(${JSON.stringify(workerScript)});`,
