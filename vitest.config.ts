@@ -1,6 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = fileURLToPath(new URL('./src/', import.meta.url));
+
 export default defineConfig({
+  // The shipped examples import the package by name (`unet-kit/data`, ...), as a consumer's code
+  // does; in the tests that name is this checkout's src/, as tsconfig.json's paths map it for tsc and tsx.
+  resolve: {
+    alias: [
+      { find: /^unet-kit$/, replacement: `${src}index.ts` },
+      { find: /^unet-kit\/([a-z]+)$/, replacement: `${src}$1/index.ts` },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

@@ -94,7 +94,7 @@ function score(pred: tf.Tensor, truth: tf.Tensor): Scores {
 
 async function brain(): Promise<void> {
   await useBackend('wasm');
-  const dir = new URL('../test/fixtures/itk-brain-t1', import.meta.url).pathname;
+  const dir = new URL('../examples/data/itk-brain-t1', import.meta.url).pathname;
   const t1 = await readNifti(await readFile(join(dir, 'KmeansTest_T1UCharRaw.nii.gz')));
   const labels = await readNifti(await readFile(join(dir, 'KmeansTest_T1RawSkullStrip.nii.gz')));
   const [first, last] = [40, 61];
@@ -165,7 +165,7 @@ async function demoModel(dir: string): Promise<void> {
   const volume = await loadBrain();
   const roi = Number(flag('--roi') ?? 64);
   const predict = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.sigmoid(model.predict(x) as tf.Tensor));
-  const dataDir = new URL('../test/fixtures/itk-brain-t1', import.meta.url).pathname;
+  const dataDir = new URL('../examples/data/itk-brain-t1', import.meta.url).pathname;
   const t1 = niftiToTensor(await readNifti(await readFile(join(dataDir, 'KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
   // The model's foreground probabilities, the raw 0..255 T1 and the truth of axial slices first..first+count-1, as [count, 128, 128, 1].
   const stack = async (first: number, count: number): Promise<{ fg: tf.Tensor; raw: tf.Tensor; truth: tf.Tensor }> => {

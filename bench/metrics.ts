@@ -62,7 +62,7 @@ async function readUint8Nifti(path: string): Promise<{ data: Uint8Array; shape: 
   return { data: Uint8Array.from(volume.data), shape: [nz, ny, nx], spacing: [sz, sy, sx] };
 }
 
-const dataDir = new URL('../test/fixtures/itk-brain-t1', import.meta.url).pathname;
+const dataDir = new URL('../examples/data/itk-brain-t1', import.meta.url).pathname;
 let real: { pred: { data: Uint8Array; shape: number[] }; target: { data: Uint8Array; shape: number[] }; spacing: number[] } | undefined;
 if (existsSync(`${dataDir}/KmeansTest_T1RawSkullStrip.nii.gz`)) {
   const brain = await readUint8Nifti(`${dataDir}/KmeansTest_T1RawSkullStrip.nii.gz`);
@@ -103,7 +103,7 @@ console.log(
       },
       hd95RealBrain:
         r === undefined || hd95Real === undefined
-          ? 'skipped: test/fixtures/itk-brain-t1 not found'
+          ? 'skipped: examples/data/itk-brain-t1 not found'
           : {
               pair: 'skull-strip brain mask (target) vs k-means tissue labels >= 5 (pred)',
               shapeZYX: r.target.shape.slice(1, -1),

@@ -1,5 +1,5 @@
 // Renders docs/augmentations.png: a grid of unet-kit's augmentations applied to a real MRI slice
-// (ITK's T1 example, test/fixtures/itk-brain-t1) with its brain mask tinted red, so the picture
+// (ITK's T1 example, examples/data/itk-brain-t1) with its brain mask tinted red, so the picture
 // also shows image and mask moving together. Run: node --import tsx docs/augmentations.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,8 @@ const panels: Array<[string, Transform | null]> = [
 
 async function main(): Promise<void> {
   await useBackend('wasm');
-  const volume = niftiToTensor(await readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
-  const brain = niftiToTensor(await readNifti(readFileSync(here('../test/fixtures/itk-brain-t1/KmeansTest_T1RawSkullStrip.nii.gz'))));
+  const volume = niftiToTensor(await readNifti(readFileSync(here('../examples/data/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz'))), { dtype: 'float32' });
+  const brain = niftiToTensor(await readNifti(readFileSync(here('../examples/data/itk-brain-t1/KmeansTest_T1RawSkullStrip.nii.gz'))));
   // Slice k of [1, z, y, x, 1] as [1, y, x, 1]; rows are y, flipped so that world-superior is up.
   const slice = (v: tf.Tensor, k: number) => tf.reverse(tf.reshape(tf.slice(v, [0, k, 0, 0, 0], [1, 1, -1, -1, 1]), [1, 128, 128, 1]), 1);
   const sliceSample = (k: number): Sample =>

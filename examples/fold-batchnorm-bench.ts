@@ -2,9 +2,9 @@
 // node --import tsx examples/fold-batchnorm-bench.ts [--backend wasm|cpu] [--size 128] [--runs 10]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend, type BackendName } from '../src/backend/index.js';
-import { unet } from '../src/models/index.js';
-import { foldBatchNorm } from '../src/train/index.js';
+import { useBackend, type BackendName } from 'unet-kit/backend';
+import { unet } from 'unet-kit/models';
+import { foldBatchNorm } from 'unet-kit/train';
 
 const { values } = parseArgs({
   options: { backend: { type: 'string', default: 'auto' }, size: { type: 'string', default: '128' }, runs: { type: 'string', default: '10' } },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readNifti, writeNifti } from '../../src/data/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const source = join(root, 'test', 'fixtures', 'itk-brain-t1');
+const source = join(root, 'examples', 'data', 'itk-brain-t1');
 const out = join(import.meta.dirname, 'data');
 
 /** 2 x 2 in-plane reduction of an x-fastest volume: the mean (image) or the majority (mask). */

@@ -2,10 +2,10 @@
 // model through the demo's own pipeline, and a short fine-tune with the demo's augmentation.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { affine, augmentedBatches, brightness, compose, flip, foregroundCrop, gaussianNoise } from '../../src/augment/index.js';
-import { sliceStacks } from '../../src/data/index.js';
-import { keepLargestComponent, predictVolume25D, threshold } from '../../src/inference/index.js';
-import { diceCELoss } from '../../src/losses/index.js';
+import { affine, augmentedBatches, brightness, compose, flip, foregroundCrop, gaussianNoise } from 'unet-kit/augment';
+import { sliceStacks } from 'unet-kit/data';
+import { keepLargestComponent, predictVolume25D, threshold } from 'unet-kit/inference';
+import { diceCELoss } from 'unet-kit/losses';
 import { loadBrain } from './data.js';
 import { demoSettings, scoreMasks } from './run.js';
 

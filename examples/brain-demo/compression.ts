@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { useBackend } from '../../src/backend/index.js';
-import { sliceStacks } from '../../src/data/index.js';
-import { camOverlay, encodePng, gradCam } from '../../src/explain/index.js';
-import { keepLargestComponent, predictVolume25D, threshold } from '../../src/inference/index.js';
-import { modelDirHandler, saveModel } from '../../src/io/index.js';
+import { useBackend } from 'unet-kit/backend';
+import { sliceStacks } from 'unet-kit/data';
+import { camOverlay, encodePng, gradCam } from 'unet-kit/explain';
+import { keepLargestComponent, predictVolume25D, threshold } from 'unet-kit/inference';
+import { modelDirHandler, saveModel } from 'unet-kit/io';
 import { loadBrain } from './data.js';
 import { demoSettings, scoreMasks } from './run.js';
 

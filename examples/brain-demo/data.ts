@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { niftiToTensor, readNifti, zScoreNormalize } from '../../src/data/index.js';
+import { niftiToTensor, readNifti, zScoreNormalize } from 'unet-kit/data';
 
 /** The demo's volume: normalized T1 image and binary brain mask, `[1, D = z, H = y, W = x, 1]`. */
 export interface BrainVolume {
@@ -12,7 +12,7 @@ export interface BrainVolume {
 }
 
 /** Where the ITK brain T1 files are: the test fixtures copied from the project's shared data. */
-export const DEFAULT_DATA_DIR = new URL('../../test/fixtures/itk-brain-t1', import.meta.url).pathname;
+export const DEFAULT_DATA_DIR = new URL('../data/itk-brain-t1', import.meta.url).pathname;
 
 /**
  * Reads the T1 image (`KmeansTest_T1UCharRaw`) and the brain mask (`KmeansTest_T1RawSkullStrip`,

@@ -8,7 +8,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCli } from '../../src/cli/main.js';
+import { runCli } from 'unet-kit/cli';
 import { DEFAULT_DATA_DIR } from './data.js';
 import { loadNativeBackend } from './nativeBackend.js';
 import { writeSlabCases } from './slabs.js';

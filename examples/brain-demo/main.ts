@@ -1,7 +1,7 @@
 // `npm run demo`: train a 2.5D U-Net on the ITK brain T1 MRI and report held-out Dice / HD95.
 // Options: --epochs N, --quick (tiny CI settings), --out DIR (default out/demo), --backend NAME, --data DIR.
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../../src/backend/index.js';
+import type { BackendName } from 'unet-kit/backend';
 import { runDemo } from './run.js';
 
 const { values } = parseArgs({

@@ -10,9 +10,9 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { useBackend } from '../../src/backend/index.js';
-import { convFlops, pruneFilters } from '../../src/compress/index.js';
-import { modelDirHandler } from '../../src/io/index.js';
+import { useBackend } from 'unet-kit/backend';
+import { convFlops, pruneFilters } from 'unet-kit/compress';
+import { modelDirHandler } from 'unet-kit/io';
 import { demoData, fineTune, heldOut } from './compressKit.js';
 
 const { values } = parseArgs({

@@ -8,9 +8,9 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { useBackend } from '../../src/backend/index.js';
-import { calibrateQuantization, quantizeAware, toIntegerInference } from '../../src/compress/index.js';
-import { modelDirHandler } from '../../src/io/index.js';
+import { useBackend } from 'unet-kit/backend';
+import { calibrateQuantization, quantizeAware, toIntegerInference } from 'unet-kit/compress';
+import { modelDirHandler } from 'unet-kit/io';
 import { demoData, fineTune, heldOut, trainingSet } from './compressKit.js';
 
 const { values } = parseArgs({

@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, augmentedBatches, brightness, compose, flip, foregroundCrop, gaussianNoise } from '../../src/augment/index.js';
-import { useBackend, type BackendName } from '../../src/backend/index.js';
-import { sliceStacks } from '../../src/data/index.js';
-import { saveModel } from '../../src/io/index.js';
-import { keepLargestComponent, predictVolume25D, threshold } from '../../src/inference/index.js';
-import { diceCELoss } from '../../src/losses/index.js';
-import { confusionStats, dice, diceCoefficient, hausdorffDistance, meanIgnoringNaN } from '../../src/metrics/index.js';
-import { unet } from '../../src/models/index.js';
-import { earlyStopping, metricsLog, polyLR, progressBar } from '../../src/train/index.js';
+import { affine, augmentedBatches, brightness, compose, flip, foregroundCrop, gaussianNoise } from 'unet-kit/augment';
+import { useBackend, type BackendName } from 'unet-kit/backend';
+import { sliceStacks } from 'unet-kit/data';
+import { saveModel } from 'unet-kit/io';
+import { keepLargestComponent, predictVolume25D, threshold } from 'unet-kit/inference';
+import { diceCELoss } from 'unet-kit/losses';
+import { confusionStats, dice, diceCoefficient, hausdorffDistance, meanIgnoringNaN } from 'unet-kit/metrics';
+import { unet } from 'unet-kit/models';
+import { earlyStopping, metricsLog, polyLR, progressBar } from 'unet-kit/train';
 import { loadBrain, range, DEFAULT_DATA_DIR } from './data.js';
 import { writeOverlay } from './overlay.js';
 

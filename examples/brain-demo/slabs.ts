@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNifti, writeNifti, type NiftiTypedArray, type NiftiVolume } from '../../src/data/index.js';
+import { readNifti, writeNifti, type NiftiTypedArray, type NiftiVolume } from 'unet-kit/data';
 
 /** A run of axial slices `[first, last]` (inclusive) cut out of the volume as one NIfTI case. */
 export interface Slab {

@@ -6,8 +6,8 @@
 // trained float model is kept in out/compress-synthetic/base for the other scripts.
 import { parseArgs } from 'node:util';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { useBackend } from '../../src/backend/index.js';
-import { convFlops, pruneFilters } from '../../src/compress/index.js';
+import { useBackend } from 'unet-kit/backend';
+import { convFlops, pruneFilters } from 'unet-kit/compress';
 import { baseModel, heldOutDice, inferenceMs, SIZE, syntheticTask, train } from './task.js';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '15' }, tune: { type: 'string', default: '5' }, ratio: { type: 'string', default: '0.5' } } });

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '../../src/backend/index.js';
-import { calibrateQuantization, quantizeAware, toIntegerInference } from '../../src/compress/index.js';
-import { loadModel, saveModel } from '../../src/io/index.js';
+import { useBackend } from 'unet-kit/backend';
+import { calibrateQuantization, quantizeAware, toIntegerInference } from 'unet-kit/compress';
+import { loadModel, saveModel } from 'unet-kit/io';
 import { baseModel, heldOutDice, syntheticTask, train } from './task.js';
 
 const { values } = parseArgs({ options: { tune: { type: 'string', default: '3' }, bits: { type: 'string', default: '8,4' } } });

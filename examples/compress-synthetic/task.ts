@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRng } from '../../src/core/rng.js';
-import { loadModel, saveModel } from '../../src/io/index.js';
-import { diceCELoss } from '../../src/losses/index.js';
-import { unet } from '../../src/models/index.js';
+import { createRng } from 'unet-kit';
+import { loadModel, saveModel } from 'unet-kit/io';
+import { diceCELoss } from 'unet-kit/losses';
+import { unet } from 'unet-kit/models';
 
 export const SIZE = 64;
 

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { useBackend } from '../../src/backend/index.js';
-import { pruneFilters } from '../../src/compress/index.js';
+import { useBackend } from 'unet-kit/backend';
+import { pruneFilters } from 'unet-kit/compress';
 import { baseModel } from './task.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' } } });

@@ -1,4 +1,5 @@
 import { closestMatch } from '../core/didYouMean.js';
+import { fail } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { flagHelp, parseFlags, type FlagTable, type ParsedFlags } from './args.js';
 import { EVALUATE_FLAGS, runEvaluate } from './evaluate.js';
@@ -25,11 +26,34 @@ commands:
 'unet-kit <command> --help' lists the flags of a command.`;
 
 /**
- * Runs the CLI on `argv` (without `node` and the script): returns the process exit code, 0 on
- * success, 2 on a usage error or a failure the message explains (an `UnetKitError`), 1 on an
- * unexpected error. Messages go to `io.log` / `error`.
+ * Runs the CLI on `argv` (without `node` and the script), as the `unet-kit` binary does: returns
+ * the process exit code, 0 on success, 2 on a usage error or a failure the message explains (an
+ * `UnetKitError`), 1 on an unexpected error. Results go to `io.log`, errors to `io.error`, and
+ * progress bars to `io.progress` (a TTY stream gets live bars; anything else gets none).
+ *
+ * Throws `UnetKitError` itself only for a malformed call (`argv` not an array of strings, `io`
+ * missing `log`, `error` or `progress.write`); everything about the command line is an exit code.
+ *
+ * @example
+ * ```ts
+ * // A script that chains the commands, the way `npm run demo` does.
+ * const lines: string[] = [];
+ * const code = await runCli(['evaluate', '--help'], {
+ *   log: (line) => lines.push(line),
+ *   error: (line) => console.error(line),
+ *   progress: process.stderr,
+ * });
+ * console.log(code, lines[0]); // 0 'usage: unet-kit evaluate --pred PATHS --truth PATHS ...'
+ * ```
  */
 export async function runCli(argv: readonly string[], io: CliIO & { error: (line: string) => void }): Promise<number> {
+  if (!Array.isArray(argv) || argv.some((a) => typeof a !== 'string')) {
+    fail('runCli', 'argv', argv, "an array of strings, the arguments after the script (e.g. ['train', '--images', 'scans/'])");
+  }
+  const ioShape = io as Partial<CliIO & { error: unknown }> | null | undefined;
+  if (typeof ioShape?.log !== 'function' || typeof ioShape.error !== 'function' || typeof ioShape.progress?.write !== 'function') {
+    fail('runCli', 'io', io, '{ log(line), error(line), progress: a stream with write(chunk) } (e.g. process.stderr for progress)');
+  }
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.log(MAIN_HELP);

@@ -1,17 +1,14 @@
 // useBackend / availableBackends in a real page (headless Chromium, SwiftShader for WebGL and
 // WebGPU): a software GPU ranks below wasm, wasm is threaded when the page is cross-origin
 // isolated, probing prints nothing, and each failure says which case it is. Run after `npm run build`.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SKIP_BROWSER } from '../helpers/chromium.js';
+import { bundlePageFiles } from '../helpers/bundlePage.js';
 import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
 // Every browser backend package is in the bundle; the page decides when to call setWasmPaths.
 const ENTRY = `
@@ -54,15 +51,7 @@ describe.skipIf(SKIP_BROWSER)("useBackend('auto') and availableBackends in headl
   const servers: Record<'isolated' | 'plain', StaticServer | undefined> = { isolated: undefined, plain: undefined };
 
   beforeAll(async () => {
-    if (!existsSync(join(root, 'dist', 'backend', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
-    const bundled = await build({ stdin: { contents: ENTRY, resolveDir: root, loader: 'js' }, bundle: true, write: false, format: 'esm', logLevel: 'silent' });
-    const files = new Map<string, Buffer | string>([
-      ['/', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>'],
-      ['/bundle.js', bundled.outputFiles[0]!.text],
-    ]);
-    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-      files.set(`/wasm/${name}`, await readFile(join(wasmDir, name)));
-    }
+    const files = await bundlePageFiles(ENTRY, '/wasm/');
     servers.isolated = await startStaticServer({ files, isolated: true });
     servers.plain = await startStaticServer({ files });
     ({ browser } = await launchChromium());

@@ -4,10 +4,7 @@
 // webgl and wasm. Run after `npm run build`.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
@@ -16,11 +13,11 @@ import { instanceNormalization } from '../../src/layers/instanceNormalization.js
 import { spatialLayers } from '../../src/layers/spatial.js';
 import { launchChromium, SKIP_BROWSER } from '../helpers/chromium.js';
 import { maxAbsDiff } from '../helpers/numeric.js';
+import { bundlePageFiles } from '../helpers/bundlePage.js';
 import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
 import { buildSmokeNet, smokeInput } from './smokeNet.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
 // The page's entry: the built library (dist/index.js), tfjs and the browser backends, bundled by esbuild.
 const ENTRY = `
@@ -67,22 +64,7 @@ describe.skipIf(SKIP_BROWSER)('browser smoke test (headless Chromium)', () => {
   let origin: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
-    const bundled = await build({
-      stdin: { contents: ENTRY, resolveDir: root, loader: 'js' },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      logLevel: 'silent',
-    });
-    const files = new Map<string, Buffer | string>([
-      ['/', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>'],
-      ['/bundle.js', bundled.outputFiles[0]!.text],
-    ]);
-    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-      files.set(`/${name}`, await readFile(join(wasmDir, name)));
-    }
+    const files = await bundlePageFiles(ENTRY);
     server = await startStaticServer({ files });
     origin = server.origin;
     ({ browser } = await launchChromium());

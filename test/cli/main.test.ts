@@ -194,6 +194,13 @@ describe('unet-kit errors', () => {
     expect((await cli('train', '--help')).out).toContain('--resume');
   });
 
+  it('rejects a malformed call of runCli itself with UnetKitError, naming the argument', async () => {
+    const io = { log: () => undefined, error: () => undefined, progress: { write: () => true } };
+    await expect(runCli('train' as unknown as string[], io)).rejects.toThrow("runCli: argv is 'train'; expected an array of strings");
+    await expect(runCli(['train', 3] as unknown as string[], io)).rejects.toThrow(/runCli: argv is \['train', 3\]/);
+    await expect(runCli(['--help'], { log: () => undefined } as unknown as typeof io)).rejects.toThrow(/runCli: io is .*expected \{ log\(line\), error\(line\), progress/);
+  });
+
   it('names both files and geometries when a label does not match its image', async () => {
     await mkdir(join(dir, 'bad/images'), { recursive: true });
     await mkdir(join(dir, 'bad/labels'), { recursive: true });

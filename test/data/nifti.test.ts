@@ -7,7 +7,7 @@ import { UnetKitError } from '../../src/core/errors.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 
-const fixture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../fixtures/itk-brain-t1/${name}`, import.meta.url)));
+const fixture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../examples/data/itk-brain-t1/${name}`, import.meta.url)));
 
 // Reference values computed independently with Python's gzip + struct (no nibabel):
 //   header: little-endian, dims (3, 128, 128, 62), datatype 4 (int16), pixdim (1, 2, 2, 3), vox_offset 352,

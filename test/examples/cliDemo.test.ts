@@ -1,53 +1,41 @@
-// `npm run demo -- --quick`: the CLI demo end to end in its own Node process, tiny settings.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// `npm run demo -- --quick`: the CLI demo end to end in its own Node process, tiny settings, run
+// as the package ships it.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readNifti } from '../../src/data/nifti.js';
 import { cutSlab } from '../../examples/brain-demo/slabs.js';
+import { useConsumerProject } from '../package/consumer.js';
+import { useDemoRun } from './demoRun.js';
 
-const run = promisify(execFile);
-let out = '';
-let stdout = '';
-
-beforeAll(async () => {
-  out = await mkdtemp(join(tmpdir(), 'unet-kit-cli-demo-'));
-  const result = await run(process.execPath, ['--import', 'tsx', 'examples/brain-demo/demo.ts', '--quick', '--out', out], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    timeout: 180_000,
-  });
-  stdout = result.stdout;
-}, 200_000);
-
-afterAll(async () => {
-  await rm(out, { recursive: true, force: true });
-});
+// From a consumer project, as a user runs the shipped copy: `unet-kit/cli` and the other
+// subpaths resolve through the package's exports map to dist/, the data from examples/data.
+const consumerDir = useConsumerProject('unet-kit-cli-demo-consumer-');
+const demo = useDemoRun('unet-kit-cli-demo-', 'node_modules/unet-kit/examples/brain-demo/demo.ts', consumerDir);
 
 describe('CLI brain demo (--quick)', () => {
   it('prints each command it runs, copyable, and the held-out scores', () => {
-    expect(stdout).toMatch(/^\$ npx unet-kit train --images \S+\/data\/images --labels \S+\/data\/labels --out \S+\/run --dims 2\.5 --val val /m);
-    expect(stdout).toMatch(/^\$ npx unet-kit predict --model \S+\/run --input \S+\/data\/test\/images --out \S+\/pred --largest-component/m);
-    expect(stdout).toMatch(/^\$ npx unet-kit evaluate --pred \S+\/pred --truth \S+\/data\/test\/labels --background 0 /m);
-    expect(stdout).toContain('cases: 1 training, 1 validation; median shape (z, y, x) 34 x 128 x 128 voxels at 3 x 2 x 2 mm');
-    expect(stdout).toMatch(/held-out axial slices 40\.\.61 \(never trained on\)/);
-    expect(stdout).toMatch(/mean foreground Dice \d\.\d{4}\s+HD95 \d+\.\d{2} mm/);
+    expect(demo().stdout).toMatch(/^\$ npx unet-kit train --images \S+\/data\/images --labels \S+\/data\/labels --out \S+\/run --dims 2\.5 --val val /m);
+    expect(demo().stdout).toMatch(/^\$ npx unet-kit predict --model \S+\/run --input \S+\/data\/test\/images --out \S+\/pred --largest-component/m);
+    expect(demo().stdout).toMatch(/^\$ npx unet-kit evaluate --pred \S+\/pred --truth \S+\/data\/test\/labels --background 0 /m);
+    expect(demo().stdout).toContain('cases: 1 training, 1 validation; median shape (z, y, x) 34 x 128 x 128 voxels at 3 x 2 x 2 mm');
+    expect(demo().stdout).toMatch(/held-out axial slices 40\.\.61 \(never trained on\)/);
+    expect(demo().stdout).toMatch(/mean foreground Dice \d\.\d{4}\s+HD95 \d+\.\d{2} mm/);
   });
 
   it('writes demo.json with scores in range, the times and the commands', async () => {
-    const demo = JSON.parse(await readFile(join(out, 'demo.json'), 'utf8'));
-    expect(demo).toMatchObject({ task: 'brain', quick: true, dims: '2.5', heldOut: { slices: [40, 61] } });
-    expect(demo.heldOut.dice).toBeGreaterThanOrEqual(0);
-    expect(demo.heldOut.dice).toBeLessThanOrEqual(1);
-    expect(demo.seconds.train).toBeGreaterThan(0);
-    expect(demo.commands).toHaveLength(3);
+    const summary = JSON.parse(await readFile(join(demo().out, 'demo.json'), 'utf8'));
+    expect(summary).toMatchObject({ task: 'brain', quick: true, dims: '2.5', heldOut: { slices: [40, 61] } });
+    expect(summary.heldOut.dice).toBeGreaterThanOrEqual(0);
+    expect(summary.heldOut.dice).toBeLessThanOrEqual(1);
+    expect(summary.seconds.train).toBeGreaterThan(0);
+    expect(summary.commands).toHaveLength(3);
   });
 
   it('writes the held-out slab and its prediction with the slab geometry: the affine origin moved to slice 40', async () => {
-    const full = await readNifti(await readFile(new URL('../fixtures/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz', import.meta.url)));
-    const slab = await readNifti(await readFile(join(out, 'data/test/images/heldout.nii.gz')));
-    const pred = await readNifti(await readFile(join(out, 'pred/heldout.nii.gz')));
+    const full = await readNifti(await readFile(new URL('../../examples/data/itk-brain-t1/KmeansTest_T1UCharRaw.nii.gz', import.meta.url)));
+    const slab = await readNifti(await readFile(join(demo().out, 'data/test/images/heldout.nii.gz')));
+    const pred = await readNifti(await readFile(join(demo().out, 'pred/heldout.nii.gz')));
     expect(slab.shape).toEqual([128, 128, 22]);
     // The ITK affine maps k to world y (3 mm): slice 40 sits 120 mm further.
     expect(slab.affine[1]![3]).toBeCloseTo(full.affine[1]![3]! + 40 * 3, 4);

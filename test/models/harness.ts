@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
+import { loadModel, saveModel } from '../../src/io/modelFiles.js';
 import { claimLayers } from '../../src/layers/claimLayers.js';
+import { expectNoLeak } from '../helpers/leaks.js';
 // Registers unet-kit's custom layers for loading, as a user program would.
 import '../../src/layers/index.js';
 
@@ -87,4 +89,80 @@ export function expectUniqueNames(model: tfl.LayersModel): string[] {
 export function expectFinite(values: ArrayLike<number>): void {
   const bad = Array.from(values).findIndex((v) => !Number.isFinite(v));
   expect(bad, `value ${bad} is not finite`).toBe(-1);
+}
+
+/**
+ * Asserts `steps` full-batch Adam steps on (`x`, `y`) give finite losses, the last below the first,
+ * building the model with `build` and leaving no tensors.
+ */
+export async function expectTrainingLowersLoss(build: () => tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, steps: number, loss = 'categoricalCrossentropy'): Promise<void> {
+  await expectNoLeak(async () => {
+    const model = build();
+    const losses = await fitLosses(model, x, y, steps, loss);
+    expectFinite(losses);
+    expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
+    model.dispose();
+  });
+}
+
+/** Asserts the in-memory {@link roundTrip} of `build()` has its parameter count and outputs on `x`, leaving no tensors. */
+export async function expectRoundTripIdentical(build: () => tfl.LayersModel, x: tf.Tensor): Promise<void> {
+  await expectNoLeak(async () => {
+    const model = build();
+    const loaded = await roundTrip(model);
+    expect(loaded.countParams()).toBe(model.countParams());
+    expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
+    model.dispose();
+    loaded.dispose();
+  });
+}
+
+/**
+ * Asserts `saveModel` to `dir` then `loadModel` gives the same layer classes, parameter count,
+ * weights and outputs on `x`, leaving no tensors.
+ */
+export async function expectFileRoundTripIdentical(build: () => tfl.LayersModel, x: tf.Tensor, dir: string): Promise<void> {
+  await expectNoLeak(async () => {
+    const model = build();
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
+    expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
+    expect(loaded.countParams()).toBe(model.countParams());
+    const weights = (m: tfl.LayersModel) => Promise.all(m.getWeights().map(async (w) => Array.from(await w.data())));
+    expect(await weights(loaded)).toEqual(await weights(model));
+    expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
+    model.dispose();
+    loaded.dispose();
+  });
+}
+
+const variableCount = () => Object.keys(tf.engine().registeredVariables).length;
+
+/**
+ * Fault injection: the layer creating the middle one of the weights `build` creates throws, and
+ * the failed build must leave no tensors or variables behind (the factories' guarded build).
+ */
+export function expectHalfBuiltCleanedUp(build: () => tfl.LayersModel): void {
+  const proto = tfl.layers.Layer.prototype as unknown as { addWeight: (this: unknown, ...args: unknown[]) => unknown };
+  const original = proto.addWeight;
+  let total = 0;
+  const counter = vi.spyOn(proto, 'addWeight').mockImplementation(function (this: unknown, ...args: unknown[]) {
+    total++;
+    return original.apply(this, args);
+  });
+  build().dispose();
+  counter.mockRestore();
+  const before = { tensors: tf.memory().numTensors, variables: variableCount() };
+  const fault = new Error('half-way');
+  let calls = 0;
+  const failing = vi.spyOn(proto, 'addWeight').mockImplementation(function (this: unknown, ...args: unknown[]) {
+    if (++calls === Math.ceil(total / 2)) throw fault;
+    return original.apply(this, args);
+  });
+  try {
+    expect(() => build()).toThrow(fault);
+  } finally {
+    failing.mockRestore();
+  }
+  expect({ tensors: tf.memory().numTensors, variables: variableCount() }).toEqual(before);
 }

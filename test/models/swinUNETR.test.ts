@@ -6,7 +6,7 @@ import { swinUNETR, swinUNETRParameterCount, type SwinUNETROptions } from '../..
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectClose } from '../helpers/numeric.js';
-import { expectFinite, expectUniqueNames, fitLosses, fixedTarget, predictArrays, randomInput, roundTrip } from './harness.js';
+import { expectFinite, expectRoundTripIdentical, expectTrainingLowersLoss, expectUniqueNames, fixedTarget, predictArrays, randomInput } from './harness.js';
 
 /** A tiny Swin UNETR: 32^dims input, feature size 2, one head per stage, window 4 (stage 1 is shifted). */
 function tiny(spatialDims: 2 | 3, extra: Partial<SwinUNETROptions> = {}): SwinUNETROptions {
@@ -41,26 +41,13 @@ describeEachBackend('swinUNETR', () => {
       it('a few training steps lower the loss', { timeout: 240_000 }, async () => {
         const x = randomInput([spatialDims === 2 ? 2 : 1, ...spatial, 1], 3);
         const y = fixedTarget(x, 2);
-        await expectNoLeak(async () => {
-          const model = swinUNETR(tiny(spatialDims));
-          const losses = await fitLosses(model, x, y, spatialDims === 2 ? 4 : 2, 'categoricalCrossentropy');
-          expectFinite(losses);
-          expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
-          model.dispose();
-        });
+        await expectTrainingLowersLoss(() => swinUNETR(tiny(spatialDims)), x, y, spatialDims === 2 ? 4 : 2);
         tf.dispose([x, y]);
       });
 
       it('saves and loads with identical outputs and leaves no tensors', async () => {
         const x = randomInput([1, ...spatial, 1], 5);
-        await expectNoLeak(async () => {
-          const model = swinUNETR(tiny(spatialDims));
-          const loaded = await roundTrip(model);
-          expect(loaded.countParams()).toBe(model.countParams());
-          expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
-          model.dispose();
-          loaded.dispose();
-        });
+        await expectRoundTripIdentical(() => swinUNETR(tiny(spatialDims)), x);
         x.dispose();
       });
     });

@@ -5,7 +5,7 @@ import { unetr, unetrParameterCount, type UNETROptions } from '../../src/models/
 import { describeEachBackend } from '../helpers/backends.js';
 import { expectNoLeak } from '../helpers/leaks.js';
 import { expectClose } from '../helpers/numeric.js';
-import { expectFinite, expectUniqueNames, fitLosses, fixedTarget, predictArrays, randomInput, roundTrip } from './harness.js';
+import { expectFinite, expectRoundTripIdentical, expectTrainingLowersLoss, expectUniqueNames, fixedTarget, predictArrays, randomInput } from './harness.js';
 
 /** A tiny UNETR: one 16^dims patch, feature size 2, 12-wide tokens, 2 heads. */
 function tiny(spatialDims: 2 | 3, extra: Partial<UNETROptions> = {}): UNETROptions {
@@ -36,26 +36,13 @@ describeEachBackend('unetr', () => {
       it('a few training steps lower the loss', async () => {
         const x = randomInput([2, ...spatial, 1], 3);
         const y = fixedTarget(x, 2);
-        await expectNoLeak(async () => {
-          const model = unetr(tiny(spatialDims));
-          const losses = await fitLosses(model, x, y, 4, 'categoricalCrossentropy');
-          expectFinite(losses);
-          expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
-          model.dispose();
-        });
+        await expectTrainingLowersLoss(() => unetr(tiny(spatialDims)), x, y, 4);
         tf.dispose([x, y]);
       });
 
       it('saves and loads with identical outputs and leaves no tensors', async () => {
         const x = randomInput([1, ...spatial, 1], 5);
-        await expectNoLeak(async () => {
-          const model = unetr(tiny(spatialDims));
-          const loaded = await roundTrip(model);
-          expect(loaded.countParams()).toBe(model.countParams());
-          expect(await predictArrays(loaded, x)).toEqual(await predictArrays(model, x));
-          model.dispose();
-          loaded.dispose();
-        });
+        await expectRoundTripIdentical(() => unetr(tiny(spatialDims)), x);
         x.dispose();
       });
     });

@@ -22,6 +22,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 const SUBPATHS = ['blocks', 'models', 'losses', 'metrics', 'augment', 'data', 'compress', 'io', 'inference', 'explain', 'train', 'backend', 'layers'];
 const SPECIFIERS = ['unet-kit', ...SUBPATHS.map((s) => `unet-kit/${s}`)];
+/** Subpaths the root does not re-export: they need Node (the CLI reads and writes files). */
+const NODE_ONLY = ['cli'];
 
 const consumerDir = useConsumerProject('unet-kit-consumer-');
 
@@ -35,7 +37,7 @@ describe('package.json', () => {
   it('is an ES module package with the subpath exports map', () => {
     expect(pkg.name).toBe('unet-kit');
     expect(pkg.type).toBe('module');
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', ...SUBPATHS.map((s) => `./${s}`), './package.json'].sort());
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', ...[...SUBPATHS, ...NODE_ONLY].map((s) => `./${s}`), './package.json'].sort());
   });
 
   it('points every export (import, require, types) and main/module/types at files that exist', () => {
@@ -102,6 +104,30 @@ describe('the built package in plain Node', () => {
     // the root re-exports every subpath
     const rootNames = new Set(esmExports['unet-kit']);
     for (const s of SPECIFIERS) for (const name of esmExports[s]!) expect(rootNames.has(name), `${name} of ${s} in unet-kit`).toBe(true);
+  });
+
+  it('loads the Node-only unet-kit/cli from both formats: runCli runs a command and checks its call', async () => {
+    const body = (load: string) => `
+      const { runCli, MAIN_HELP } = ${load};
+      const lines = [];
+      const io = { log: (l) => lines.push(l), error: (l) => lines.push('E ' + l), progress: { write: () => true } };
+      const help = await runCli(['evaluate', '--help'], io);
+      const unknown = await runCli(['trian'], io);
+      let thrown = '';
+      try { await runCli('train', io); } catch (e) { thrown = e.name + ': ' + e.message; }
+      console.log(JSON.stringify({ help, unknown, first: lines[0].split(' ').slice(0, 3).join(' '), hint: lines[lines.length - 1], thrown, main: MAIN_HELP.startsWith('unet-kit:') }));`;
+    const esm = await node(['--input-type=module', '-e', body("await import('unet-kit/cli')")]);
+    const cjs = await node(['-e', `(async () => { ${body("require('unet-kit/cli')")} })().catch((e) => { console.error(e); process.exit(1); });`]);
+    const expected = {
+      help: 0,
+      unknown: 2,
+      first: 'usage: unet-kit evaluate',
+      hint: "E unet-kit: unknown command 'trian'. Did you mean 'train'? Commands: train, predict, evaluate.",
+      thrown: expect.stringMatching(/^UnetKitError: runCli: argv is 'train'.*an array of strings/),
+      main: true,
+    };
+    expect(JSON.parse(esm)).toEqual(expected);
+    expect(JSON.parse(cjs)).toEqual(expected);
   });
 
   it('works end to end from both formats: useBackend, the layer table, saveModel/loadModel in Node', async () => {

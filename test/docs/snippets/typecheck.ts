@@ -7,7 +7,7 @@ import type { Snippet } from './extract.js';
 import { claimModuleText, exportedNames, snippetFileName, tsdocModuleText, type SnippetModule } from './modules.js';
 
 /** The folders of `src/` that are subpaths of the package (`unet-kit/losses`, ...). */
-const SUBPATHS = ['augment', 'backend', 'blocks', 'compress', 'data', 'explain', 'inference', 'io', 'layers', 'losses', 'metrics', 'models', 'train'];
+const SUBPATHS = ['augment', 'backend', 'blocks', 'cli', 'compress', 'data', 'explain', 'inference', 'io', 'layers', 'losses', 'metrics', 'models', 'train'];
 
 /** The compiler options of tsconfig.json, with the package's own name mapped to src/. */
 export function snippetCompilerOptions(root: string): ts.CompilerOptions {
