@@ -2,6 +2,7 @@
 // backend (default tensorflow), and the forward pass before and after optimizeForInference:
 //   node --import tsx bench/profileStep.ts '{"backend":"tensorflow","reps":5}'
 //   node --import tsx bench/profileStep.ts '{"backend":"tensorflow","stock":["FusedConv2D"]}'  # A/B: stock kernels back
+//   node --import tsx bench/profileStep.ts '{"backend":"tensorflow","net":"3d"}'  # the 3D bench U-Net, 2x64^3
 // Prints one JSON line. The profile runs the gradient (forward + backward, training mode) and the
 // Adam step separately, so the optimizer's elementwise ops are told apart from the gradients'.
 import '@tensorflow/tfjs-backend-cpu';
@@ -20,6 +21,8 @@ interface Args {
   stock?: string[];
   /** false: forward passes only (wasm's train step takes seconds). Default true. */
   train?: boolean;
+  /** The bench net: '2d' (16..256, 4x128x128x1, default) or '3d' (8..64, 2x64^3x1), as bench/run.ts. */
+  net?: '2d' | '3d';
 }
 
 /** The kind of work each kernel does in this net. */
@@ -28,12 +31,17 @@ const GROUPS: Record<string, string> = {
   FusedConv2D: 'conv forward',
   Conv2DBackpropInput: 'conv input gradient (and transposed-conv forward)',
   Conv2DBackpropFilter: 'conv filter gradient',
+  Conv3D: 'conv forward',
+  Conv3DBackpropInputV2: 'conv input gradient (and transposed-conv forward)',
+  Conv3DBackpropFilterV2: 'conv filter gradient',
   UnetKitBatchNormTraining: 'batch norm forward',
   UnetKitBatchNormTrainingGrad: 'batch norm backward',
   Relu: 'ReLU and its gradient mask',
   Step: 'ReLU and its gradient mask',
   MaxPool: 'pooling, concat, split',
   MaxPoolGrad: 'pooling, concat, split',
+  MaxPool3D: 'pooling, concat, split',
+  MaxPool3DGrad: 'pooling, concat, split',
   Concat: 'pooling, concat, split',
   SplitV: 'pooling, concat, split',
   Slice: 'pooling, concat, split',
@@ -95,10 +103,11 @@ async function main(): Promise<void> {
     tf.unregisterKernel(name, backend);
     if (stock !== undefined) tf.registerKernel(stock);
   }
-  const model = benchUNet(2, 128, [16, 32, 64, 128, 256]);
-  const x = tf.randomNormal([4, 128, 128, 1], 0, 1, 'float32', 1);
+  const net = args.net ?? '2d';
+  const model = net === '3d' ? benchUNet(3, 64, [8, 16, 32, 64]) : benchUNet(2, 128, [16, 32, 64, 128, 256]);
+  const x = tf.randomNormal(net === '3d' ? [2, 64, 64, 64, 1] : [4, 128, 128, 1], 0, 1, 'float32', 1);
   const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
-  const result: Record<string, unknown> = { backend, stock: args.stock ?? [] };
+  const result: Record<string, unknown> = { backend, net, stock: args.stock ?? [] };
 
   result.forwardMs = await timeIt(reps, async () => {
     const out = model.predict(x) as tf.Tensor;

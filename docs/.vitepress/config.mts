@@ -36,6 +36,7 @@ export default defineConfig({
           { text: 'Augmentation', link: '/guide/augmentation' },
           { text: 'Inference', link: '/guide/inference' },
           { text: 'Training', link: '/guide/training' },
+          { text: 'Command line', link: '/guide/cli' },
           { text: 'Saving, loading and Keras', link: '/guide/saving' },
           { text: 'Backends and performance', link: '/guide/backends' },
           { text: 'Troubleshooting', link: '/guide/troubleshooting' },

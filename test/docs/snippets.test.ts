@@ -167,9 +167,15 @@ describe('shell blocks', () => {
             if (!packages.has(name) && !existsSync(join(root, 'node_modules', name, 'package.json'))) problems.push(`${s.where}: no package ${name}`);
           }
         }
-        if (words[0] === 'node' && !existsSync(join(root, words[1]!))) problems.push(`${s.where}: ${words[1]} does not exist`);
-        if (words[0] === 'cp' && words[1]!.startsWith('test/') && !existsSync(join(root, words[1]!))) problems.push(`${s.where}: ${words[1]} does not exist`);
-        if (words[0] === 'npx' && words[1] === 'unet-kit' && !['train', 'predict', 'evaluate'].includes(words[2]!)) problems.push(`${s.where}: no command '${words[2]}'`);
+        if (words[0] === 'node') {
+          // The script after Node's flags (`--import tsx` takes a value); a path into the installed package is this checkout.
+          let i = 1;
+          while (words[i]?.startsWith('-')) i += words[i] === '--import' ? 2 : 1;
+          const script = (words[i] ?? '').replace(/^node_modules\/unet-kit\//, '');
+          if (!existsSync(join(root, script))) problems.push(`${s.where}: ${words[i]} does not exist`);
+        }
+        if (words[0] === 'cp' && /^(test|examples)\//.test(words[1]!) && !existsSync(join(root, words[1]!))) problems.push(`${s.where}: ${words[1]} does not exist`);
+        if (words[0] === 'npx' && words[1] === 'unet-kit' && !['train', 'predict', 'evaluate', '--help'].includes(words[2]!)) problems.push(`${s.where}: no command '${words[2]}'`);
       }
       expect(commands(s.code).length, `${s.where} holds no command`).toBeGreaterThan(0);
     }
@@ -186,7 +192,7 @@ describe('shell blocks', () => {
     const dir = consumerDir();
     await mkdir(join(dir, 'node_modules', '.bin'), { recursive: true });
     for (const [name, target] of Object.entries(pkg.bin)) await symlink(join('..', 'unet-kit', target), join(dir, 'node_modules', '.bin', name));
-    await symlink(join(root, 'test'), join(dir, 'test'), 'dir');
+    await symlink(join(root, 'examples'), join(dir, 'examples'), 'dir');
     const env = { ...process.env, PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` };
     const start = Date.now();
     await run('bash', ['-euo', 'pipefail', '-c', walkThrough!.code], { cwd: dir, env, timeout: 600_000, maxBuffer: 1 << 26 });
