@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-layers';
 import { startWasmWithThreads, wasmThreads } from '../src/backend/wasmThreads.js';
 import { installKernels } from '../src/kernels/index.js';
 import { dataParallelTrainer } from '../src/train/dataParallel/trainer.js';
-import { benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
+import { BENCH_NETS, benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
 import { loadTensorflowBackend } from '../test/helpers/tensorflowBackend.js';
 
 interface CaseArgs {
@@ -25,10 +25,6 @@ interface CaseArgs {
   threads?: number;
 }
 
-const NETS = {
-  '2d': { spatialDims: 2 as const, size: 128, batch: 4, filters: [16, 32, 64, 128, 256] },
-  '3d': { spatialDims: 3 as const, size: 64, batch: 2, filters: [8, 16, 32, 64] },
-};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,7 +58,7 @@ async function main(): Promise<void> {
   else await tf.setBackend(args.backend);
   await tf.ready();
   if (args.kernels) installKernels(args.backend);
-  const spec = NETS[args.net];
+  const spec = BENCH_NETS[args.net];
   const model = benchUNet(spec.spatialDims, spec.size, spec.filters);
   const flops = forwardFlopsPerSample(model) * spec.batch;
   const shape = [spec.batch, ...new Array<number>(spec.spatialDims).fill(spec.size), 1];

@@ -3,12 +3,14 @@
 //   node --import tsx bench/profileStep.ts '{"backend":"tensorflow","reps":5}'
 //   node --import tsx bench/profileStep.ts '{"backend":"tensorflow","stock":["FusedConv2D"]}'  # A/B: stock kernels back
 //   node --import tsx bench/profileStep.ts '{"backend":"tensorflow","net":"3d"}'  # the 3D bench U-Net, 2x64^3
+//   node --import tsx bench/profileStep.ts '{"backend":"wasm","threads":2,"reps":1}'          # threaded wasm
 // Prints one JSON line. The profile runs the gradient (forward + backward, training mode) and the
 // Adam step separately, so the optimizer's elementwise ops are told apart from the gradients'.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
+import { startWasmWithThreads, wasmThreads } from '../src/backend/wasmThreads.js';
 import { installKernels, stockKernel } from '../src/kernels/index.js';
 import { optimizeForInference } from '../src/train/optimizeForInference.js';
 import { benchUNet } from './nets.js';
@@ -23,6 +25,8 @@ interface Args {
   train?: boolean;
   /** The bench net: '2d' (16..256, 4x128x128x1, default) or '3d' (8..64, 2x64^3x1), as bench/run.ts. */
   net?: '2d' | '3d';
+  /** wasm only: XNNPACK threads (tfjs' threaded-SIMD binary, started by unet-kit in Node). Default 1. */
+  threads?: number;
 }
 
 /** The kind of work each kernel does in this net. */
@@ -95,7 +99,8 @@ async function main(): Promise<void> {
   tf.env().set('IS_TEST', false);
   tf.enableProdMode();
   if (backend === 'tensorflow') loadTensorflowBackend();
-  await tf.setBackend(backend);
+  if (backend === 'wasm' && (args.threads ?? 1) > 1) await startWasmWithThreads(args.threads!);
+  else await tf.setBackend(backend);
   await tf.ready();
   installKernels(backend);
   for (const name of args.stock ?? []) {
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
   const model = net === '3d' ? benchUNet(3, 64, [8, 16, 32, 64]) : benchUNet(2, 128, [16, 32, 64, 128, 256]);
   const x = tf.randomNormal(net === '3d' ? [2, 64, 64, 64, 1] : [4, 128, 128, 1], 0, 1, 'float32', 1);
   const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
-  const result: Record<string, unknown> = { backend, net, stock: args.stock ?? [] };
+  const result: Record<string, unknown> = { backend, net, stock: args.stock ?? [], ...(backend === 'wasm' ? { threads: wasmThreads() } : {}) };
 
   result.forwardMs = await timeIt(reps, async () => {
     const out = model.predict(x) as tf.Tensor;

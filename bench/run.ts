@@ -16,11 +16,15 @@
 //   npm run bench -- --sliding-window 2            # also the 512x512x300 volume (0: no such rows)
 //   npm run bench -- --profile                     # per-kernel times of one train step
 //   npm run bench -- --data-parallel 2             # plus a row per net: wasm, 2 worker threads
+//   npm run bench -- --no-browser                  # without the headless-Chromium rows (bench/browser.ts)
+//   npm run bench -- --browser-gpu                 # plus Chromium's WebGL and WebGPU rows (software here: slow)
 //   npm run bench -- --backends tensorflow         # tfjs-node (installed or provisioned)
 //   npm run bench -- --interleave 5                # only the PyTorch comparison: 5 rounds of
 //                                                  # tensorflow, wasm (threads) and PyTorch back
 //                                                  # to back, median same-round ratios, host steal
-// The tensorflow rows run where tfjs-node can be loaded; the PyTorch rows (optional, never
+// The browser rows (on by default: wasm on one thread in a plain page and threaded in a
+// cross-origin isolated one, headless Chromium, the page bundled from dist/) say `skipped` where
+// dist/ is missing or no Chromium launches. The tensorflow rows run where tfjs-node can be loaded; the PyTorch rows (optional, never
 // needed) where a Python with torch is found: UNET_KIT_TORCH_PYTHON,
 // ~/.cache/unet-kit/torch-venv, python3.
 import { execFileSync } from 'node:child_process';
@@ -45,6 +49,10 @@ interface Options {
   slidingWindow: number;
   /** Rounds of the interleaved PyTorch comparison (0: the normal bench). */
   interleave: number;
+  /** The headless-Chromium wasm rows (bench/browser.ts). */
+  browser: boolean;
+  /** Also Chromium's WebGL and WebGPU rows. */
+  browserGpu: boolean;
 }
 
 // 3D U-Net at 2x64^3 on the plain JavaScript backend: about 30 s a forward, minutes a step.
@@ -67,6 +75,8 @@ function parseArgs(argv: string[]): Options {
     stockWasm3d: false,
     slidingWindow: 1,
     interleave: 0,
+    browser: true,
+    browserGpu: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -88,9 +98,11 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--stock-wasm-3d') options.stockWasm3d = true;
     else if (arg === '--sliding-window') options.slidingWindow = Math.max(0, Number.parseInt(next(), 10));
     else if (arg === '--interleave') options.interleave = Math.max(1, Number.parseInt(next(), 10));
+    else if (arg === '--no-browser') options.browser = false;
+    else if (arg === '--browser-gpu') options.browserGpu = true;
     else {
       throw new Error(
-        `bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --threads N --skip-stock --stock-cpu-train --skip-stock-cpu --cpu-3d --stock-wasm-3d --sliding-window 0|1 --profile --data-parallel N --interleave N`,
+        `bench: unknown flag ${arg}; use --backends cpu,wasm --nets 2d,3d --reps N --threads N --skip-stock --stock-cpu-train --skip-stock-cpu --cpu-3d --stock-wasm-3d --sliding-window 0|1 --profile --data-parallel N --interleave N --no-browser --browser-gpu`,
       );
     }
   }
@@ -158,6 +170,7 @@ function ratios(results: Record<string, unknown>[]): Record<string, unknown>[] {
         net: r.net,
         backend: r.backend,
         ...(r.threads !== undefined ? { threads: r.threads } : {}),
+        ...(r.crossOriginIsolated !== undefined ? { crossOriginIsolated: r.crossOriginIsolated } : {}),
         ...(r.dataParallelWorkers !== undefined ? { dataParallelWorkers: r.dataParallelWorkers } : {}),
         forwardVsPytorch: ratio('forwardMs'),
         trainStepVsPytorch: ratio('trainStepMs'),
@@ -194,6 +207,24 @@ function slidingWindowRows(options: Options): Record<string, unknown>[] {
   return rows;
 }
 
+/** The headless-Chromium rows (bench/browser.ts, its own process); one error row if it fails. */
+function browserBenchRows(options: Options): Record<string, unknown>[] {
+  if (!options.browser) return [];
+  process.stderr.write('bench: headless Chromium rows ...\n');
+  const args = { nets: options.nets, reps: options.reps, gpu: options.browserGpu };
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'browser.ts'), JSON.stringify(args)], {
+      encoding: 'utf8',
+      timeout: 30 * 60_000,
+      maxBuffer: 1 << 24,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rows?: Record<string, unknown>[] }).rows ?? [];
+  } catch (e) {
+    return [{ backend: 'chromium', error: String((e as Error).message).split('\n')[0]!.slice(0, 200) }];
+  }
+}
+
 /** The GFLOP/s of a PyTorch row, from the forward FLOPs unet-kit counted for the same net. */
 function addTorchGflops(results: Record<string, unknown>[]): void {
   for (const torch of results.filter((r) => String(r.backend).startsWith('pytorch'))) {
@@ -218,7 +249,7 @@ function table(results: Record<string, unknown>[]): string[] {
       }
       const who = String(r.backend).startsWith('pytorch')
         ? String(r.backend)
-        : `${String(r.backend)}${r.threads !== undefined ? ` ${num(r.threads)}t` : ''}${r.dataParallelWorkers !== undefined ? ` ${num(r.dataParallelWorkers)} workers` : ''} ${r.kernels === true ? 'unet-kit' : 'stock'}`;
+        : `${String(r.backend)}${r.threads !== undefined ? ` ${num(r.threads)}t` : ''}${r.crossOriginIsolated === true ? ' isolated' : ''}${r.software === true ? ' (software)' : ''}${r.dataParallelWorkers !== undefined ? ` ${num(r.dataParallelWorkers)} workers` : ''} ${r.kernels === true ? 'unet-kit' : 'stock'}`;
       return `${num(r.net)} | ${who} | fwd ${num(r.forwardMs, ' ms')} (${num(r.forwardGflops)} GFLOP/s) | train ${num(r.trainStepMs, ' ms')} (${num(r.trainGflops)} GFLOP/s) | peak RSS ${num(r.peakRssMb, ' MiB')}${r.error !== undefined ? ` | error ${String(r.error)}` : ''}`;
     });
 }
@@ -282,6 +313,7 @@ function main(): void {
     }
   }
   results.push(...slidingWindowRows(options));
+  results.push(...browserBenchRows(options));
   const python = torchPython();
   for (const net of options.nets) {
     if (python === undefined) {

@@ -20,6 +20,7 @@ import { useBackend, type BackendName } from '../src/backend/index.js';
 import { stockKernel } from '../src/kernels/index.js';
 import { setAttentionChunkScores } from '../src/layers/chunkedAttention.js';
 import { swinUNETR } from '../src/models/index.js';
+import { loadTensorflowBackend } from '../test/helpers/tensorflowBackend.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -42,6 +43,8 @@ const cpuMs = (since: NodeJS.CpuUsage): number => {
   return Math.round((used.user + used.system) / 1000);
 };
 const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+// tfjs-node installed or provisioned (scripts/provision-tfjs-node.mjs) is registered before useBackend looks for it.
+if (backendName === 'tensorflow') loadTensorflowBackend();
 const backend = await useBackend(backendName);
 tf.enableProdMode();
 if (chunk !== undefined) setAttentionChunkScores(Number(chunk));
@@ -95,6 +98,7 @@ const heap = (): number | null => {
   return wasm?.HEAPU8 === undefined ? null : mb(wasm.HEAPU8.byteLength);
 };
 
+const started = performance.now();
 try {
   if (doForward) {
     const t = performance.now();
@@ -108,6 +112,8 @@ try {
     result.forwardCpuMs = cpuMs(c);
     result.heapAfterForwardMiB = heap();
     Object.assign(result, await summarize(profile, 'forward'));
+    // On stderr as soon as known: a train step cut short by a time limit still leaves the forward figure.
+    process.stderr.write(`swinUNETRSpeed: forward ${String(result.forwardMs)} ms wall, ${String(result.forwardCpuMs)} ms CPU, heap ${String(result.heapAfterForwardMiB)} MiB, maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB\n`);
   }
   if (doTrain) {
     const t = performance.now();
@@ -130,6 +136,7 @@ try {
 } catch (e) {
   result.error = String((e as Error).message ?? e).slice(0, 300);
   result.heapAtErrorMiB = heap();
+  result.msAtError = Math.round(performance.now() - started);
 }
 load.push(loadavg().map((v) => round(v, 2)));
 result.loadAverage = { before: load[0], after: load[1] };

@@ -22,7 +22,9 @@ export interface UseBackendOptions {
    * `'auto'` for one per core (at most 8). In Node 2 or more start tfjs' threaded-SIMD binary
    * (XNNPACK's thread pool on worker threads; tfjs itself never starts it in Node), 1 tfjs' own
    * single-threaded one. In a browser tfjs runs threads only on a cross-origin isolated page;
-   * this sets their count before the backend starts. Default: `'auto'`, except that a started
+   * this sets their count before the backend starts (without it tfjs takes half of
+   * `navigator.hardwareConcurrency`: 1 on a 2-core machine). Default: `'auto'` (in a browser:
+   * tfjs' own count), except that a started
    * wasm backend holding tensors is kept as it is. Asking for another count than the started
    * backend runs starts a new one: tensors on the old wasm backend are lost.
    */
@@ -132,6 +134,23 @@ async function coreCount(): Promise<number> {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
+/** Runs `start` while `navigator.hardwareConcurrency` reads `cores` (Emscripten's logical-core count), then restores it. */
+async function withLogicalCores<T>(cores: number, start: () => Promise<T>): Promise<T> {
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav === undefined || Object.prototype.hasOwnProperty.call(nav, 'hardwareConcurrency')) return start();
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { configurable: true, get: () => cores });
+  } catch {
+    return start();
+  }
+  try {
+    return await start();
+  } finally {
+    // The own property shadowed the prototype's getter: deleting it gives the real count back.
+    delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
 /**
  * Starts wasm with the threads asked for; false (reason kept) when it does not start. An
  * explicit thread count that cannot start throws; `'auto'` falls back to one thread.
@@ -142,6 +161,10 @@ async function startWasm(threads: number | 'auto' | undefined): Promise<boolean>
     if (threads !== undefined && !started) {
       const count = threads === 'auto' ? Math.min(MAX_WASM_THREADS, await coreCount()) : threads;
       ((await import(/* @vite-ignore */ /* webpackIgnore: true */ '@tensorflow/tfjs-backend-wasm')) as { setThreadsCount(n: number): void }).setThreadsCount(count);
+      // tfjs' wasm caps its pool at half of navigator.hardwareConcurrency (it assumes two
+      // hyper-threads per core), so a 2-core machine got 1 thread whatever was asked; while the
+      // backend starts, the cores it reads are twice the count, so the cap is the request.
+      return withLogicalCores(2 * count, () => setBackendQuietly('wasm'));
     }
     return setBackendQuietly('wasm');
   }
