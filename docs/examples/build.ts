@@ -33,12 +33,17 @@ export interface BuiltExample {
   bundleBytes: number;
 }
 
-/** Builds every example into `outDir` (`outDir/<name>/index.html`, `outDir/data/`, `outDir/wasm/`). */
-export async function buildExamples(outDir: string, options: { minify?: boolean } = {}): Promise<BuiltExample[]> {
+/**
+ * Builds the examples into `outDir` (`outDir/<name>/index.html`, `outDir/data/`, `outDir/wasm/`):
+ * every one, or only those in `options.only` (a test file that drives one page builds one bundle).
+ */
+export async function buildExamples(outDir: string, options: { minify?: boolean; only?: readonly ExampleName[] } = {}): Promise<BuiltExample[]> {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('buildExamples: dist/ is missing: run `npm run build` first.');
-  const { minify = true } = options;
+  const { minify = true, only = EXAMPLES } = options;
+  const unknown = only.filter((name) => !(EXAMPLES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`buildExamples: no example named ${unknown.join(', ')}; the examples are ${EXAMPLES.join(', ')}.`);
   const built: BuiltExample[] = [];
-  for (const name of EXAMPLES) {
+  for (const name of EXAMPLES.filter((example) => only.includes(example))) {
     const target = join(outDir, name);
     await mkdir(target, { recursive: true });
     const result = await build({

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
-import { buildExamples, type BuiltExample } from '../../docs/examples/build.js';
+import { buildExamples, type BuiltExample, type ExampleName } from '../../docs/examples/build.js';
 import type { ExampleState } from '../../docs/examples/shared/page.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
@@ -28,10 +28,10 @@ export interface ExampleSite {
   close(): Promise<void>;
 }
 
-/** Builds the examples into a temporary folder, serves it (isolated) and launches Chromium. */
-export async function openExampleSite(): Promise<ExampleSite> {
+/** Builds the examples (all, or `only` these) into a temporary folder, serves it (isolated) and launches Chromium. */
+export async function openExampleSite(only?: readonly ExampleName[]): Promise<ExampleSite> {
   const dir = await mkdtemp(join(tmpdir(), 'unet-kit-examples-'));
-  const built = await buildExamples(dir);
+  const built = await buildExamples(dir, { only });
   const server = await startStaticServer({ directory: dir, isolated: true });
   const { browser } = await launchChromium(undefined, EXTRA_ARGS);
   return {

@@ -2,10 +2,11 @@
 // docs/examples/trainModel.ts) segments a NIfTI volume with 2.5D sliding-window inference; a
 // slice slider shows the overlay, Dice and HD95 are given against a mask, and the predicted
 // mask downloads as NIfTI. Query parameters: backend, slice, slices (a range of axial slices to
-// predict, e.g. 40-61: the slab the model never saw; default all). Interactive correction: paint
-// add / erase on the slice, then "Fine-tune" trains the model a few steps on the painted voxels
-// with EWC and LwF (correction.ts) and predicts again; query parameters steps, lr, lambda (EWC),
-// lwf (the distillation weight), fisher (slices the Fisher information is estimated on), guard.
+// predict, e.g. 40-61: the slab the model never saw; default all; also the page's slices field).
+// Interactive correction: paint add / erase on the slice, then "Fine-tune" trains the model a
+// few steps on the painted voxels with EWC and LwF (correction.ts) and predicts again; query
+// parameters steps, lr, lambda (EWC), lwf (the distillation weight), fisher (slices the Fisher
+// information is estimated on), guard.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import 'unet-kit/layers';
@@ -41,6 +42,10 @@ const state = exampleState();
 state.runs = 0;
 const picker = element<HTMLSelectElement>('backend');
 const slider = element<HTMLInputElement>('slice');
+// Another slab predicts in the same page: the model and tfjs' compiled kernels stay (on a
+// software GPU, compiling them is most of the first prediction's time).
+const slabInput = element<HTMLInputElement>('slices');
+slabInput.value = textParam('slices', '');
 const download = element<HTMLAnchorElement>('download');
 fillPicker(picker, textParam('backend', 'auto'));
 
@@ -158,12 +163,12 @@ async function predictOnce(): Promise<void> {
   }
 }
 
-/** The `slices=a-b` query parameter (inclusive, clamped to the volume), or every slice. */
+/** The slab in the #slices field (`a-b`, inclusive, clamped to the volume; from the `slices` query parameter at first), or every slice. */
 function sliceRange(depth: number): [number, number] {
-  const raw = textParam('slices', '');
+  const raw = slabInput.value.trim();
   if (raw === '') return [0, depth - 1];
   const match = /^(\d+)-(\d+)$/.exec(raw);
-  if (match === null || Number(match[1]) > Number(match[2])) throw new Error(`query parameter slices=${raw}: expected a range like 40-61`);
+  if (match === null || Number(match[1]) > Number(match[2])) throw new Error(`axial slices ${raw}: expected a range like 40-61, or nothing for every slice`);
   return [Math.min(Number(match[1]), depth - 1), Math.min(Number(match[2]), depth - 1)];
 }
 
@@ -294,6 +299,7 @@ drop.addEventListener('drop', (event) => {
 slider.value = String(numberParam('slice', 45, 0, 10_000));
 slider.addEventListener('input', drawShown);
 element('predict').addEventListener('click', () => void predict());
+slabInput.addEventListener('change', () => void predict());
 const guardPicker = element<HTMLSelectElement>('guard');
 guardPicker.value = textParam('guard', 'ewc+lwf');
 if (guardPicker.value === '') throw new Error(`query parameter guard=${textParam('guard', '')}: expected ewc+lwf, ewc, lwf or none`);

@@ -1,5 +1,5 @@
 // What every example page shares: its query parameters, a status line, and the state object the
-// end-to-end tests (test/examples/pages.test.ts) read as `window.unetKitExample`.
+// end-to-end tests (test/examples/pages.*.test.ts) read as `window.unetKitExample`.
 
 /** The state an example exposes; `status` moves idle -> running -> done (or error). */
 export interface ExampleState {
