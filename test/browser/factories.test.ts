@@ -43,6 +43,12 @@ export const TOLERANCES: Record<Browserbackend, { output: number; loss: number; 
 const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
 const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
 
+/** tfjs flags the page sets before it picks each backend. */
+const PAGE_FLAGS: Partial<Record<Browserbackend, Record<string, boolean | number>>> = {};
+// UNET_KIT_FACTORY_FLAGS='[{"WEBGL_PACK":false},{}]' (say): one test per set of extra tfjs flags,
+// each on a fresh page (a fresh program cache), to time a flag against the default.
+const FLAG_SETS = [JSON.parse(process.env.UNET_KIT_FACTORY_FLAGS ?? '{}') as Record<string, boolean | number> | Record<string, boolean | number>[]].flat();
+
 // A page per backend runs every case in one call; SwiftShader's WebGL and WebGPU are slow.
 const PAGE_LIMIT_MS = 600_000;
 
@@ -61,8 +67,9 @@ const ENTRY = `
   setWasmPaths(location.origin + '/');
   const factoryKit = { models: kit, mobileNetV2: (shape) => kerasMobileNetV2(shape) };
 
-  window.runFactories = async (backend, names) => {
+  window.runFactories = async (backend, names, flags) => {
     const started = performance.now();
+    tf.env().setFlags(flags);
     const name = await kit.useBackend(backend);
     const faults = await checkFaults();
     const cases = (await (await fetch('/cases.json')).json()).filter((c) => names.includes(c.name));
@@ -79,7 +86,10 @@ const ENTRY = `
         errors.push(error.message);
       }
     }
-    return { backend: name, faults, results, errors, ms: performance.now() - started };
+    // Distinct compiled programs (WebGL) or pipelines (WebGPU): SwiftShader's cost is mostly these.
+    const engine = tf.backend();
+    const programs = Object.keys(engine.binaryCache ?? engine.pipelineCache ?? {}).length;
+    return { backend: name, faults, results, errors, programs, ms: performance.now() - started };
   };
 
   // The two WebGPU faults unet-kit fixed, checked on every backend. On GPU-resident data (2560
@@ -111,6 +121,8 @@ interface PageRun {
   faults: Record<string, number[] | number | string>;
   results: CaseResult[];
   errors: string[];
+  /** Distinct WebGL programs or WebGPU pipelines the page compiled (0 on wasm). */
+  programs: number;
   ms: number;
 }
 
@@ -199,7 +211,8 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
     await server?.close();
   });
 
-  for (const backend of BACKENDS.filter((b) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(b))) it(`${backend}: forward outputs, step losses and weight changes match Node`, async (context) => {
+  const runs = BACKENDS.filter((b) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(b)).flatMap((b) => FLAG_SETS.map((extra) => [b, extra] as const));
+  for (const [backend, extra] of runs) it(`${backend}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}: forward outputs, step losses and weight changes match Node`, async (context) => {
     if (browser === undefined) {
       console.log(`factories on ${backend} skipped: no Chromium can be launched here (${noChromium})`);
       context.skip();
@@ -224,9 +237,10 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         }
       }
       const names = cases.filter((c) => backend === 'wasm' || ALL_ON_GPU || gpuCases.has(c.name)).map((c) => c.name);
+      const flags = { ...(PAGE_FLAGS[backend] ?? {}), ...extra };
       const run = (await page.evaluate(
-        ([name, list]) => (window as unknown as { runFactories: (b: string, n: readonly string[]) => Promise<unknown> }).runFactories(name, list),
-        [backend, names] as const,
+        ([name, list, set]) => (window as unknown as { runFactories: (b: string, n: readonly string[], f: object) => Promise<unknown> }).runFactories(name, list, set),
+        [backend, names, flags] as const,
       )) as PageRun;
       const tolerance = TOLERANCES[backend];
       const rows: string[] = [];
@@ -246,7 +260,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         if (result.leaked !== 0) failures.push(`${result.name}: leaked ${result.leaked} tensors`);
       }
       console.log(
-        `factories on ${run.backend}: ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s; worst output ${worst.output.toExponential(2)}, ` +
+        `factories on ${run.backend}: ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s, ${run.programs} programs; worst output ${worst.output.toExponential(2)}, ` +
           `loss ${worst.loss.toExponential(2)}, delta ${worst.delta.toExponential(2)}\n  ${rows.join('\n  ')}`,
       );
       const faults = run.faults;
