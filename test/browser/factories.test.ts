@@ -57,7 +57,9 @@ const PAGE_FLAGS: Partial<Record<Browserbackend, Record<string, boolean | number
 const FLAG_SETS = [JSON.parse(process.env.UNET_KIT_FACTORY_FLAGS ?? '{}') as Record<string, boolean | number> | Record<string, boolean | number>[]].flat();
 
 // A page per backend runs every case in one call; SwiftShader's WebGL and WebGPU are slow.
-const PAGE_LIMIT_MS = 600_000;
+// UNET_KIT_FACTORY_PAGE_LIMIT_S raises the limit (UNET_KIT_FACTORIES_GPU=all on a loaded machine).
+const PAGE_LIMIT_MS = Number(process.env.UNET_KIT_FACTORY_PAGE_LIMIT_S ?? 600) * 1000;
+const PROGRESS = (process.env.UNET_KIT_FACTORY_PROGRESS ?? '') !== '';
 
 const ENTRY = `
   import * as tf from '@tensorflow/tfjs-core';
@@ -89,6 +91,8 @@ const ENTRY = `
           const model = spec.build(factoryKit);
           return { model, owned: spec.owned?.(model) ?? [] };
         }, data));
+        // Progress, relayed by the test when UNET_KIT_FACTORY_PROGRESS is set (long GPU runs).
+        console.log('factory case ' + data.name + ': ' + (results[results.length - 1].ms / 1000).toFixed(1) + ' s');
       } catch (error) {
         errors.push(error.message);
       }
@@ -232,6 +236,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
+      if (PROGRESS && message.text().startsWith('factory case ')) console.log(`${backend} ${message.text()} (${new Date().toISOString().slice(11, 19)})`);
       if (message.type() === 'error' || /Error while parsing WGSL|is invalid due to a previous error/.test(message.text())) errors.push(message.text());
     });
     try {
