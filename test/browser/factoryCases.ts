@@ -114,8 +114,10 @@ const LISTED: FactoryCase[] = [
 /**
  * On webgl and webgpu by default (npm test's time budget): 3D convs with batch norm and transposed
  * convs (unet 3D), rank-5 instance norm and recurrent convs (r2UNet 3D). UNET_KIT_FACTORIES_GPU=all
- * runs every case there; attentionUNet 2D and swinUNet 2D (window attention, gathered position
- * bias) took 1.5x and 3.9x as long as unet 3D on SwiftShader WebGL.
+ * runs every case there. Measured with every case on one page at load 13-17 (two GPU runs side
+ * by side; WebGL then with shape uniforms, since dropped): the convolutional cases 3-14 s each,
+ * the transformers 19-77 s, backboneUNet 122 s (WebGL) and 276 s (WebGPU); 447 s for the WebGL
+ * page and 676 s for the WebGPU one, far past npm test's share, so the rest stays out of it.
  */
 const GPU_DEFAULT = ['unet 3D', 'r2UNet 3D'];
 const ALL_CASES: readonly FactoryCase[] = markGpu(LISTED, GPU_DEFAULT);
