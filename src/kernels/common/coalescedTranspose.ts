@@ -51,7 +51,8 @@ function nextKept(shape: readonly number[], axis: number): number {
 
 /** The parts of tfjs' WebGL and WebGPU backends this kernel uses. */
 interface GpuBackendLike {
-  disposeIntermediateTensorInfo(info: tf.TensorInfo): void;
+  /** Drops one reference (the views share their input's data); WebGPU has no disposeIntermediateTensorInfo. */
+  disposeData(dataId: object): boolean;
 }
 
 /**
@@ -74,8 +75,8 @@ export function coalescedTransposeKernel(backendName: string): tf.KernelFunc {
     const flat = reshape({ inputs: { x }, backend: args.backend, attrs: { shape: inner } }) as tf.TensorInfo;
     const moved = transpose({ inputs: { x: flat }, backend: args.backend, attrs: { perm: merged.shape.length === 0 ? [0] : merged.perm } }) as tf.TensorInfo;
     const out = reshape({ inputs: { x: moved }, backend: args.backend, attrs: { shape: outShape } }) as tf.TensorInfo;
-    backend.disposeIntermediateTensorInfo(flat);
-    backend.disposeIntermediateTensorInfo(moved);
+    backend.disposeData(flat.dataId);
+    backend.disposeData(moved.dataId);
     return out;
   };
 }

@@ -11,7 +11,8 @@ const MAX_RANK = 4;
 
 /** The parts of tfjs' WebGL and WebGPU backends this kernel uses. */
 interface GpuBackendLike {
-  disposeIntermediateTensorInfo(info: tf.TensorInfo): void;
+  /** Drops one reference (the views share their input's data); WebGPU has no disposeIntermediateTensorInfo. */
+  disposeData(dataId: object): boolean;
 }
 
 /**
@@ -30,6 +31,6 @@ export const gpuSelectKernel = (backendName: string): tf.KernelFunc => (args) =>
   const flat = select({ inputs: views, backend: args.backend, attrs: {} }) as tf.TensorInfo;
   const out = view(flat, [...t.shape]);
   const backend = args.backend as unknown as GpuBackendLike;
-  for (const info of [views.condition, views.t, views.e, flat]) backend.disposeIntermediateTensorInfo(info);
+  for (const info of [views.condition, views.t, views.e, flat]) backend.disposeData(info.dataId);
   return out;
 };
