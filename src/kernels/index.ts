@@ -94,12 +94,9 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Select, gpuSelectKernel('webgl')],
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
-  // them, Transpose above rank 6 and Select above rank 4, as on webgl.
-  webgpu: [
-    [tf.Cast, webgpuCast],
-    [tf.Transpose, coalescedTransposeKernel('webgpu')],
-    [tf.Select, gpuSelectKernel('webgpu')],
-  ],
+  // them. Not the WebGL Transpose/Select above: with them unetr 3D and swinUNETR 3D ran on WebGPU
+  // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported".
+  webgpu: [[tf.Cast, webgpuCast]],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
@@ -163,7 +160,7 @@ function registeredBackends(): string[] {
  *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views;
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
- *   compile and gives garbage), and `Transpose` above rank 6 and `Select` above rank 4 as on webgl;
+ *   compile and gives garbage);
  * - `tensorflow` (tfjs-node): the fused training batch norm and its gradient through
  *   TensorFlow's `FusedBatchNormV3` / `FusedBatchNormGradV3` (any rank, as `[1, 1, pixels, C]`),
  *   a two-op `Step` (the ReLU gradient's mask; stock: seven ops and two full-size fills), and

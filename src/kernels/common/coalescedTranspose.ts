@@ -56,7 +56,8 @@ interface GpuBackendLike {
 }
 
 /**
- * `Transpose` for `backendName` (`'webgl'` or `'webgpu'`): above rank 6 it runs the stock kernel
+ * `Transpose` for `backendName` (registered for `'webgl'`; on WebGPU it gave NaN downstream,
+ * see kernels/index.ts): above rank 6 it runs the stock kernel
  * on the coalesced permutation between two reshapes (no data moved); at rank 6 or below it is the
  * stock kernel as is. Throws, as the stock kernel does, where even the coalesced rank is above 6.
  */

@@ -1,4 +1,4 @@
-// tfjs-backend-webgl and -webgpu 4.22's Select (tf.where) generate shaders for rank <= 4 only
+// tfjs-backend-webgl (and -webgpu) 4.22's Select (tf.where) generate shaders for rank <= 4 only
 // ("Where for rank 5 is not yet supported"), yet rank-5 volumes meet tf.where in training (the GELU and
 // clipping gradients of a 3D UNETR). Select is element-wise (tf.where broadcasts its condition
 // to the values' shape first), so the same kernel on flattened views (a free reshape) computes
@@ -16,7 +16,8 @@ interface GpuBackendLike {
 }
 
 /**
- * `Select` for `backendName` (`'webgl'` or `'webgpu'`): above rank 4, with a condition of the
+ * `Select` for `backendName` (registered for `'webgl'`; on WebGPU it gave NaN downstream, see
+ * kernels/index.ts): above rank 4, with a condition of the
  * values' shape, the stock kernel on flattened views; else the stock kernel.
  */
 export const gpuSelectKernel = (backendName: string): tf.KernelFunc => (args) => {
