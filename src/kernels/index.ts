@@ -31,6 +31,8 @@ import { tensorflowReluGrad, tensorflowStep } from './tensorflow/step.js';
 import { tensorflowSum } from './tensorflow/reduce.js';
 import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
 import { webgpuCast } from './webgpu/cast.js';
+import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
+import { gpuSelectKernel } from './common/gpuSelect.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -85,7 +87,15 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
     [tf.BatchMatMul, wasmBatchMatMul as tf.KernelFunc],
   ],
-  // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling them.
+  // tfjs-backend-webgl: Transpose above rank 6 (3D Swin windows, patch merging and expanding)
+  // and Select above rank 4 (rank-5 tf.where in 3D training).
+  webgl: [
+    [tf.Transpose, coalescedTransposeKernel('webgl')],
+    [tf.Select, gpuSelectKernel('webgl')],
+  ],
+  // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
+  // them. Not the WebGL Transpose/Select above: with them unetr 3D and swinUNETR 3D ran on WebGPU
+  // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported".
   webgpu: [[tf.Cast, webgpuCast]],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
@@ -145,6 +155,9 @@ function registeredBackends(): string[] {
  *   `tf.gather` or `tf.reshape` (stock: "only supports rank-1 bias but got rank 4"), and
  *   `BatchMatMul` through a WebAssembly SIMD loop for batched or transposed products (window
  *   attention; stock: a scalar loop, 4-6x slower);
+ * - `webgl`: `Transpose` above rank 6 (stock: "not yet supported"; 3D Swin window partitions,
+ *   patch merging and expanding are rank 8) as a rank-6-or-lower transpose of merged axes, and
+ *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views;
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
  *   compile and gives garbage);

@@ -1,10 +1,11 @@
 // Every architecture factory of unet-kit/models (test/browser/factoryCases.ts), 2D and 3D, in
-// headless Chromium on wasm, webgl and webgpu against Node's cpu backend: each model is built in
-// Node, its weights, input and target go to the page, which builds the same model from the
-// built package (dist/), sets those weights and runs test/browser/factoryRun.ts: an inference
-// forward pass and SGD steps. Outputs, losses and the weight change of the steps must agree
-// with Node within the tolerances below. One page per backend, all cases in one evaluate call.
-// Run after `npm run build` (npm test does).
+// headless Chromium on wasm, webgl and webgpu against Node's cpu backend (Node's wasm for
+// swinUNETR 3D, see its case): each model is built in Node, its weights, input and target go to
+// the page, which builds the same model from the built package (dist/), sets those weights and
+// runs test/browser/factoryRun.ts: an inference forward pass and SGD steps. Outputs, losses and
+// the weight change of the steps must agree with Node within the tolerances below. One page per
+// backend, all cases in one evaluate call; wasm runs every case, webgl and webgpu the cases
+// marked `gpu` (UNET_KIT_FACTORIES_GPU=all: every case). Run after `npm run build` (npm test does).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -43,8 +44,20 @@ export const TOLERANCES: Record<Browserbackend, { output: number; loss: number; 
 const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
 const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
 
+/**
+ * tfjs flags the page sets before it picks each backend: none. WebGL's shape uniforms
+ * (`WEBGL_USE_SHAPES_UNIFORMS`) with unpacked kernels (`WEBGL_PACK: false`) compiled 451
+ * programs instead of 683 for three cases and ran every case in 447 s at load 15, but gave
+ * wrong numbers: resUNet 3D, unetr 2D, swinUNet 2D off by 0.3-0.9 (UNET_KIT_FACTORY_FLAGS to retry).
+ */
+const PAGE_FLAGS: Partial<Record<Browserbackend, Record<string, boolean | number>>> = {};// UNET_KIT_FACTORY_FLAGS='[{"WEBGL_PACK":false},{}]' (say): one test per set of extra tfjs flags,
+// each on a fresh page (a fresh program cache), to time a flag against the default.
+const FLAG_SETS = [JSON.parse(process.env.UNET_KIT_FACTORY_FLAGS ?? '{}') as Record<string, boolean | number> | Record<string, boolean | number>[]].flat();
+
 // A page per backend runs every case in one call; SwiftShader's WebGL and WebGPU are slow.
-const PAGE_LIMIT_MS = 600_000;
+// UNET_KIT_FACTORY_PAGE_LIMIT_S raises the limit (UNET_KIT_FACTORIES_GPU=all on a loaded machine).
+const PAGE_LIMIT_MS = Number(process.env.UNET_KIT_FACTORY_PAGE_LIMIT_S ?? 600) * 1000;
+const PROGRESS = (process.env.UNET_KIT_FACTORY_PROGRESS ?? '') !== '';
 
 const ENTRY = `
   import * as tf from '@tensorflow/tfjs-core';
@@ -61,8 +74,9 @@ const ENTRY = `
   setWasmPaths(location.origin + '/');
   const factoryKit = { models: kit, mobileNetV2: (shape) => kerasMobileNetV2(shape) };
 
-  window.runFactories = async (backend, names) => {
+  window.runFactories = async (backend, names, flags) => {
     const started = performance.now();
+    tf.env().setFlags(flags);
     const name = await kit.useBackend(backend);
     const faults = await checkFaults();
     const cases = (await (await fetch('/cases.json')).json()).filter((c) => names.includes(c.name));
@@ -75,11 +89,16 @@ const ENTRY = `
           const model = spec.build(factoryKit);
           return { model, owned: spec.owned?.(model) ?? [] };
         }, data));
+        // Progress, relayed by the test when UNET_KIT_FACTORY_PROGRESS is set (long GPU runs).
+        console.log('factory case ' + data.name + ': ' + (results[results.length - 1].ms / 1000).toFixed(1) + ' s');
       } catch (error) {
         errors.push(error.message);
       }
     }
-    return { backend: name, faults, results, errors, ms: performance.now() - started };
+    // Distinct compiled programs (WebGL) or pipelines (WebGPU): SwiftShader's cost is mostly these.
+    const engine = tf.backend();
+    const programs = Object.keys(engine.binaryCache ?? engine.pipelineCache ?? {}).length;
+    return { backend: name, faults, results, errors, programs, ms: performance.now() - started };
   };
 
   // The two WebGPU faults unet-kit fixed, checked on every backend. On GPU-resident data (2560
@@ -111,6 +130,8 @@ interface PageRun {
   faults: Record<string, number[] | number | string>;
   results: CaseResult[];
   errors: string[];
+  /** Distinct WebGL programs or WebGPU pipelines the page compiled (0 on wasm). */
+  programs: number;
   ms: number;
 }
 
@@ -142,6 +163,9 @@ function relative(a: number[][], b: number[][]): number {
   return diff / Math.max(scale, 1e-12);
 }
 
+/** The Node backend of a case's reference. */
+const referenceOf = (name: string): string => factoryCases('all').find((c) => c.name === name)?.reference ?? 'cpu';
+
 const minus = (a: number[][], b: number[][]): number[][] => a.map((values, i) => values.map((v, j) => v - b[i]![j]!));
 
 describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees with Node (wasm, webgl, webgpu)', () => {
@@ -155,9 +179,10 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
   beforeAll(async () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
     const started = Date.now();
-    await useBackend('cpu');
     const kit: FactoryKit = { models, mobileNetV2: (shape) => kerasMobileNetV2(shape) };
     for (const spec of factoryCases()) {
+      const on = spec.reference ?? 'cpu';
+      await useBackend(on, on === 'wasm' ? { threads: 1 } : {});
       const build = () => {
         const model = spec.build(kit);
         return { model, owned: spec.owned?.(model) ?? [] };
@@ -191,7 +216,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
     } catch (error) {
       noChromium = error instanceof Error ? error.message : String(error);
     }
-    console.log(`factories: ${cases.length} cases, Node cpu reference ${(nodeMs / 1000).toFixed(1)} s`);
+    console.log(`factories: ${cases.length} cases, Node reference (cpu; wasm where a case says) ${(nodeMs / 1000).toFixed(1)} s`);
   }, PAGE_LIMIT_MS);
 
   afterAll(async () => {
@@ -199,7 +224,8 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
     await server?.close();
   });
 
-  for (const backend of BACKENDS.filter((b) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(b))) it(`${backend}: forward outputs, step losses and weight changes match Node`, async (context) => {
+  const runs = BACKENDS.filter((b) => ONLY_BACKENDS === undefined || ONLY_BACKENDS.includes(b)).flatMap((b) => FLAG_SETS.map((extra) => [b, extra] as const));
+  for (const [backend, extra] of runs) it(`${backend}${Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra)}` : ''}: forward outputs, step losses and weight changes match Node`, async (context) => {
     if (browser === undefined) {
       console.log(`factories on ${backend} skipped: no Chromium can be launched here (${noChromium})`);
       context.skip();
@@ -208,6 +234,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
+      if (PROGRESS && message.text().startsWith('factory case ')) console.log(`${backend} ${message.text()} (${new Date().toISOString().slice(11, 19)})`);
       if (message.type() === 'error' || /Error while parsing WGSL|is invalid due to a previous error/.test(message.text())) errors.push(message.text());
     });
     try {
@@ -224,9 +251,10 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         }
       }
       const names = cases.filter((c) => backend === 'wasm' || ALL_ON_GPU || gpuCases.has(c.name)).map((c) => c.name);
+      const flags = { ...(PAGE_FLAGS[backend] ?? {}), ...extra };
       const run = (await page.evaluate(
-        ([name, list]) => (window as unknown as { runFactories: (b: string, n: readonly string[]) => Promise<unknown> }).runFactories(name, list),
-        [backend, names] as const,
+        ([name, list, set]) => (window as unknown as { runFactories: (b: string, n: readonly string[], f: object) => Promise<unknown> }).runFactories(name, list, set),
+        [backend, names, flags] as const,
       )) as PageRun;
       const tolerance = TOLERANCES[backend];
       const rows: string[] = [];
@@ -239,14 +267,14 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         const loss = Math.max(...result.losses.map((l, i) => Math.abs(l - node.losses[i]!) / Math.abs(node.losses[i]!)));
         const delta = relative(minus(result.weights, data.weights), minus(node.weights, data.weights));
         worst = { output: Math.max(worst.output, output), loss: Math.max(worst.loss, loss), delta: Math.max(worst.delta, delta) };
-        rows.push(`${result.name}: output ${output.toExponential(1)}, loss ${loss.toExponential(1)}, delta ${delta.toExponential(1)}, ${(result.ms / 1000).toFixed(1)} s (Node ${(node.ms / 1000).toFixed(1)} s)`);
+        rows.push(`${result.name}: output ${output.toExponential(1)}, loss ${loss.toExponential(1)}, delta ${delta.toExponential(1)}, ${(result.ms / 1000).toFixed(1)} s (Node ${referenceOf(result.name)} ${(node.ms / 1000).toFixed(1)} s)`);
         if (result.output.length !== node.output.length || !(output <= tolerance.output)) failures.push(`${result.name}: output differs by ${output}`);
         if (!(loss <= tolerance.loss)) failures.push(`${result.name}: losses ${result.losses.join(', ')} vs Node ${node.losses.join(', ')}`);
         if (!(delta <= tolerance.delta)) failures.push(`${result.name}: weight change differs by ${delta} (relative)`);
         if (result.leaked !== 0) failures.push(`${result.name}: leaked ${result.leaked} tensors`);
       }
       console.log(
-        `factories on ${run.backend}: ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s; worst output ${worst.output.toExponential(2)}, ` +
+        `factories on ${run.backend}: ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s, ${run.programs} programs; worst output ${worst.output.toExponential(2)}, ` +
           `loss ${worst.loss.toExponential(2)}, delta ${worst.delta.toExponential(2)}\n  ${rows.join('\n  ')}`,
       );
       const faults = run.faults;

@@ -18,8 +18,9 @@ describe('installKernels', () => {
     );
   });
 
-  it('lists the WebGPU Cast (int32/bool -> float32), run in Chromium by test/browser/factories.test.ts', () => {
+  it('lists the WebGPU Cast (int32/bool -> float32) the WebGL rank-8 Transpose and rank-5 Select, run in Chromium by test/browser/factories.test.ts', () => {
     expect(kernelNames('webgpu')).toEqual(['Cast']);
+    expect(kernelNames('webgl')).toEqual(['Transpose', 'Select']);
   });
 
   it('is idempotent and installs for every registered backend without an argument', async () => {
