@@ -8,22 +8,20 @@
 // marked `gpu` (UNET_KIT_FACTORIES_GPU=all: every case). Run after `npm run build` (npm test does).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
 import * as models from '../../src/models/index.js';
 import { launchChromium, SKIP_BROWSER } from '../helpers/chromium.js';
 import { maxAbsDiff } from '../helpers/numeric.js';
+import { bundlePageFiles } from '../helpers/bundlePage.js';
 import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
 import { kerasMobileNetV2 } from '../models/kerasBackbones.js';
 import { factoryCases, type FactoryKit } from './factoryCases.js';
 import { runCase, type CaseData, type CaseResult } from './factoryRun.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 type Browserbackend = (typeof BACKENDS)[number];
 
@@ -194,22 +192,8 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
       reference.set(spec.name, await runCase(tf, build, cases[cases.length - 1]!));
     }
     const nodeMs = Date.now() - started;
-    const bundled = await build({
-      stdin: { contents: ENTRY, resolveDir: root, loader: 'js' },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      logLevel: 'silent',
-    });
-    const files = new Map<string, Buffer | string>([
-      ['/', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>'],
-      ['/bundle.js', bundled.outputFiles[0]!.text],
-      ['/cases.json', JSON.stringify(cases)],
-    ]);
-    for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-      files.set(`/${name}`, await readFile(join(wasmDir, name)));
-    }
+    const files = await bundlePageFiles(ENTRY);
+    files.set('/cases.json', JSON.stringify(cases));
     server = await startStaticServer({ files, isolated: true });
     try {
       ({ browser } = await launchChromium(undefined, ['--disable-gpu-watchdog']));
