@@ -6,6 +6,7 @@ import { guardedBuild } from '../../src/models/guardedBuild.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import type { Factory } from './factoryHarness.js';
 import { tinyOptions } from './factoryHarness.js';
+import { expectHalfBuiltCleanedUp } from './harness.js';
 
 const variableCount = () => Object.keys(tf.engine().registeredVariables).length;
 
@@ -125,28 +126,8 @@ describeEachBackend('factories whose build throws dispose what they created', ()
     for (const [name, factory] of FACTORIES) {
       it(name, () => {
         const options = tinyOptions(3, { activation: 'prelu' });
-        // addWeight is protected in tfjs' typings; every layer, stock or unet-kit's, creates its weights through it.
-        const proto = tfl.layers.Layer.prototype as unknown as { addWeight: (this: unknown, ...args: unknown[]) => unknown };
-        const original = proto.addWeight;
-        let total = 0;
-        const counter = vi.spyOn(proto, 'addWeight').mockImplementation(function (this: unknown, ...args: unknown[]) {
-          total++;
-          return original.apply(this, args);
-        });
-        factory(options).dispose();
-        counter.mockRestore();
-
-        const before = counts();
         // Half-way: the failing layer may already hold some of its own weights (a kernel, not its bias).
-        const failAt = Math.ceil(total / 2);
-        const fault = new Error(`weight ${failAt} of ${total}`);
-        let calls = 0;
-        vi.spyOn(proto, 'addWeight').mockImplementation(function (this: unknown, ...args: unknown[]) {
-          if (++calls === failAt) throw fault;
-          return original.apply(this, args);
-        });
-        expect(thrownBy(() => factory(options))).toBe(fault);
-        expect(counts()).toEqual(before);
+        expectHalfBuiltCleanedUp(() => factory(options));
       });
     }
   });
