@@ -8,7 +8,7 @@ async function pointCjsAtCjs(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await pointCjsAtCjs(path);
-    else if (entry.name.endsWith('.cjs') || entry.name.endsWith('.d.cts')) {
+    else if (entry.name.endsWith('.cjs')) {
       const text = await readFile(path, 'utf8');
       const fixed = text.replace(/((?:require\(|from )["']\.{1,2}\/[^"']*?)\.js(["'])/g, '$1.cjs$2');
       if (fixed !== text) await writeFile(path, fixed);
@@ -17,11 +17,12 @@ async function pointCjsAtCjs(dir: string): Promise<void> {
 }
 
 // Unbundled per-file output (every src file is an entry) so bundlers can drop unused modules
-// and so the side-effect list in package.json (layers, kernels) maps to real files.
+// and so the side-effect list in package.json (layers, kernels) maps to real files. The type
+// declarations come from tsc (scripts/declarations.mjs), not from tsup's slower `dts` pass.
 export default defineConfig({
   entry: ['src/**/*.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: false,
   bundle: false,
   splitting: false,
   sourcemap: true,

@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { SlowFirstSequencer } from './test/helpers/slowFirst.js';
 
+/** Test files that each get a fresh worker process (see `projects`). */
+const ISOLATED = ['backend', 'browser', 'examples', 'docs', 'bench', 'package'].map((dir) => `test/${dir}/**/*.test.ts`);
+
 const src = fileURLToPath(new URL('./src/', import.meta.url));
 
 export default defineConfig({
@@ -14,7 +17,6 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     sequence: { sequencer: SlowFirstSequencer },
@@ -24,5 +26,15 @@ export default defineConfig({
     globalSetup: ['test/helpers/globalSetup.ts'],
     // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
     reporters: ['default', ['json', { outputFile: 'out/test-results.json' }]],
+    // Most files run several to a worker process (`isolate: false`): loading tfjs, its backends and
+    // the library again for each of ~200 files was 177 s of the two workers' time (setup 130 s,
+    // import 47 s; the 181 unit files took 356 s isolated, 174 s shared). The files that need a
+    // fresh process keep one: the backend suites (they check which backends are registered), and
+    // the browser, example, docs, bench and package suites (long, few, each with its own server or
+    // child processes).
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ISOLATED, isolate: false } },
+      { extends: true, test: { name: 'isolated', include: ISOLATED } },
+    ],
   },
 });

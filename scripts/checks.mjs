@@ -1,12 +1,13 @@
 // `npm test`'s first stage: the type check, the lint and the build at once (each is mostly one
-// core's work: tsc, eslint, tsup's declaration pass), so they take the longest one's time instead
-// of the sum. Each command's output is printed whole when it ends, so the logs do not interleave;
+// core's work), so they take the longest one's time instead of the sum. The type check also
+// writes the declarations of src/ (out/types), which then go into dist/ as `npm run build`'s do
+// (scripts/declarations.mjs): one tsc pass instead of a check and a second declaration build. Each command's output is printed whole when it ends, so the logs do not interleave;
 // the exit code is the first failure's (1 when one was killed by a signal), and all are awaited.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 
 const COMMANDS = [
-  ['typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']],
+  ['typecheck', 'tsc', ['-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly', '--declarationDir', 'out/types']],
   ['lint', 'eslint', ['.']],
   ['build', 'tsup', []],
 ];
@@ -15,7 +16,7 @@ const COMMANDS = [
 function run(name, bin, args) {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(`node_modules/.bin/${bin}`, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin === 'node' ? process.execPath : `node_modules/.bin/${bin}`, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks = [];
     child.stdout.on('data', (chunk) => chunks.push(chunk));
     child.stderr.on('data', (chunk) => chunks.push(chunk));
@@ -30,6 +31,8 @@ function run(name, bin, args) {
 }
 
 const results = await Promise.all(COMMANDS.map(([name, bin, args]) => run(name, bin, args)));
+// The declarations into dist/ once tsc wrote them and tsup (whose `clean` empties dist/) is done.
+if (results.every((r) => r.code === 0)) results.push(await run('declarations', 'node', ['scripts/declarations.mjs', 'out/types']));
 for (const { name, code, output, seconds } of results) {
   // tsup lists every file it writes: its summary lines are enough on success.
   const shown = name === 'build' && code === 0 ? output.split('\n').filter((l) => /Build success/.test(l)).join('\n') : output.trim();

@@ -25,7 +25,7 @@ describe('docs site', () => {
     expect(typedoc.outputFileStrategy).toBe('modules');
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; exports: Record<string, unknown> };
     // The example pages bundle the built package, so the docs script builds it first.
-    expect(pkg.scripts.docs).toBe('tsup && typedoc && vitepress build docs');
+    expect(pkg.scripts.docs).toBe('npm run build && typedoc && vitepress build docs');
     const subpaths = Object.keys(pkg.exports).filter((k) => k !== '.' && k !== './package.json').map((k) => `src/${k.slice(2)}/index.ts`);
     expect([...typedoc.entryPoints].sort()).toEqual(['src/core/index.ts', ...subpaths].sort());
     for (const entry of typedoc.entryPoints) expect(read(entry), entry).toMatch(/@module unet-kit/);
