@@ -39,7 +39,8 @@ export interface PredictScanOptions {
  * @returns a tensor `[D, H, W, C]` (C the plan's classes, class 0 the background); the caller disposes it.
  * @example
  * ```ts
- * const plan = JSON.parse(await readFile('run/plan.json', 'utf8')) as TrainingPlan;
+ * // plan.json of a run folder, as `unet-kit train` wrote it
+ * const plan = JSON.parse(await (await fetch('https://example.org/run/plan.json')).text()) as TrainingPlan;
  * const probs = await predictProbabilities(model, plan, await readScan('scan.nii.gz'), { tta: true });
  * const background = tf.slice(probs, [0, 0, 0, 0], [-1, -1, -1, 1]); // [D, H, W, 1]
  * probs.dispose();
