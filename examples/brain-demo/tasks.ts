@@ -47,7 +47,10 @@ export function taskSpec(task: DemoTask, quick: boolean): TaskSpec {
         labelFile: 'KmeansTest_T1RawSkullStrip.nii.gz',
         mapping: 'binary',
         background: 0,
-        train: ['--dims', '2.5', '--val', 'val', ...COMMON, ...(quick ? [...tiny, '--patch-size', '64,64'] : ['--epochs', '60', '--steps', '16', '--patch-size', '64,64', '--batch-size', '8', '--filters', '16,32,64,128'])],
+        // Whole 128 x 128 slices, 2 a batch (the pixels of 8 64 x 64 patches): each step sees the
+        // whole head's outline and prediction needs no window seams. Chosen on the validation
+        // slab: best validation Dice 0.9700 against 0.9643 with 64 x 64 patches, 8 a batch.
+        train: ['--dims', '2.5', '--val', 'val', ...COMMON, ...(quick ? [...tiny, '--patch-size', '64,64'] : ['--epochs', '60', '--steps', '16', '--patch-size', '128,128', '--batch-size', '2', '--filters', '16,32,64,128'])],
         predict: ['--largest-component', ...(quick ? [] : ['--tta'])],
         goal: { dice: 0.96, hd95: 3 },
       };

@@ -5,6 +5,7 @@ import { predictVolume25D } from '../inference/predictVolume25D.js';
 import { slidingWindowInference } from '../inference/slidingWindow.js';
 import { testTimeAugmentation } from '../inference/tta.js';
 import type { ProgressFn } from '../inference/windowEngine.js';
+import { UnetKitError } from '../core/errors.js';
 import type { TrainingPlan } from './plan.js';
 import { normalizeScan } from './volumes.js';
 import type { Scan } from './scans.js';
@@ -19,21 +20,33 @@ export interface PredictScanOptions {
    * a structure that is one piece. Default false.
    */
   largestComponent?: boolean;
+  /**
+   * Foreground probability threshold in (0, 1): a voxel is foreground when 1 - P(background)
+   * reaches it, and then takes the most probable foreground class (see `chooseThreshold`,
+   * which picks it on validation cases). Default: none, the plain argmax.
+   */
+  threshold?: number;
   /** Window overlap. Default 0.5 (nnU-Net). */
   overlap?: number;
   onProgress?: ProgressFn;
 }
 
 /**
- * Segments one scan with a trained network and its plan: normalization as in training,
- * gaussian-blended sliding windows of the training patch size (2D: every axial slice; 2.5D:
- * `predictVolume25D` over 3-slice stacks; 3D: the volume), optional mirroring TTA on the
- * softmax probabilities, argmax, optionally the largest component of each class, and class
- * indices mapped back to the label values.
+ * The softmax probabilities of a trained network on one scan, as {@link predictScan} computes
+ * them before its decision: normalization as in training, gaussian-blended sliding windows,
+ * optional mirroring TTA (only `tta`, `overlap` and `onProgress` of the options are read).
  *
- * @returns label values, C order `[D, H, W]` like `scan.data`.
+ * @returns a tensor `[D, H, W, C]` (C the plan's classes, class 0 the background); the caller disposes it.
+ * @example
+ * ```ts
+ * // plan.json of a run folder, as `unet-kit train` wrote it
+ * const plan = JSON.parse(await (await fetch('https://example.org/run/plan.json')).text()) as TrainingPlan;
+ * const probs = await predictProbabilities(model, plan, await readScan('scan.nii.gz'), { tta: true });
+ * const background = tf.slice(probs, [0, 0, 0, 0], [-1, -1, -1, 1]); // [D, H, W, 1]
+ * probs.dispose();
+ * ```
  */
-export async function predictScan(model: tfl.LayersModel, plan: TrainingPlan, scan: Scan, options: PredictScanOptions = {}): Promise<Int32Array> {
+export async function predictProbabilities(model: tfl.LayersModel, plan: TrainingPlan, scan: Scan, options: PredictScanOptions = {}): Promise<tf.Tensor> {
   const [D, H, W] = scan.shape;
   const softmax = (batch: tf.Tensor): tf.Tensor => tf.tidy(() => tf.softmax(model.predict(batch) as tf.Tensor));
   const spatialDims = plan.dims === '3' ? 3 : 2;
@@ -58,7 +71,43 @@ export async function predictScan(model: tfl.LayersModel, plan: TrainingPlan, sc
       x.dispose();
     }
   }
-  let classes = tf.tidy(() => tf.argMax(probs, -1));
+  const C = probs.shape[probs.shape.length - 1]!;
+  const shaped = tf.reshape(probs, [D, H, W, C]);
+  probs.dispose();
+  return shaped;
+}
+
+/** Class indices from probabilities `[..., C]`: argmax, or background unless 1 - P(background) >= threshold. */
+function decide(probs: tf.Tensor, threshold: number | undefined): tf.Tensor {
+  return tf.tidy(() => {
+    if (threshold === undefined) return tf.argMax(probs, -1);
+    const C = probs.shape[probs.shape.length - 1]!;
+    const background = tf.squeeze(tf.slice(probs, Array(probs.rank).fill(0), [...probs.shape.slice(0, -1), 1]), [-1]);
+    const foreground = tf.sub(1, background);
+    // The most probable foreground class (C = 1 cannot occur: a plan has at least 2 classes).
+    const rest = tf.slice(probs, [...Array(probs.rank - 1).fill(0), 1], [...probs.shape.slice(0, -1), C - 1]);
+    const fgClass = tf.add(tf.argMax(rest, -1), 1);
+    return tf.where(tf.greaterEqual(foreground, threshold), fgClass, tf.zerosLike(fgClass));
+  });
+}
+
+/**
+ * Segments one scan with a trained network and its plan: normalization as in training,
+ * gaussian-blended sliding windows of the training patch size (2D: every axial slice; 2.5D:
+ * `predictVolume25D` over 3-slice stacks; 3D: the volume), optional mirroring TTA on the
+ * softmax probabilities ({@link predictProbabilities}), argmax (or a foreground threshold), optionally the largest component of each class, and class
+ * indices mapped back to the label values.
+ *
+ * @returns label values, C order `[D, H, W]` like `scan.data`.
+ */
+export async function predictScan(model: tfl.LayersModel, plan: TrainingPlan, scan: Scan, options: PredictScanOptions = {}): Promise<Int32Array> {
+  const [D, H, W] = scan.shape;
+  const threshold = options.threshold;
+  if (threshold !== undefined && !(typeof threshold === 'number' && threshold > 0 && threshold < 1)) {
+    throw new UnetKitError('predictScan', 'options.threshold', `is ${String(threshold)}; expected a number in (0, 1) (or leave it out for the argmax).`);
+  }
+  const probs = await predictProbabilities(model, plan, scan, options);
+  let classes = decide(probs, threshold);
   probs.dispose();
   if (options.largestComponent === true) {
     const volume = D === 1 ? tf.reshape(classes, [1, H, W, 1]) : tf.reshape(classes, [1, D, H, W, 1]);

@@ -9,6 +9,7 @@ import { predictScan } from './infer.js';
 import type { TrainingPlan } from './plan.js';
 import { caseId, listScanFiles, readScan, scanKind } from './scans.js';
 import { progressLine, type CliIO } from './terminal.js';
+import { resolveThreshold } from './threshold.js';
 import { writeLabelMap } from './write.js';
 
 /** Flags of `unet-kit predict`. */
@@ -18,6 +19,7 @@ export const PREDICT_FLAGS: FlagTable = {
   out: { type: 'string', value: 'PATH', help: 'output folder (one mask per input, same name), or a file for one input' },
   tta: { type: 'boolean', help: 'average over mirrorings along every axis (nnU-Net test-time mirroring; 4x / 8x slower)' },
   'largest-component': { type: 'boolean', help: 'keep only the largest connected component of each class (for one-piece structures: an organ, the brain)' },
+  threshold: { type: 'string', value: 'auto|P', help: "foreground where 1 - P(background) >= P, in (0, 1); 'auto': the one train --tune-threshold chose on validation (default: argmax)" },
   backend: { type: 'string', value: 'NAME', help: 'auto, tensorflow, wasm, cpu, webgl, webgpu (default auto)' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -30,7 +32,8 @@ export function outputPath(out: string, input: string, single: boolean): string 
 
 /**
  * `unet-kit predict`: loads a run's plan and best model, segments each input with sliding
- * windows (optionally mirrored), and writes label maps with the input's geometry.
+ * windows (optionally mirrored), decides by argmax or by a foreground threshold (`--threshold`),
+ * and writes label maps with the input's geometry.
  *
  * @returns the written files.
  */
@@ -46,17 +49,18 @@ export async function runPredict(flags: ParsedFlags, io: CliIO): Promise<string[
   const inputs = await listScanFiles(cmd, 'input', pathsFlag(cmd, flags, 'input'));
   const single = inputs.length === 1;
   if (!single && scanKind(out) !== undefined) throw new UnetKitError(`unet-kit ${cmd}`, '--out', `is the file '${out}' but there are ${inputs.length} inputs; give a folder.`);
+  const threshold = flags.threshold === undefined ? undefined : await resolveThreshold(cmd, run, String(flags.threshold));
   const backendName = choiceFlag<BackendName>(cmd, flags, 'backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as BackendName[]);
   const backend = await useBackend(backendName);
   const model = await loadModel(join(run, 'model'));
   const written: string[] = [];
-  io.log(`unet-kit predict: backend ${backend}, ${inputs.length} scan(s), ${plan.dims}D ${plan.model}, window ${plan.patchSize.join(' x ')}${flags.tta === true ? ', mirrored TTA' : ''}${flags['largest-component'] === true ? ', largest component per class' : ''}`);
+  io.log(`unet-kit predict: backend ${backend}, ${inputs.length} scan(s), ${plan.dims}D ${plan.model}, window ${plan.patchSize.join(' x ')}${flags.tta === true ? ', mirrored TTA' : ''}${threshold === undefined ? '' : `, foreground threshold ${threshold.threshold} (${threshold.source})`}${flags['largest-component'] === true ? ', largest component per class' : ''}`);
   try {
     for (const input of inputs) {
       const scan = await readScan(input);
       const started = Date.now();
       const bar = progressLine(io, `${scan.id}`);
-      const labels = await predictScan(model, plan, scan, { tta: flags.tta === true, largestComponent: flags['largest-component'] === true, onProgress: (done, total) => bar.update(done, total) });
+      const labels = await predictScan(model, plan, scan, { tta: flags.tta === true, largestComponent: flags['largest-component'] === true, threshold: threshold?.threshold, onProgress: (done, total) => bar.update(done, total) });
       bar.done();
       const path = outputPath(out, input, single);
       await writeLabelMap(path, scan, labels);

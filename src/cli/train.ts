@@ -15,13 +15,14 @@ import { progressBar } from '../train/progressBar.js';
 import { polyLR } from '../train/schedules.js';
 import { restoreTrainingState, saveTrainingState } from '../train/trainingState.js';
 import { choiceFlag, numberFlag, pathsFlag, stringFlag, type FlagTable, type ParsedFlags } from './args.js';
-import { predictScan } from './infer.js';
+import { predictProbabilities, predictScan } from './infer.js';
 import { CLI_MODELS, buildModel } from './models.js';
 import { describePlan, makePlan, type PlanDims, type TrainingPlan } from './plan.js';
 import { writeRunReport } from './runReport.js';
 import { assertSameGeometry, listScanFiles, pairByCase, readScan, type Scan } from './scans.js';
 import { finiteMean } from './scores.js';
 import type { CliIO } from './terminal.js';
+import { chooseThreshold, type ThresholdFile } from './threshold.js';
 import { sampleBatch, trainingCase } from './volumes.js';
 
 /** Flags of `unet-kit train`. */
@@ -47,6 +48,7 @@ export const TRAIN_FLAGS: FlagTable = {
   lr: { type: 'string', value: 'X', help: 'initial learning rate of Adam, poly-decayed (default 0.003)' },
   memory: { type: 'string', value: 'MiB', help: 'memory for one batch of activations (default: a quarter of free memory, at most 2048)' },
   report: { type: 'string', value: 'N', help: 'overlay slices per case in report.html (default 3)' },
+  'tune-threshold': { type: 'string', value: 'plain|tta', help: 'choose the foreground probability threshold with the best validation Dice (0.05..0.95) on predictions without or with mirrored TTA, as predict will make them; saved as threshold.json for predict --threshold auto' },
   resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -58,7 +60,9 @@ export interface TrainResult {
   bestEpoch: number;
   bestValDice: number;
   seconds: number;
-  files: { plan: string; model: string; report: string; log: string };
+  files: { plan: string; model: string; report: string; log: string; threshold?: string };
+  /** What `--tune-threshold` chose (absent without it). */
+  threshold?: ThresholdFile;
 }
 
 interface RunState {
@@ -131,6 +135,23 @@ async function meanDice(model: tfl.LayersModel, plan: TrainingPlan, cases: Reado
   return finiteMean(scores);
 }
 
+/** The best model's foreground probabilities on the validation cases, and the threshold that maximizes their Dice. */
+async function tuneThreshold(model: tfl.LayersModel, plan: TrainingPlan, cases: ReadonlyArray<{ image: Scan; label: Scan }>, tta: boolean): Promise<ThresholdFile> {
+  const background = plan.labelValues[0]!;
+  const scored = [];
+  for (const { image, label } of cases) {
+    const probs = await predictProbabilities(model, plan, image, { tta });
+    const bg = tf.tidy(() => tf.sub(1, tf.slice(probs, [0, 0, 0, 0], [-1, -1, -1, 1])));
+    probs.dispose();
+    const foreground = (await bg.data()) as Float32Array;
+    bg.dispose();
+    // Softmax sums in float32 can step a hair outside [0, 1].
+    for (let i = 0; i < foreground.length; i++) foreground[i] = Math.min(1, Math.max(0, foreground[i]!));
+    scored.push({ foreground, truth: Uint8Array.from(label.data, (v) => (v === background ? 0 : 1)) });
+  }
+  return { ...chooseThreshold(scored), tta, cases: cases.map((c) => c.image.id) };
+}
+
 // tfjs' fitDataset reads any object with iterator(); tfjs-data is not needed for that.
 function batchDataset(next: () => { xs: tf.Tensor; ys: tf.Tensor }): object {
   return { size: null, iterator: async () => ({ next: async () => ({ value: next(), done: false }) }) };
@@ -166,6 +187,7 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   const augment = choiceFlag(cmd, flags, 'augment', 'mirror', ['mirror', 'full'] as const);
   const normRegion = choiceFlag(cmd, flags, 'norm-region', 'image', ['image', 'nonzero'] as const);
   const backendName = choiceFlag<BackendName>(cmd, flags, 'backend', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as BackendName[]);
+  const tune = flags['tune-threshold'] === undefined ? undefined : choiceFlag(cmd, flags, 'tune-threshold', 'plain', ['plain', 'tta'] as const);
   const memoryMiB = numberFlag(cmd, flags, 'memory', Math.min(2048, Math.floor(freemem() / 4 / 2 ** 20)), { min: 16 });
 
   const imageFiles = await listScanFiles(cmd, 'images', pathsFlag(cmd, flags, 'images'));
@@ -234,6 +256,11 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
   }
   const trainCases = cases.filter((c) => state.trainIds.includes(c.image.id));
   const valCases = cases.filter((c) => state.valIds.includes(c.image.id));
+  if (tune !== undefined && valCases.length === 0) {
+    net.dispose();
+    optimizer.dispose();
+    throw new UnetKitError(`unet-kit ${cmd}`, '--tune-threshold', 'needs validation cases (--val): a threshold chosen on the training cases would be fitted to them.');
+  }
   io.log(`unet-kit train: backend ${backend}, ${resume ? `resuming at epoch ${state.epoch + 1} of ` : ''}${epochs} epochs x ${steps} batches`);
   for (const line of describePlan(plan, { train: trainCases.length, val: valCases.length })) io.log(line);
   io.log(`  wrote ${planPath}`);
@@ -289,10 +316,18 @@ export async function runTrain(flags: ParsedFlags, io: CliIO): Promise<TrainResu
       ['training cases', state.trainIds.join(', ')],
       ['validation cases', state.valIds.join(', ') || 'none'],
     ], io);
+    let threshold: ThresholdFile | undefined;
+    let thresholdPath: string | undefined;
+    if (tune !== undefined) {
+      threshold = await tuneThreshold(best, plan, valCases, tune === 'tta');
+      thresholdPath = join(out, 'threshold.json');
+      await writeFile(thresholdPath, `${JSON.stringify(threshold, null, 2)}\n`);
+      io.log(`threshold on the validation cases${threshold.tta ? ' (mirrored TTA)' : ''}: ${threshold.threshold} (Dice ${threshold.dice.toFixed(4)}; ${threshold.diceAtHalf.toFixed(4)} at 0.5), wrote ${thresholdPath}`);
+    }
     const bestValDice = state.history.find((r) => r.epoch === state.bestEpoch)?.[valCases.length > 0 ? 'val_dice' : 'train_dice'] ?? NaN;
     io.log(`trained ${state.history.length} epochs in ${seconds.toFixed(1)} s; best ${valCases.length > 0 ? 'validation' : 'training'} Dice ${bestValDice.toFixed(4)} at epoch ${state.bestEpoch}`);
     io.log(`wrote ${join(out, 'model')}/ (best), ${join(out, 'checkpoint')}/ (last, for --resume), ${logPath}, ${report}`);
-    return { plan, history: state.history, bestEpoch: state.bestEpoch, bestValDice, seconds, files: { plan: planPath, model: join(out, 'model'), report, log: join(out, 'training-log.csv') } };
+    return { plan, history: state.history, bestEpoch: state.bestEpoch, bestValDice, seconds, files: { plan: planPath, model: join(out, 'model'), report, log: join(out, 'training-log.csv'), ...(thresholdPath === undefined ? {} : { threshold: thresholdPath }) }, ...(threshold === undefined ? {} : { threshold }) };
   } finally {
     best.dispose();
   }

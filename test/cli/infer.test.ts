@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
-import { predictScan } from '../../src/cli/infer.js';
+import { predictProbabilities, predictScan } from '../../src/cli/infer.js';
 import type { TrainingPlan } from '../../src/cli/plan.js';
 import type { Scan } from '../../src/cli/scans.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -12,8 +12,8 @@ import { expectNoLeak } from '../helpers/leaks.js';
 // bright voxel is predicted as class 1.
 const model = { predict: (x: tf.Tensor) => tf.tidy(() => tf.concat([tf.zerosLike(x), x], -1)) } as unknown as tfl.LayersModel;
 
-const plan = (dims: '2' | '3', patchSize: number[]): TrainingPlan => ({
-  dims, channels: 1, patchSize, batchSize: 2, filters: [4], model: 'unet', labelValues: [7, 3], modality: 'mri',
+const plan = (dims: '2' | '3', patchSize: number[], labelValues = [7, 3]): TrainingPlan => ({
+  dims, channels: 1, patchSize, batchSize: 2, filters: [4], model: 'unet', labelValues, modality: 'mri',
   normalization: { scheme: 'zscore' }, medianSpacing: [1, 1, 1], medianShape: [4, 8, 8], memoryBudget: 0, bytesPerSample: 0, notes: [],
 });
 
@@ -47,5 +47,48 @@ describe('predictScan({ largestComponent })', () => {
     expect(count(kept3d, 3)).toBe(4 * 9);
     const one = await expectNoLeak(() => predictScan(model, plan('2', [8, 8]), twoBlobs(1), { largestComponent: true }));
     expect(count(one, 3)).toBe(9);
+  });
+});
+
+// twoBlobs(4): 37 of 256 voxels at 10, z-scored (whole image: mean 1.4453, std 3.5163) to 2.4329
+// (bright) and -0.4110 (dark). With logits [0, x] P(foreground) = sigmoid(x): 0.9194 and 0.3987.
+// With logits [0, x, -x] (three classes) P(background) = 1 / (1 + e^x + e^-x): 0.0801 and 0.3153.
+const threeClass = { predict: (x: tf.Tensor) => tf.tidy(() => tf.concat([tf.zerosLike(x), x, tf.neg(x)], -1)) } as unknown as tfl.LayersModel;
+
+describe('predictProbabilities and predictScan({ threshold })', () => {
+  it('probabilities [D, H, W, C] of the hand-computed values, summing to 1', async () => {
+    const probs = await predictProbabilities(model, plan('2', [8, 8]), twoBlobs(4));
+    expect(probs.shape).toEqual([4, 8, 8, 2]);
+    const p = (await probs.data()) as Float32Array;
+    probs.dispose();
+    expect(p[(1 * 8 + 1) * 2 + 1]).toBeCloseTo(0.9194, 3);
+    expect(p[(0 * 8 + 0) * 2 + 1]).toBeCloseTo(0.3987, 3);
+    expect(p[0]! + p[1]!).toBeCloseTo(1, 6);
+  });
+
+  it('two classes: foreground where P(foreground) >= threshold; 0.5 is the argmax', async () => {
+    const scan = twoBlobs(4);
+    const at = (threshold?: number) => expectNoLeak(() => predictScan(model, plan('2', [8, 8]), scan, { threshold }));
+    expect(count(await at(0.95), 3)).toBe(0);
+    expect(count(await at(0.9), 3)).toBe(37);
+    expect(count(await at(0.35), 3)).toBe(256);
+    expect(await at(0.5)).toEqual(await at());
+    // The threshold comes before the largest component: at 0.9 the lone voxel is dropped again.
+    expect(count(await expectNoLeak(() => predictScan(model, plan('2', [8, 8]), scan, { threshold: 0.9, largestComponent: true })), 3)).toBe(36);
+  });
+
+  it('more classes: background unless 1 - P(background) >= threshold, then the most probable foreground class', async () => {
+    const scan = twoBlobs(4);
+    const p3 = plan('3', [4, 8, 8], [7, 3, 5]);
+    const argmax = await expectNoLeak(() => predictScan(threeClass, p3, scan));
+    expect([count(argmax, 3), count(argmax, 5), count(argmax, 7)]).toEqual([37, 219, 0]);
+    const strict = await expectNoLeak(() => predictScan(threeClass, p3, scan, { threshold: 0.7 }));
+    expect([count(strict, 3), count(strict, 5), count(strict, 7)]).toEqual([37, 0, 219]);
+    const loose = await expectNoLeak(() => predictScan(threeClass, p3, scan, { threshold: 0.6 }));
+    expect([count(loose, 3), count(loose, 5), count(loose, 7)]).toEqual([37, 219, 0]);
+  });
+
+  it('rejects a threshold outside (0, 1)', async () => {
+    for (const threshold of [0, 1, NaN]) await expect(predictScan(model, plan('2', [8, 8]), twoBlobs(1), { threshold })).rejects.toThrow(/predictScan.*options.threshold.*\(0, 1\)/);
   });
 });

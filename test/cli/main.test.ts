@@ -108,6 +108,40 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
     expect((await cli('predict', '--help')).out).toContain('--largest-component');
   }, 120_000);
 
+  it('train --tune-threshold writes threshold.json chosen on the validation cases; predict --threshold auto applies it', async () => {
+    const run = join(dir, 'runthr');
+    const t = await cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', run, '--val', 'case2', '--tune-threshold', 'tta', '--epochs', '1', '--steps', '1', '--filters', '4,8', '--backend', 'cpu', '--report', '0');
+    expect(t.err).toBe('');
+    const file = JSON.parse(readFileSync(join(run, 'threshold.json'), 'utf8'));
+    expect(file.tta).toBe(true);
+    expect(file.cases).toEqual(['case2']);
+    expect(file.scores).toHaveLength(19);
+    // The chosen threshold is the best of the scores it lists, and at least as good as 0.5.
+    const best = Math.max(...file.scores.map((s: { dice: number | null }) => s.dice ?? -1));
+    expect(file.dice).toBeCloseTo(best, 12);
+    expect(file.dice).toBeGreaterThanOrEqual(file.diceAtHalf);
+    expect(file.scores.find((s: { threshold: number }) => s.threshold === file.threshold).dice).toBe(file.dice);
+    expect(t.out).toContain(`threshold on the validation cases (mirrored TTA): ${file.threshold} (Dice ${file.dice.toFixed(4)}`);
+    const before = tf.memory().numTensors;
+    const p = await cli('predict', '--model', run, '--input', join(dir, 'nii/images/case1.nii.gz'), '--out', join(dir, 'predthr/case1.nii.gz'), '--threshold', 'auto', '--backend', 'cpu');
+    expect(p.err).toBe('');
+    expect(p.out).toContain(`foreground threshold ${file.threshold} (chosen on validation case2)`);
+    expect(tf.memory().numTensors).toBe(before);
+    // An explicit threshold near 0 marks every voxel foreground.
+    await cli('predict', '--model', run, '--input', join(dir, 'nii/images/case1.nii.gz'), '--out', join(dir, 'predthr/all.nii.gz'), '--threshold', '0.000001', '--backend', 'cpu');
+    const all = await readNifti(readFileSync(join(dir, 'predthr/all.nii.gz')));
+    expect([...all.data].every((v) => v !== 0)).toBe(true);
+    const noVal = await cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', join(dir, 'runthr2'), '--val', '0', '--tune-threshold', 'plain', '--epochs', '1', '--steps', '1', '--filters', '4,8', '--backend', 'cpu');
+    expect(noVal.code).toBe(2);
+    expect(noVal.err).toContain('--tune-threshold needs validation cases (--val)');
+    await rm(join(run, 'threshold.json'));
+    const noFile = await cli('predict', '--model', run, '--input', join(dir, 'nii/images/case1.nii.gz'), '--out', join(dir, 'predthr/x.nii.gz'), '--threshold', 'auto', '--backend', 'cpu');
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toContain("has no threshold.json; train with --tune-threshold");
+    const badMode = await cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', join(dir, 'runthr3'), '--tune-threshold', 'yes', '--backend', 'cpu');
+    expect(badMode.err).toContain("--tune-threshold is 'yes'; expected one of plain, tta");
+  }, 120_000);
+
   it('--resume restores Adam, the schedule and the patch sampler: a run stopped after epoch 1 and resumed ends bitwise equal to an uninterrupted one', async () => {
     const train = (out: string, epochs: number, ...more: string[]) =>
       cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', out, '--val', 'case2', '--epochs', String(epochs), '--steps', '2', '--filters', '4,8', '--backend', 'cpu', '--report', '0', ...more);
