@@ -33,6 +33,7 @@ import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
 import { webgpuCast } from './webgpu/cast.js';
 import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
 import { gpuSelectKernel } from './common/gpuSelect.js';
+import { samePadConv3DKernels } from './common/conv3dSamePad.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -92,11 +93,12 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
   webgl: [
     [tf.Transpose, coalescedTransposeKernel('webgl')],
     [tf.Select, gpuSelectKernel('webgl')],
+    ...samePadConv3DKernels('webgl'),
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
   // them. Not the WebGL Transpose/Select above: with them unetr 3D and swinUNETR 3D ran on WebGPU
   // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported".
-  webgpu: [[tf.Cast, webgpuCast]],
+  webgpu: [[tf.Cast, webgpuCast], ...samePadConv3DKernels('webgpu')],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],

@@ -1,0 +1,122 @@
+// tfjs-core 4.22's computeConv3DInfo computes 'same' padding as (out - 1) * stride + k - in per
+// axis without clamping it at 0 (its 2D twin clamps): where the filter is smaller than the
+// stride (a 1x1x1 conv at stride 2, resUNet's strided shortcut) on an even size the total is -1,
+// the front pad floor(-1 / 2) = -1, and every tfjs 3D conv kernel (cpu, webgl, webgpu, wasm)
+// reads the input one voxel late: a 1x1x1 stride-2 conv samples voxels 1, 3, 5, ... instead of
+// TensorFlow's 0, 2, 4, ... TensorFlow pads max(0, total), front floor(total / 2)
+// (tensorflow/core/framework/kernel_shape_util.cc, GetWindowedOutputSizeVerbose).
+import * as tf from '@tensorflow/tfjs-core';
+import { stockKernel } from '../registry.js';
+import { withScope, type Info, type KernelScope } from '../tensorData.js';
+
+type Shape5 = [number, number, number, number, number];
+type Args = Parameters<tf.KernelFunc>[0];
+
+/** Front and back padding of one spatial axis. */
+export type AxisPad = [number, number];
+
+/**
+ * TensorFlow's 'same' padding of the three spatial axes of a conv described by `info` (whose
+ * own pads may be negative): total `max(0, (out - 1) * stride + effectiveK - in)`, front half
+ * rounded down.
+ */
+export function sameAxisPads(info: tf.backend_util.Conv3DInfo): [AxisPad, AxisPad, AxisPad] {
+  const axis = (size: number, out: number, stride: number, k: number): AxisPad => {
+    const total = Math.max(0, (out - 1) * stride + k - size);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  return [
+    axis(info.inDepth, info.outDepth, info.strideDepth, info.effectiveFilterDepth),
+    axis(info.inHeight, info.outHeight, info.strideHeight, info.effectiveFilterHeight),
+    axis(info.inWidth, info.outWidth, info.strideWidth, info.effectiveFilterWidth),
+  ];
+}
+
+/** True when tfjs' own 'same' pads of `info` are negative on some axis (the case it gets wrong). */
+export function hasNegativePad(info: tf.backend_util.Conv3DInfo): boolean {
+  const p = info.padInfo;
+  return p.front < 0 || p.back < 0 || p.top < 0 || p.bottom < 0 || p.left < 0 || p.right < 0;
+}
+
+/**
+ * `tf.backend_util.computeConv3DInfo` with TensorFlow's 'same' padding (see the file comment);
+ * identical to it for 'valid' and wherever its pads are not negative.
+ */
+export function conv3DInfo(
+  xShape: Shape5,
+  filterShape: Shape5,
+  strides: number | [number, number, number],
+  dilations: number | [number, number, number],
+  pad: 'same' | 'valid',
+): tf.backend_util.Conv3DInfo {
+  const info = tf.backend_util.computeConv3DInfo(xShape, filterShape, strides, dilations, pad);
+  if (!hasNegativePad(info)) return info;
+  const [[front, back], [top, bottom], [left, right]] = sameAxisPads(info);
+  return { ...info, padInfo: { ...info.padInfo, front, back, top, bottom, left, right } };
+}
+
+/** The parts of a backend the wrappers below use. */
+interface BackendLike {
+  disposeData(dataId: object): boolean;
+}
+
+/** `[[0, 0], d, h, w, [0, 0]]` for PadV2, or undefined when nothing is padded. */
+function paddings(pads: [AxisPad, AxisPad, AxisPad]): number[][] | undefined {
+  return pads.every(([a, b]) => a === 0 && b === 0) ? undefined : [[0, 0], ...pads, [0, 0]];
+}
+
+/** Runs the stock kernel `name` of `backendName` inside a scope, owning its output. */
+function stock(name: string, backendName: string, backend: object, inputs: tf.NamedTensorInfoMap, attrs: object): Info {
+  return stockKernel(name, backendName)!.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
+}
+
+/** `x` padded with zeros by `pads` (PadV2 of the backend), or `x` itself. */
+function padded(scope: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad]): Info {
+  const p = paddings(pads);
+  return p === undefined ? x : scope.run(tf.PadV2, { x }, { paddings: p, constantValue: 0 } as unknown as tf.NamedAttrMap);
+}
+
+/**
+ * `Conv3D`, `Conv3DBackpropFilterV2` and `Conv3DBackpropInputV2` for a backend whose stock
+ * kernels take tfjs' negative 'same' pads (webgl, webgpu): where those are negative, the input
+ * is zero-padded by TensorFlow's pads and the stock kernel runs with 'valid' (same output size:
+ * a conv whose last window fits unpadded has `ceil(in / stride)` valid outputs); the input
+ * gradient is computed for the padded input and cropped. Elsewhere: the stock kernel as is.
+ */
+export function samePadConv3DKernels(backendName: string): Array<[string, tf.KernelFunc]> {
+  const conv: tf.KernelFunc = (args: Args) => {
+    const { x, filter } = args.inputs as { x: Info; filter: Info };
+    const a = args.attrs as unknown as tf.Conv3DAttrs;
+    const info = tf.backend_util.computeConv3DInfo(x.shape as Shape5, filter.shape as Shape5, a.strides, a.dilations, a.pad);
+    if (a.pad !== 'same' || !hasNegativePad(info)) return stock(tf.Conv3D, backendName, args.backend, args.inputs, args.attrs ?? {});
+    return withScope(args.backend, backendName, (s) => stock(tf.Conv3D, backendName, args.backend, { x: padded(s, x, sameAxisPads(info)), filter }, { ...a, pad: 'valid' }));
+  };
+  const filterGrad: tf.KernelFunc = (args: Args) => {
+    const { x, dy } = args.inputs as { x: Info; dy: Info };
+    const a = args.attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
+    const info = tf.backend_util.computeConv3DInfo(x.shape as Shape5, a.filterShape, a.strides, 1, a.pad);
+    if (a.pad !== 'same' || !hasNegativePad(info)) return stock(tf.Conv3DBackpropFilterV2, backendName, args.backend, args.inputs, args.attrs ?? {});
+    return withScope(args.backend, backendName, (s) => stock(tf.Conv3DBackpropFilterV2, backendName, args.backend, { x: padded(s, x, sameAxisPads(info)), dy }, { ...a, pad: 'valid' }));
+  };
+  const inputGrad: tf.KernelFunc = (args: Args) => {
+    const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+    const a = args.attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
+    const info = tf.backend_util.computeConv3DInfo(a.inputShape, filter.shape as Shape5, a.strides, 1, a.pad);
+    if (a.pad !== 'same' || !hasNegativePad(info)) return stock(tf.Conv3DBackpropInputV2, backendName, args.backend, args.inputs, args.attrs ?? {});
+    const pads = sameAxisPads(info);
+    const inputShape = a.inputShape.map((n, i) => (i >= 1 && i <= 3 ? n + pads[i - 1]![0] + pads[i - 1]![1] : n));
+    const dx = stock(tf.Conv3DBackpropInputV2, backendName, args.backend, { dy, filter }, { ...a, pad: 'valid', inputShape });
+    if (paddings(pads) === undefined) return dx;
+    try {
+      const begin = [0, pads[0][0], pads[1][0], pads[2][0], 0];
+      return stock(tf.Slice, backendName, args.backend, { x: dx }, { begin, size: [...a.inputShape] });
+    } finally {
+      (args.backend as unknown as BackendLike).disposeData(dx.dataId);
+    }
+  };
+  return [
+    [tf.Conv3D, conv],
+    [tf.Conv3DBackpropFilterV2, filterGrad],
+    [tf.Conv3DBackpropInputV2, inputGrad],
+  ];
+}
