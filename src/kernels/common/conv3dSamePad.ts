@@ -55,25 +55,41 @@ export function conv3DInfo(
   return { ...info, padInfo: { ...info.padInfo, front, back, top, bottom, left, right } };
 }
 
-/** The parts of a backend the wrappers below use. */
-interface BackendLike {
-  disposeData(dataId: object): boolean;
-}
+const unpadded = (pads: [AxisPad, AxisPad, AxisPad]): boolean => pads.every(([a, b]) => a === 0 && b === 0);
 
-/** `[[0, 0], d, h, w, [0, 0]]` for PadV2, or undefined when nothing is padded. */
-function paddings(pads: [AxisPad, AxisPad, AxisPad]): number[][] | undefined {
-  return pads.every(([a, b]) => a === 0 && b === 0) ? undefined : [[0, 0], ...pads, [0, 0]];
-}
-
-/** Runs the stock kernel `name` of `backendName` inside a scope, owning its output. */
+/** Runs the stock kernel `name` of `backendName`; the caller owns its output. */
 function stock(name: string, backendName: string, backend: object, inputs: tf.NamedTensorInfoMap, attrs: object): Info {
   return stockKernel(name, backendName)!.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
 }
 
-/** `x` padded with zeros by `pads` (PadV2 of the backend), or `x` itself. */
-function padded(scope: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad]): Info {
-  const p = paddings(pads);
-  return p === undefined ? x : scope.run(tf.PadV2, { x }, { paddings: p, constantValue: 0 } as unknown as tf.NamedAttrMap);
+/**
+ * `x` (`[N, D, H, W, C]`) zero-padded by `pads` on its spatial axes, or `x` itself. As two pads of
+ * rank 4 and 3 between free reshapes: WebGL's packed PadV2 shader does not compile at rank 5.
+ */
+function padded(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad]): Info {
+  if (unpadded(pads)) return x;
+  const [N, D, H, W, C] = x.shape as Shape5;
+  const [d, h, w] = pads;
+  const H2 = H + h[0] + h[1];
+  const W2 = W + w[0] + w[1];
+  let y = x;
+  if (h[0] + h[1] + w[0] + w[1] > 0) {
+    const planes = s.run(tf.PadV2, { x: s.reshape(x, [N * D, H, W, C]) }, { paddings: [[0, 0], h, w, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
+    y = s.reshape(planes, [N, D, H2, W2, C]);
+  }
+  if (d[0] + d[1] === 0) return y;
+  const deep = s.run(tf.PadV2, { x: s.reshape(y, [N, D, H2 * W2 * C]) }, { paddings: [[0, 0], d, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
+  return s.reshape(deep, [N, D + d[0] + d[1], H2, W2, C]);
+}
+
+/** The inverse of {@link padded}: `x` cropped by `pads` on its spatial axes (two Slices of rank 3 and 4). */
+function cropped(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad], shape: Shape5): Info {
+  const [N, D, H, W, C] = shape;
+  const [, D2, H2, W2] = x.shape as Shape5;
+  const [d, h, w] = pads;
+  const deep = s.run(tf.Slice, { x: s.reshape(x, [N, D2, H2 * W2 * C]) }, { begin: [0, d[0], 0], size: [N, D, H2 * W2 * C] } as unknown as tf.NamedAttrMap);
+  const planes = s.run(tf.Slice, { x: s.reshape(deep, [N * D, H2, W2, C]) }, { begin: [0, h[0], w[0], 0], size: [N * D, H, W, C] } as unknown as tf.NamedAttrMap);
+  return s.reshape(planes, [...shape]);
 }
 
 /**
@@ -105,14 +121,11 @@ export function samePadConv3DKernels(backendName: string): Array<[string, tf.Ker
     if (a.pad !== 'same' || !hasNegativePad(info)) return stock(tf.Conv3DBackpropInputV2, backendName, args.backend, args.inputs, args.attrs ?? {});
     const pads = sameAxisPads(info);
     const inputShape = a.inputShape.map((n, i) => (i >= 1 && i <= 3 ? n + pads[i - 1]![0] + pads[i - 1]![1] : n));
-    const dx = stock(tf.Conv3DBackpropInputV2, backendName, args.backend, { dy, filter }, { ...a, pad: 'valid', inputShape });
-    if (paddings(pads) === undefined) return dx;
-    try {
-      const begin = [0, pads[0][0], pads[1][0], pads[2][0], 0];
-      return stock(tf.Slice, backendName, args.backend, { x: dx }, { begin, size: [...a.inputShape] });
-    } finally {
-      (args.backend as unknown as BackendLike).disposeData(dx.dataId);
-    }
+    if (unpadded(pads)) return stock(tf.Conv3DBackpropInputV2, backendName, args.backend, { dy, filter }, { ...a, pad: 'valid' });
+    return withScope(args.backend, backendName, (s) => {
+      const dx = s.own(stock(tf.Conv3DBackpropInputV2, backendName, args.backend, { dy, filter }, { ...a, pad: 'valid', inputShape }));
+      return s.keep(cropped(s, dx, pads, a.inputShape));
+    });
   };
   return [
     [tf.Conv3D, conv],
