@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
-import { effectiveWindow, partitionWindows, relativePositionIndex, reverseWindows, shiftedWindowMask } from '../../src/layers/windows.js';
+import { effectiveWindow, gatherBlocks, partitionWindows, scatterBlocks, relativePositionIndex, reverseWindows, shiftedWindowMask } from '../../src/layers/windows.js';
 
 describeEachBackend('Swin window bookkeeping', () => {
   it('effectiveWindow: an axis no longer than the window takes its own size and no shift (MONAI get_window_size)', () => {
@@ -20,6 +20,41 @@ describeEachBackend('Swin window bookkeeping', () => {
     const back3 = reverseWindows(partitionWindows(v, [2, 2, 2]), [2, 2, 2], [1, 4, 4, 2, 3]);
     expect(Array.from(back3.dataSync())).toEqual(Array.from(v.dataSync()));
     tf.dispose([x, windows, back, v, back3]);
+  });
+
+  it('gatherBlocks and scatterBlocks move what the rank-8 (rank-6 in 2D) transpose moves, at rank 6 (4) on every backend', () => {
+    for (const [shape, block] of [
+      [[2, 4, 6, 2, 3], [2, 3, 2]],
+      [[1, 8, 4, 4, 2], [4, 2, 4]],
+      [[3, 4, 6, 5], [2, 3]],
+    ] as Array<[number[], number[]]>) {
+      const x = tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape);
+      const [n, ...rest] = shape;
+      const c = rest.pop()!;
+      const dims = rest.length;
+      // By index: spatial position p of axis i is group floor(p / b_i), offset p mod b_i.
+      const values = Array.from(x.dataSync());
+      const outShape = [n!, ...rest.map((d, i) => d / block[i]!), ...block, c];
+      const expected = new Array<number>(values.length);
+      values.forEach((v, flat) => {
+        const index: number[] = [];
+        let r = flat;
+        for (let a = shape.length - 1; a >= 0; a--) {
+          index.unshift(r % shape[a]!);
+          r = Math.floor(r / shape[a]!);
+        }
+        const spatial = index.slice(1, -1);
+        const target = [index[0]!, ...spatial.map((p, i) => Math.floor(p / block[i]!)), ...spatial.map((p, i) => p % block[i]!), index[index.length - 1]!];
+        expected[target.reduce((acc, t, a) => acc * outShape[a]! + t, 0)] = v;
+      });
+      const grouped = gatherBlocks(x, block);
+      expect(grouped.shape).toEqual([n, ...rest.map((d, i) => d / block[i]!), ...block, c]);
+      expect(Array.from(grouped.dataSync())).toEqual(expected);
+      const back = scatterBlocks(grouped, dims);
+      expect(back.shape).toEqual(shape);
+      expect(Array.from(back.dataSync())).toEqual(values);
+      tf.dispose([x, grouped, back]);
+    }
   });
 
   it('shiftedWindowMask separates the bands rolled in from the far side (4x4, window 2, shift 1)', () => {
