@@ -88,8 +88,8 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
     [tf.BatchMatMul, wasmBatchMatMul as tf.KernelFunc],
   ],
-  // tfjs-backend-webgl: Transpose above rank 6 (3D Swin windows, patch merging and expanding)
-  // and Select above rank 4 (rank-5 tf.where in 3D training).
+  // tfjs-backend-webgl: Transpose above rank 6 and Select above rank 4 (rank-5 tf.where in 3D
+  // training); on both GPU backends the three Conv3D kernels with TensorFlow's 'same' padding.
   webgl: [
     [tf.Transpose, coalescedTransposeKernel('webgl')],
     [tf.Select, gpuSelectKernel('webgl')],
@@ -97,7 +97,8 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
   // them. Not the WebGL Transpose/Select above: with them unetr 3D and swinUNETR 3D ran on WebGPU
-  // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported".
+  // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported"; the
+  // layers' own window permutations are rank 6 at most now (layers/windows.ts gatherBlocks).
   webgpu: [[tf.Cast, webgpuCast], ...samePadConv3DKernels('webgpu')],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
@@ -138,6 +139,10 @@ function registeredBackends(): string[] {
  * Registers unet-kit's kernels and gradients for `backendName` (default: every backend
  * registered now), replacing the stock kernels listed in docs/tfjs-gaps.md:
  * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
+ * - `cpu`, `wasm`, `webgl`, `webgpu`: `Conv3D` and its two backprops with TensorFlow's 'same'
+ *   padding where the filter is smaller than the stride (tfjs 4.22 pads -1 in front there and
+ *   reads the input one voxel late; on WebGL and WebGPU the stock kernel on the zero-padded
+ *   input with 'valid');
  * - `cpu` and `wasm`: a fused training-mode batch-norm kernel and its gradient (used by
  *   unet-kit's `BatchNormalization` layer where present);
  * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and

@@ -5,7 +5,7 @@ import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import type { LayerBaseArgs } from './args.js';
 import { layerNorm, linear } from './attentionMath.js';
-import { gatherBlocks } from './windows.js';
+import { gatherBlocks, padSpatialEnd } from './windows.js';
 
 /** Options of {@link patchMerging}. */
 export interface PatchMergingArgs extends LayerBaseArgs {
@@ -66,7 +66,7 @@ export class PatchMerging extends tfl.layers.Layer {
       const c = rest.pop()!;
       const dims = rest.length;
       const padded = rest.map((d) => d + (d % 2));
-      const even = padded.some((d, i) => d !== rest[i]) ? tf.pad(x, [[0, 0], ...rest.map((d): [number, number] => [0, d % 2]), [0, 0]]) : x;
+      const even = padSpatialEnd(x, rest.map((d) => d % 2));
       // [N, H, W, C] -> [N, H/2, W/2, 2, 2, C]: the offsets in product order, then C.
       const merged = tf.reshape(gatherBlocks(even, padded.map(() => 2)), [n!, ...padded.map((d) => d / 2), 2 ** dims * c]);
       return linear(layerNorm(merged, this.gamma!.read(), this.beta!.read(), this.epsilon), this.kernel!.read(), null);

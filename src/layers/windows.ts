@@ -47,6 +47,21 @@ export function scatterBlocks(x: tf.Tensor, dims: number): tf.Tensor {
   return tf.reshape(tf.transpose(merged, perm), [n!, ...groups.map((g, i) => g * block[i]!), c]);
 }
 
+/**
+ * `[N, ...spatial, C]` zero-padded at the end of each spatial axis by `after[i]` (`x` itself when
+ * all are 0). A volume pads as a rank-4 pad of its `[N*D, H, W, C]` planes and a rank-3 pad of
+ * its `[N, D, H*W*C]` depth rows: tfjs' WebGL and WebGPU `PadV2` shaders do not compile at rank 5.
+ */
+export function padSpatialEnd(x: tf.Tensor, after: number[]): tf.Tensor {
+  if (after.every((a) => a === 0)) return x;
+  if (x.rank !== 5) return tf.pad(x, [[0, 0], ...after.map((a): [number, number] => [0, a]), [0, 0]]);
+  const [n, d, h, w, c] = x.shape as [number, number, number, number, number];
+  const [ad, ah, aw] = after as [number, number, number];
+  const planes = ah + aw === 0 ? x : tf.reshape(tf.pad(tf.reshape(x, [n * d, h, w, c]), [[0, 0], [0, ah], [0, aw], [0, 0]]), [n, d, h + ah, w + aw, c]);
+  if (ad === 0) return planes;
+  return tf.reshape(tf.pad(tf.reshape(planes, [n, d, -1]), [[0, 0], [0, ad], [0, 0]]), [n, d + ad, h + ah, w + aw, c]);
+}
+
 /** `[N, ...spatial, C]` (spatial divisible by `window`) -> `[N * windows, prod(window), C]`. */
 export function partitionWindows(x: tf.Tensor, window: number[]): tf.Tensor3D {
   const c = x.shape[x.shape.length - 1]!;

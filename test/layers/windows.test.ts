@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
-import { effectiveWindow, gatherBlocks, partitionWindows, scatterBlocks, relativePositionIndex, reverseWindows, shiftedWindowMask } from '../../src/layers/windows.js';
+import { effectiveWindow, gatherBlocks, padSpatialEnd, partitionWindows, scatterBlocks, relativePositionIndex, reverseWindows, shiftedWindowMask } from '../../src/layers/windows.js';
 
 describeEachBackend('Swin window bookkeeping', () => {
   it('effectiveWindow: an axis no longer than the window takes its own size and no shift (MONAI get_window_size)', () => {
@@ -55,6 +55,25 @@ describeEachBackend('Swin window bookkeeping', () => {
       expect(Array.from(back.dataSync())).toEqual(values);
       tf.dispose([x, grouped, back]);
     }
+  });
+
+  it('padSpatialEnd = tf.pad at the end of the spatial axes (rank 5 through rank-4 and rank-3 pads)', () => {
+    for (const [shape, after] of [
+      [[2, 3, 2, 3, 2], [1, 2, 1]],
+      [[1, 3, 2, 3, 2], [1, 0, 0]],
+      [[1, 3, 2, 3, 2], [0, 0, 2]],
+      [[2, 3, 5, 2], [1, 3]],
+    ] as Array<[number[], number[]]>) {
+      const x = tf.add(tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape), 1);
+      const expected = tf.pad(x, [[0, 0], ...after.map((a): [number, number] => [0, a]), [0, 0]]);
+      const y = padSpatialEnd(x, after);
+      expect(y.shape).toEqual(expected.shape);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(expected.dataSync()));
+      tf.dispose([x, expected, y]);
+    }
+    const same = tf.ones([1, 2, 2, 2, 1]);
+    expect(padSpatialEnd(same, [0, 0, 0])).toBe(same);
+    same.dispose();
   });
 
   it('shiftedWindowMask separates the bands rolled in from the far side (4x4, window 2, shift 1)', () => {
