@@ -96,10 +96,11 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     ...samePadConv3DKernels('webgl'),
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
-  // them. Not the WebGL Transpose/Select above: with them unetr 3D and swinUNETR 3D ran on WebGPU
-  // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported"; the
-  // layers' own window permutations are rank 6 at most now (layers/windows.ts gatherBlocks).
-  webgpu: [[tf.Cast, webgpuCast], ...samePadConv3DKernels('webgpu')],
+  // them, and the flattened Select above rank 4. Not the WebGL Transpose: with it and Select,
+  // unetr 3D and swinUNETR 3D ran on WebGPU but gave NaN (Select alone is exact there, so the
+  // Transpose was the cause; not found yet). The layers' own window permutations are rank 6 at
+  // most now (layers/windows.ts gatherBlocks), so swinUNETR 3D needs no rank-8 Transpose.
+  webgpu: [[tf.Cast, webgpuCast], [tf.Select, gpuSelectKernel('webgpu')], ...samePadConv3DKernels('webgpu')],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
@@ -164,7 +165,8 @@ function registeredBackends(): string[] {
  *   attention; stock: a scalar loop, 4-6x slower);
  * - `webgl`: `Transpose` above rank 6 (stock: "not yet supported"; 3D Swin window partitions,
  *   patch merging and expanding are rank 8) as a rank-6-or-lower transpose of merged axes, and
- *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views;
+ *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views (also on
+ *   `webgpu`);
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
  *   compile and gives garbage);
