@@ -31,6 +31,7 @@ import { tensorflowReluGrad, tensorflowStep } from './tensorflow/step.js';
 import { tensorflowSum } from './tensorflow/reduce.js';
 import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
 import { webgpuCast } from './webgpu/cast.js';
+import { sharedBinaryKernel, WEBGPU_SHARED_BINARY_OPS } from './webgpu/sharedBinary.js';
 import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
 import { gpuSelectKernel } from './common/gpuSelect.js';
 import { samePadConv3DKernels } from './common/conv3dSamePad.js';
@@ -96,11 +97,16 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     ...samePadConv3DKernels('webgl'),
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
-  // them, and the flattened Select above rank 4. Not the WebGL Transpose: with it and Select,
-  // unetr 3D and swinUNETR 3D ran on WebGPU but gave NaN (Select alone is exact there, so the
-  // Transpose was the cause; not found yet). The layers' own window permutations are rank 6 at
-  // most now (layers/windows.ts gatherBlocks), so swinUNETR 3D needs no rank-8 Transpose.
-  webgpu: [[tf.Cast, webgpuCast], [tf.Select, gpuSelectKernel('webgpu')], ...samePadConv3DKernels('webgpu')],
+  // them, the flattened Select above rank 4, and binary ops with a short rank-1 operand above
+  // rank 4 (the stock shader does not compile: the NaN swinUNETR 3D gave here, from its patch
+  // embedding's bias add). The layers' own window permutations are rank 6 at most now
+  // (layers/windows.ts gatherBlocks), so swinUNETR 3D needs no rank-8 Transpose.
+  webgpu: [
+    [tf.Cast, webgpuCast],
+    [tf.Select, gpuSelectKernel('webgpu')],
+    ...samePadConv3DKernels('webgpu'),
+    ...WEBGPU_SHARED_BINARY_OPS.map((name): [string, tf.KernelFunc] => [name, sharedBinaryKernel(name, 'webgpu')]),
+  ],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
@@ -167,6 +173,9 @@ function registeredBackends(): string[] {
  *   patch merging and expanding are rank 8) as a rank-6-or-lower transpose of merged axes, and
  *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views (also on
  *   `webgpu`);
+ * - `webgpu`: binary ops (`Add`, `Multiply`, comparisons, ...) of a rank-5 tensor and a rank-1
+ *   one shorter than 128 on the large operand as `[-1, C]` (stock: a shader indexing tfjs' `vec5`
+ *   struct, which does not compile: garbage, then NaN);
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
  *   compile and gives garbage);
