@@ -131,7 +131,11 @@ const ENTRY = `
     const conv3dSame = Array.from(await conv[0].data());
     const conv3dSameGrad = Array.from(await conv[1].data());
     tf.dispose(conv);
-    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad };
+    // A rank-5 tensor plus a short rank-1 one (a bias add): tfjs-webgpu's shader for it did not compile.
+    const biased = tf.tidy(() => tf.add(tf.reshape(tf.range(0, 16), [1, 2, 2, 2, 2]), tf.tensor1d([100, 1000])));
+    const biasAdd = Array.from(await biased.data());
+    biased.dispose();
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, biasAdd };
   }
   window.factoriesReady = true;
 `;
@@ -290,6 +294,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
       // TensorFlow's 'same': depth unpadded (voxel 0; tfjs' own pads read voxel 1), height padded 1
       // and 1, width 0: rows (0, 1) and (1, 2) of depth 0, columns (0, 1) and (2, 3).
       expect(faults.conv3dSame, "conv3d 'same', filter below the stride").toEqual([1 + 2 + 5 + 6, 3 + 4 + 7 + 8, 5 + 6 + 9 + 10, 7 + 8 + 11 + 12]);
+      expect(faults.biasAdd, 'rank 5 + rank 1').toEqual(Array.from({ length: 16 }, (_, i) => i + (i % 2 === 0 ? 100 : 1000)));
       expect(faults.conv3dSameGrad, 'its input gradient').toEqual([1, 1, 2, 2, 4, 4, 6, 6, 3, 3, 4, 4, ...new Array<number>(12).fill(0)]);
       expect(failures).toEqual([]);
       expect(run.results.map((r) => r.name)).toEqual(names);
