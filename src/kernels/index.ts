@@ -31,8 +31,10 @@ import { tensorflowReluGrad, tensorflowStep } from './tensorflow/step.js';
 import { tensorflowSum } from './tensorflow/reduce.js';
 import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
 import { webgpuCast } from './webgpu/cast.js';
+import { sharedBinaryKernel, WEBGPU_SHARED_BINARY_OPS } from './webgpu/sharedBinary.js';
 import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
 import { gpuSelectKernel } from './common/gpuSelect.js';
+import { samePadConv3DKernels } from './common/conv3dSamePad.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -87,16 +89,24 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
     [tf.BatchMatMul, wasmBatchMatMul as tf.KernelFunc],
   ],
-  // tfjs-backend-webgl: Transpose above rank 6 (3D Swin windows, patch merging and expanding)
-  // and Select above rank 4 (rank-5 tf.where in 3D training).
+  // tfjs-backend-webgl: Transpose above rank 6 and Select above rank 4 (rank-5 tf.where in 3D
+  // training); on both GPU backends the three Conv3D kernels with TensorFlow's 'same' padding.
   webgl: [
     [tf.Transpose, coalescedTransposeKernel('webgl')],
     [tf.Select, gpuSelectKernel('webgl')],
+    ...samePadConv3DKernels('webgl'),
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
-  // them. Not the WebGL Transpose/Select above: with them unetr 3D and swinUNETR 3D ran on WebGPU
-  // but gave NaN (cause not found yet), worse than stock's explicit "not yet supported".
-  webgpu: [[tf.Cast, webgpuCast]],
+  // them, the flattened Select above rank 4, and binary ops with a short rank-1 operand above
+  // rank 4 (the stock shader does not compile: the NaN swinUNETR 3D gave here, from its patch
+  // embedding's bias add). The layers' own window permutations are rank 6 at most now
+  // (layers/windows.ts gatherBlocks), so swinUNETR 3D needs no rank-8 Transpose.
+  webgpu: [
+    [tf.Cast, webgpuCast],
+    [tf.Select, gpuSelectKernel('webgpu')],
+    ...samePadConv3DKernels('webgpu'),
+    ...WEBGPU_SHARED_BINARY_OPS.map((name): [string, tf.KernelFunc] => [name, sharedBinaryKernel(name, 'webgpu')]),
+  ],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
     [BATCH_NORM_TRAINING, tensorflowBatchNormTraining as unknown as tf.KernelFunc],
@@ -136,6 +146,10 @@ function registeredBackends(): string[] {
  * Registers unet-kit's kernels and gradients for `backendName` (default: every backend
  * registered now), replacing the stock kernels listed in docs/tfjs-gaps.md:
  * - every backend: the gradient of `Conv3DBackpropInputV2`, so `conv3dTranspose` trains;
+ * - `cpu`, `wasm`, `webgl`, `webgpu`: `Conv3D` and its two backprops with TensorFlow's 'same'
+ *   padding where the filter is smaller than the stride (tfjs 4.22 pads -1 in front there and
+ *   reads the input one voxel late; on WebGL and WebGPU the stock kernel on the zero-padded
+ *   input with 'valid');
  * - `cpu` and `wasm`: a fused training-mode batch-norm kernel and its gradient (used by
  *   unet-kit's `BatchNormalization` layer where present);
  * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and
@@ -157,7 +171,11 @@ function registeredBackends(): string[] {
  *   attention; stock: a scalar loop, 4-6x slower);
  * - `webgl`: `Transpose` above rank 6 (stock: "not yet supported"; 3D Swin window partitions,
  *   patch merging and expanding are rank 8) as a rank-6-or-lower transpose of merged axes, and
- *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views;
+ *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views (also on
+ *   `webgpu`);
+ * - `webgpu`: binary ops (`Add`, `Multiply`, comparisons, ...) of a rank-5 tensor and a rank-1
+ *   one shorter than 128 on the large operand as `[-1, C]` (stock: a shader indexing tfjs' `vec5`
+ *   struct, which does not compile: garbage, then NaN);
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
  *   compile and gives garbage);

@@ -80,6 +80,11 @@ export class KernelScope {
     return this.run('Reshape', { x: info }, { shape });
   }
 
+  /** Puts `info` (the output of a kernel run outside the scope) in the scope, freed with it. */
+  own(info: Info): Info {
+    return this.track(info);
+  }
+
   /** Takes `info` out of the scope: the caller owns it (the kernel's output). */
   keep(info: Info): Info {
     const i = this.temps.indexOf(info);

@@ -5,6 +5,7 @@ import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import type { LayerBaseArgs } from './args.js';
 import { layerNorm, linear } from './attentionMath.js';
+import { scatterBlocks } from './windows.js';
 
 /** Options of {@link patchExpanding}. */
 export interface PatchExpandingArgs extends LayerBaseArgs {
@@ -87,8 +88,7 @@ export class PatchExpanding extends tfl.layers.Layer {
       const s = this.scale;
       const expanded = tf.reshape(linear(x, this.kernel!.read(), null), [n!, ...spatial, ...spatial.map(() => s), out]);
       // [N, H, W, p1, p2, C'] -> [N, H, p1, W, p2, C']
-      const perm = [0, ...Array.from({ length: dims }, (_, i) => [1 + i, 1 + dims + i]).flat(), 1 + 2 * dims];
-      const shuffled = tf.reshape(tf.transpose(expanded, perm), [n!, ...spatial.map((d) => d * s), out]);
+      const shuffled = scatterBlocks(expanded, dims);
       return layerNorm(shuffled, this.gamma!.read(), this.beta!.read(), this.epsilon);
     });
   }

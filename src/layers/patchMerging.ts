@@ -5,6 +5,7 @@ import { UnetKitError } from '../core/errors.js';
 import { formatValue } from '../core/format.js';
 import type { LayerBaseArgs } from './args.js';
 import { layerNorm, linear } from './attentionMath.js';
+import { gatherBlocks, padSpatialEnd } from './windows.js';
 
 /** Options of {@link patchMerging}. */
 export interface PatchMergingArgs extends LayerBaseArgs {
@@ -65,11 +66,9 @@ export class PatchMerging extends tfl.layers.Layer {
       const c = rest.pop()!;
       const dims = rest.length;
       const padded = rest.map((d) => d + (d % 2));
-      const even = padded.some((d, i) => d !== rest[i]) ? tf.pad(x, [[0, 0], ...rest.map((d): [number, number] => [0, d % 2]), [0, 0]]) : x;
-      // [N, H/2, 2, W/2, 2, C] -> [N, H/2, W/2, 2, 2, C]: the offsets in product order, then C.
-      const split = tf.reshape(even, [n!, ...padded.flatMap((d) => [d / 2, 2]), c]);
-      const perm = [0, ...Array.from({ length: dims }, (_, i) => 1 + 2 * i), ...Array.from({ length: dims }, (_, i) => 2 + 2 * i), 1 + 2 * dims];
-      const merged = tf.reshape(tf.transpose(split, perm), [n!, ...padded.map((d) => d / 2), 2 ** dims * c]);
+      const even = padSpatialEnd(x, rest.map((d) => d % 2));
+      // [N, H, W, C] -> [N, H/2, W/2, 2, 2, C]: the offsets in product order, then C.
+      const merged = tf.reshape(gatherBlocks(even, padded.map(() => 2)), [n!, ...padded.map((d) => d / 2), 2 ** dims * c]);
       return linear(layerNorm(merged, this.gamma!.read(), this.beta!.read(), this.epsilon), this.kernel!.read(), null);
     });
   }

@@ -6,7 +6,7 @@ import { formatValue } from '../core/format.js';
 import type { LayerBaseArgs } from './args.js';
 import { linear, mergeHeads, roll, scaledDotProductAttention, splitHeads } from './attentionMath.js';
 import { attentionChunkScores, chunkedWindowAttention } from './chunkedAttention.js';
-import { effectiveWindow, partitionWindows, relativePositionIndex, reverseWindows, shiftedWindowMask } from './windows.js';
+import { effectiveWindow, padSpatialEnd, partitionWindows, relativePositionIndex, reverseWindows, shiftedWindowMask } from './windows.js';
 
 /** Options of {@link windowAttention}. */
 export interface WindowAttentionArgs extends LayerBaseArgs {
@@ -130,9 +130,7 @@ export class WindowAttention extends tfl.layers.Layer {
       const configured = this.perAxis(spatial.length);
       const { window, shift } = effectiveWindow(spatial, configured.window, configured.shift);
       const padded = spatial.map((d, i) => Math.ceil(d / window[i]!) * window[i]!);
-      let y = padded.some((d, i) => d !== spatial[i])
-        ? tf.pad(x, [[0, 0], ...spatial.map((d, i): [number, number] => [0, padded[i]! - d]), [0, 0]])
-        : x;
+      let y = padSpatialEnd(x, spatial.map((d, i) => padded[i]! - d));
       shift.forEach((s, i) => (y = roll(y, -s, i + 1)));
 
       const windows = partitionWindows(y, window);

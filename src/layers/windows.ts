@@ -15,28 +15,65 @@ export function effectiveWindow(spatial: number[], window: number[], shift: numb
   };
 }
 
-/** `[N, ...spatial, C]` (spatial divisible by `window`) -> `[N * windows, prod(window), C]`. */
-export function partitionWindows(x: tf.Tensor, window: number[]): tf.Tensor3D {
+/**
+ * `[N, ...spatial, C]` (each spatial axis divisible by `block`) -> `[N, ...groups, ...block, C]`
+ * with `groups = spatial / block`: the element at group `g` and offset `w` of each axis (spatial
+ * index `g * block + w`) moves to `[n, ...g, ...w, c]`. That is a transpose of rank `2 * dims + 2`
+ * (8 for volumes), which tfjs' WebGL and WebGPU kernels do not compile above 6; N and the first
+ * group, and the last offset and C, stay neighbours, so merging each pair by a free reshape makes
+ * it a transpose of rank `2 * dims` (6 for volumes) moving the same data, on every backend.
+ */
+export function gatherBlocks(x: tf.Tensor, block: number[]): tf.Tensor {
   const [n, ...rest] = x.shape;
   const c = rest.pop()!;
-  const split = rest.flatMap((d, i) => [d / window[i]!, window[i]!]);
   const dims = rest.length;
-  // [N, g0, w0, g1, w1, (g2, w2), C] -> [N, g0, g1, (g2), w0, w1, (w2), C]
-  const perm = [0, ...Array.from({ length: dims }, (_, i) => 1 + 2 * i), ...Array.from({ length: dims }, (_, i) => 2 + 2 * i), 1 + 2 * dims];
-  const grouped = tf.transpose(tf.reshape(x, [n!, ...split, c]), perm);
-  return tf.reshape(grouped, [-1, window.reduce((a, b) => a * b, 1), c]);
+  const groups = rest.map((d, i) => d / block[i]!);
+  // [N*g0, w0, g1, w1, .., g_last, w_last*C] -> [N*g0, g1, .., g_last, w0, .., w_last*C]
+  const split = rest.flatMap((_, i) => [i === 0 ? n! * groups[0]! : groups[i]!, i === dims - 1 ? block[i]! * c : block[i]!]).slice(1);
+  const merged = tf.reshape(x, [n! * groups[0]!, ...split]);
+  const perm = [0, ...Array.from({ length: dims - 1 }, (_, i) => 2 + 2 * i), ...Array.from({ length: dims }, (_, i) => 1 + 2 * i)];
+  return tf.reshape(tf.transpose(merged, perm), [n!, ...groups, ...block, c]);
+}
+
+/** Inverse of {@link gatherBlocks}: `[N, ...groups, ...block, C]` -> `[N, ...groups * block, C]` (the same rank-`2 * dims` transpose). */
+export function scatterBlocks(x: tf.Tensor, dims: number): tf.Tensor {
+  const [n, ...rest] = x.shape;
+  const c = rest.pop()!;
+  const groups = rest.slice(0, dims);
+  const block = rest.slice(dims);
+  // [N*g0, g1, .., g_last, w0, .., w_last*C] -> [N*g0, w0, g1, w1, .., g_last, w_last*C]
+  const merged = tf.reshape(x, [n! * groups[0]!, ...groups.slice(1), ...block.slice(0, -1), block[dims - 1]! * c]);
+  const perm = [0, dims, ...Array.from({ length: dims - 1 }, (_, i) => [1 + i, dims + 1 + i]).flat()];
+  return tf.reshape(tf.transpose(merged, perm), [n!, ...groups.map((g, i) => g * block[i]!), c]);
+}
+
+/**
+ * `[N, ...spatial, C]` zero-padded at the end of each spatial axis by `after[i]` (`x` itself when
+ * all are 0). A volume pads as a rank-4 pad of its `[N*D, H, W, C]` planes and a rank-3 pad of
+ * its `[N, D, H*W*C]` depth rows: tfjs' WebGL and WebGPU `PadV2` shaders do not compile at rank 5.
+ */
+export function padSpatialEnd(x: tf.Tensor, after: number[]): tf.Tensor {
+  if (after.every((a) => a === 0)) return x;
+  if (x.rank !== 5) return tf.pad(x, [[0, 0], ...after.map((a): [number, number] => [0, a]), [0, 0]]);
+  const [n, d, h, w, c] = x.shape as [number, number, number, number, number];
+  const [ad, ah, aw] = after as [number, number, number];
+  const planes = ah + aw === 0 ? x : tf.reshape(tf.pad(tf.reshape(x, [n * d, h, w, c]), [[0, 0], [0, ah], [0, aw], [0, 0]]), [n, d, h + ah, w + aw, c]);
+  if (ad === 0) return planes;
+  return tf.reshape(tf.pad(tf.reshape(planes, [n, d, -1]), [[0, 0], [0, ad], [0, 0]]), [n, d + ad, h + ah, w + aw, c]);
+}
+
+/** `[N, ...spatial, C]` (spatial divisible by `window`) -> `[N * windows, prod(window), C]`. */
+export function partitionWindows(x: tf.Tensor, window: number[]): tf.Tensor3D {
+  const c = x.shape[x.shape.length - 1]!;
+  return tf.reshape(gatherBlocks(x, window), [-1, window.reduce((a, b) => a * b, 1), c]);
 }
 
 /** Inverse of {@link partitionWindows} for an `[N, ...spatial, C]` target. */
 export function reverseWindows(windows: tf.Tensor, window: number[], shape: number[]): tf.Tensor {
   const [n, ...rest] = shape;
   const c = rest.pop()!;
-  const dims = rest.length;
   const groups = rest.map((d, i) => d / window[i]!);
-  const grouped = tf.reshape(windows, [n!, ...groups, ...window, c]);
-  // [N, g0, g1, (g2), w0, w1, (w2), C] -> [N, g0, w0, g1, w1, (g2, w2), C]
-  const perm = [0, ...Array.from({ length: dims }, (_, i) => [1 + i, 1 + dims + i]).flat(), 1 + 2 * dims];
-  return tf.reshape(tf.transpose(grouped, perm), shape);
+  return scatterBlocks(tf.reshape(windows, [n!, ...groups, ...window, c]), rest.length);
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../helpers/backends.js';
-import { effectiveWindow, partitionWindows, relativePositionIndex, reverseWindows, shiftedWindowMask } from '../../src/layers/windows.js';
+import { effectiveWindow, gatherBlocks, padSpatialEnd, partitionWindows, scatterBlocks, relativePositionIndex, reverseWindows, shiftedWindowMask } from '../../src/layers/windows.js';
 
 describeEachBackend('Swin window bookkeeping', () => {
   it('effectiveWindow: an axis no longer than the window takes its own size and no shift (MONAI get_window_size)', () => {
@@ -20,6 +20,60 @@ describeEachBackend('Swin window bookkeeping', () => {
     const back3 = reverseWindows(partitionWindows(v, [2, 2, 2]), [2, 2, 2], [1, 4, 4, 2, 3]);
     expect(Array.from(back3.dataSync())).toEqual(Array.from(v.dataSync()));
     tf.dispose([x, windows, back, v, back3]);
+  });
+
+  it('gatherBlocks and scatterBlocks move what the rank-8 (rank-6 in 2D) transpose moves, at rank 6 (4) on every backend', () => {
+    for (const [shape, block] of [
+      [[2, 4, 6, 2, 3], [2, 3, 2]],
+      [[1, 8, 4, 4, 2], [4, 2, 4]],
+      [[3, 4, 6, 5], [2, 3]],
+    ] as Array<[number[], number[]]>) {
+      const x = tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape);
+      const [n, ...rest] = shape;
+      const c = rest.pop()!;
+      const dims = rest.length;
+      // By index: spatial position p of axis i is group floor(p / b_i), offset p mod b_i.
+      const values = Array.from(x.dataSync());
+      const outShape = [n!, ...rest.map((d, i) => d / block[i]!), ...block, c];
+      const expected = new Array<number>(values.length);
+      values.forEach((v, flat) => {
+        const index: number[] = [];
+        let r = flat;
+        for (let a = shape.length - 1; a >= 0; a--) {
+          index.unshift(r % shape[a]!);
+          r = Math.floor(r / shape[a]!);
+        }
+        const spatial = index.slice(1, -1);
+        const target = [index[0]!, ...spatial.map((p, i) => Math.floor(p / block[i]!)), ...spatial.map((p, i) => p % block[i]!), index[index.length - 1]!];
+        expected[target.reduce((acc, t, a) => acc * outShape[a]! + t, 0)] = v;
+      });
+      const grouped = gatherBlocks(x, block);
+      expect(grouped.shape).toEqual([n, ...rest.map((d, i) => d / block[i]!), ...block, c]);
+      expect(Array.from(grouped.dataSync())).toEqual(expected);
+      const back = scatterBlocks(grouped, dims);
+      expect(back.shape).toEqual(shape);
+      expect(Array.from(back.dataSync())).toEqual(values);
+      tf.dispose([x, grouped, back]);
+    }
+  });
+
+  it('padSpatialEnd = tf.pad at the end of the spatial axes (rank 5 through rank-4 and rank-3 pads)', () => {
+    for (const [shape, after] of [
+      [[2, 3, 2, 3, 2], [1, 2, 1]],
+      [[1, 3, 2, 3, 2], [1, 0, 0]],
+      [[1, 3, 2, 3, 2], [0, 0, 2]],
+      [[2, 3, 5, 2], [1, 3]],
+    ] as Array<[number[], number[]]>) {
+      const x = tf.add(tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape), 1);
+      const expected = tf.pad(x, [[0, 0], ...after.map((a): [number, number] => [0, a]), [0, 0]]);
+      const y = padSpatialEnd(x, after);
+      expect(y.shape).toEqual(expected.shape);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(expected.dataSync()));
+      tf.dispose([x, expected, y]);
+    }
+    const same = tf.ones([1, 2, 2, 2, 1]);
+    expect(padSpatialEnd(same, [0, 0, 0])).toBe(same);
+    same.dispose();
   });
 
   it('shiftedWindowMask separates the bands rolled in from the far side (4x4, window 2, shift 1)', () => {

@@ -56,8 +56,9 @@ interface GpuBackendLike {
 }
 
 /**
- * `Transpose` for `backendName` (registered for `'webgl'`; on WebGPU it gave NaN downstream,
- * see kernels/index.ts): above rank 6 it runs the stock kernel
+ * `Transpose` for `backendName` (registered for `'webgl'`; not on WebGPU, where swinUNETR 3D gave
+ * NaN with it: that NaN came from a rank-5 binary op, see webgpu/sharedBinary.ts, and the layers
+ * no longer need a rank-8 transpose, so it was not retried there): above rank 6 it runs the stock kernel
  * on the coalesced permutation between two reshapes (no data moved); at rank 6 or below it is the
  * stock kernel as is. Throws, as the stock kernel does, where even the coalesced rank is above 6.
  */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { depthFold, depthUnfoldAdd, foldFilter, unfoldFilter, type DepthFold } from '../loops/depthFold.js';
 import { readF32, withScope, type Info, type KernelScope } from '../tensorData.js';
+import { conv3DInfo } from './conv3dSamePad.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 type Shape5 = [number, number, number, number, number];
@@ -52,7 +53,7 @@ export function conv3DKernel(backendName: string): tf.KernelFunc {
 function conv3D({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { x, filter } = inputs as { x: Info; filter: Info };
   const a = attrs as unknown as tf.Conv3DAttrs;
-  const info = tf.backend_util.computeConv3DInfo(x.shape as Shape5, filter.shape as Shape5, a.strides, a.dilations, a.pad);
+  const info = conv3DInfo(x.shape as Shape5, filter.shape as Shape5, a.strides, a.dilations, a.pad);
   return withScope(backend, backendName, (s) => {
     const g = foldInput(s, x, info);
     const f = foldWeights(s, filter);
@@ -69,7 +70,7 @@ export function conv3DBackpropFilterKernel(backendName: string): tf.KernelFunc {
 function conv3DBackpropFilter({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
   const a = attrs as unknown as tf.Conv3DBackpropFilterV2Attrs;
-  const info = tf.backend_util.computeConv3DInfo(x.shape as Shape5, a.filterShape, a.strides, 1, a.pad);
+  const info = conv3DInfo(x.shape as Shape5, a.filterShape, a.strides, 1, a.pad);
   const [KD, KH, KW, Ci, Co] = a.filterShape;
   return withScope(backend, backendName, (s) => {
     const g = foldInput(s, x, info);
@@ -99,7 +100,7 @@ export function conv3DBackpropInputKernel(backendName: string): tf.KernelFunc {
 function conv3DBackpropInput({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   const a = attrs as unknown as tf.Conv3DBackpropInputV2Attrs;
-  const info = tf.backend_util.computeConv3DInfo(a.inputShape, filter.shape as Shape5, a.strides, 1, a.pad);
+  const info = conv3DInfo(a.inputShape, filter.shape as Shape5, a.strides, 1, a.pad);
   const { batchSize: N, outDepth: OD, inHeight: H, inWidth: W, inChannels: Ci, filterDepth: KD } = info;
   return withScope(backend, backendName, (s) => {
     const f = foldWeights(s, filter);

@@ -16,8 +16,7 @@ interface GpuBackendLike {
 }
 
 /**
- * `Select` for `backendName` (registered for `'webgl'`; on WebGPU it gave NaN downstream, see
- * kernels/index.ts): above rank 4, with a condition of the
+ * `Select` for `backendName` (registered for `'webgl'` and `'webgpu'`): above rank 4, with a condition of the
  * values' shape, the stock kernel on flattened views; else the stock kernel.
  */
 export const gpuSelectKernel = (backendName: string): tf.KernelFunc => (args) => {
