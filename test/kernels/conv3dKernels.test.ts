@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { setConv3DFoldChunk } from '../../src/kernels/common/conv3d.js';
 import { expectAllClose, randomInput, runKernelOn } from './kernelHarness.js';
 
 interface Conv3DCase {
@@ -74,6 +75,33 @@ describe('3D convolution kernels', () => {
     const out = await runKernelOn('wasm', 'Conv3DBackpropInputV2', { dy, filter }, attrs);
     // dx[w] = sum over the input positions i with w = 2i + k of dy[i] * f[k]: 1*1, 1*2, 10*1, 10*2.
     expectAllClose(out, { shape: [1, 1, 1, 4, 1], values: Float32Array.from([1, 2, 10, 20]) }, 'transposed');
+  });
+});
+
+// Above 2^25 floats the folded input goes through the 2D conv in slabs of rows: the same numbers
+// with slabs of 1 row (a limit below one row), of 3 rows (a slab across two items' rows) and 5.
+describe('3D convolution in slabs of the depth fold', () => {
+  let previous = 0;
+  beforeAll(() => {
+    previous = setConv3DFoldChunk(1);
+  });
+  afterAll(() => {
+    setConv3DFoldChunk(previous);
+  });
+
+  const cases = [CASES[1]!, CASES[2]!, CASES[6]!];
+  cases.forEach((c, i) => {
+    it(`Conv3D cpu and wasm in slabs = stock cpu: ${name(c)}`, async () => {
+      const x = randomInput([c.batch, ...c.size, c.inChannels], 60 + i);
+      const filter = randomInput([...c.kernel, c.inChannels, c.outChannels], 70 + i);
+      const attrs = { strides: [c.stride, c.stride, c.stride], pad: c.pad, dataFormat: 'NDHWC', dilations: [1, 1, 1] };
+      const reference = await runKernelOn('cpu', 'Conv3D', { x, filter }, attrs, true);
+      const row = c.size[1] * c.size[2] * c.kernel[0] * c.inChannels;
+      for (const rows of [0, 3, 5]) {
+        setConv3DFoldChunk(Math.max(1, rows * row));
+        for (const b of BACKENDS) expectAllClose(await runKernelOn(b, 'Conv3D', { x, filter }, attrs), reference, `Conv3D ${b}, slabs of ${Math.max(1, rows)} rows`);
+      }
+    });
   });
 });
 

@@ -50,15 +50,51 @@ export function conv3DKernel(backendName: string): tf.KernelFunc {
   return (args) => conv3D(args, backendName);
 }
 
+/**
+ * The most floats of the depth-folded input {@link conv3DKernel} holds at once (2^25, 128 MiB):
+ * above it the rows of the fold go through the 2D convolution in slabs. The fold is KD times the
+ * input, and whole, a SwinUNETR (feature size 48) decoder conv at 2 x 96^3 x 96 folded 2 GB,
+ * which the 4 GiB wasm heap could not give next to the live activations.
+ */
+let foldChunkElements = 1 << 25;
+
+/** @internal Sets {@link foldChunkElements} (the tests' small slabs) and returns the previous value. */
+export function setConv3DFoldChunk(elements: number): number {
+  const previous = foldChunkElements;
+  foldChunkElements = elements;
+  return previous;
+}
+
 function conv3D({ inputs, backend, attrs }: Args, backendName: string): Info {
   const { x, filter } = inputs as { x: Info; filter: Info };
   const a = attrs as unknown as tf.Conv3DAttrs;
   const info = conv3DInfo(x.shape as Shape5, filter.shape as Shape5, a.strides, a.dilations, a.pad);
+  const { batchSize: N, outDepth: OD, inHeight: H, inWidth: W, inChannels: Ci, filterDepth: KD } = info;
+  const rowSize = H * W * KD * Ci;
+  const folds = !(KD === 1 && info.strideDepth === 1 && info.padInfo.front === 0 && OD === info.inDepth);
   return withScope(backend, backendName, (s) => {
-    const g = foldInput(s, x, info);
     const f = foldWeights(s, filter);
-    const y = s.run('Conv2D', { x: g, filter: f }, conv2dAttrs(info, a.pad));
-    return s.keep(s.reshape(y, info.outShape));
+    if (!folds || N * OD * rowSize <= foldChunkElements) {
+      const y = s.run('Conv2D', { x: foldInput(s, x, info), filter: f }, conv2dAttrs(info, a.pad));
+      return s.keep(s.reshape(y, info.outShape));
+    }
+    // Each row of the fold (one output depth of one item) is its own 2D convolution.
+    const rows = N * OD;
+    const perSlab = Math.max(1, Math.floor(foldChunkElements / rowSize));
+    const outRow = info.outHeight * info.outWidth * info.outChannels;
+    const out = s.alloc([rows, info.outHeight, info.outWidth, info.outChannels]);
+    for (let start = 0; start < rows; start += perSlab) {
+      const count = Math.min(perSlab, rows - start);
+      withScope(backend, backendName, (slab) => {
+        const g = slab.alloc([count, H, W, KD * Ci]);
+        depthFold(readF32(backend, x), foldOf(info), readF32(backend, g), { start, count });
+        const y = slab.run('Conv2D', { x: g, filter: f }, conv2dAttrs(info, a.pad));
+        // Heap views taken after the slab's last allocation (wasm's heap may have moved).
+        readF32(backend, out).set(readF32(backend, y), start * outRow);
+        return y;
+      });
+    }
+    return s.keep(s.reshape(out, info.outShape));
   });
 }
 

@@ -17,27 +17,32 @@ export interface DepthFold {
   padFront: number;
 }
 
-/** Gathers `x` [N, D, H, W, Ci] into `g` [N*OD, H, W, KD*Ci] (see {@link DepthFold}). */
-export function depthFold(x: Float32Array, f: DepthFold, g: Float32Array): void {
-  depthFoldSweep(x, f, g, false);
+/**
+ * Gathers `x` [N, D, H, W, Ci] into `g` [N*OD, H, W, KD*Ci] (see {@link DepthFold}); with
+ * `rows`, only the rows `[start, start + count)` of G, into `g` [count, H, W, KD*Ci].
+ */
+export function depthFold(x: Float32Array, f: DepthFold, g: Float32Array, rows?: { start: number; count: number }): void {
+  depthFoldSweep(x, f, g, false, rows?.start ?? 0, rows?.count ?? f.batch * f.outDepth);
 }
 
 /** The adjoint of {@link depthFold}: adds `g` [N*OD, H, W, KD*Ci] into `dx` [N, D, H, W, Ci]. */
 export function depthUnfoldAdd(g: Float32Array, f: DepthFold, dx: Float32Array): void {
-  depthFoldSweep(dx, f, g, true);
+  depthFoldSweep(dx, f, g, true, 0, f.batch * f.outDepth);
 }
 
 /**
  * The (od, kd) sweep of {@link depthFold} (`g = gather(x)`, zeros outside the volume) and, when
  * `adjoint`, of {@link depthUnfoldAdd} (`x += scatter(g)`, out-of-volume taps skipped).
  */
-function depthFoldSweep(x: Float32Array, f: DepthFold, g: Float32Array, adjoint: boolean): void {
-  const { batch, inDepth, outDepth, planeSize, inChannels: Ci, filterDepth: KD } = f;
+function depthFoldSweep(x: Float32Array, f: DepthFold, g: Float32Array, adjoint: boolean, rowStart: number, rowCount: number): void {
+  const { inDepth, outDepth, planeSize, inChannels: Ci, filterDepth: KD } = f;
   const pixels = planeSize / Ci;
   const gPixel = KD * Ci;
-  for (let n = 0; n < batch; n++) {
-    for (let od = 0; od < outDepth; od++) {
-      const gBase = (n * outDepth + od) * pixels * gPixel;
+  for (let row = rowStart; row < rowStart + rowCount; row++) {
+    const n = Math.floor(row / outDepth);
+    const od = row - n * outDepth;
+    {
+      const gBase = (row - rowStart) * pixels * gPixel;
       for (let kd = 0; kd < KD; kd++) {
         const d = od * f.strideDepth + kd * f.dilationDepth - f.padFront;
         let go = gBase + kd * Ci;
