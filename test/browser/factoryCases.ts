@@ -113,16 +113,17 @@ const LISTED: FactoryCase[] = [
 
 /**
  * On webgl and webgpu by default (npm test's time budget): 3D convs with batch norm and transposed
- * convs (unet 3D), rank-5 instance norm and recurrent convs (r2UNet 3D). UNET_KIT_FACTORIES_GPU=all
- * runs every case there. Measured with every case on one page at load 13-17 (two GPU runs side
- * by side; WebGL then with shape uniforms, since dropped): the convolutional cases 3-14 s each,
- * the transformers 19-77 s, backboneUNet 122 s (WebGL) and 276 s (WebGPU); 447 s for the WebGL
- * page and 676 s for the WebGPU one, far past npm test's share, so the rest stays out of it.
- * resUNet 3D (once 0.89 off on both GPU backends: tfjs' 'same' 3D padding, now fixed and checked
- * on every backend by the page's fault checks) took 13.0 s on WebGL and 19.0 s on WebGPU with
- * resUNet 2D on the page; swinUNETR 3D 123 s on WebGL: both stay out of the default.
+ * convs (unet 3D), rank-5 instance norm and recurrent convs (r2UNet 3D), the strided 1x1x1
+ * shortcut whose 'same' padding tfjs got wrong (resUNet 3D, once 0.89 off on both GPU backends),
+ * 3D attention gates (attentionUNet 3D), nested skips (unetPlusPlus 3D), the Gaussian-pyramid
+ * inputs (unet multiScaleInput 2D) and both fusions (fusionUNet). UNET_KIT_FACTORIES_GPU=all runs
+ * every case there. Measured one backend at a time on the idle 2-core machine (2026-12-02), all 25
+ * cases on one page: WebGPU 195.4 s (the convolutional cases 1.0-4.4 s each, the transformers
+ * 11.4-59.5 s, swinUNETR 3D the 59.5), WebGL 351.6 s (the convolutional cases 1.4-14.2 s, dense and
+ * mobile blocks 10-14 s, the transformers 18-46 s); the six cases added to the first two cost
+ * 29.5 s on WebGL and 11.2 s on WebGPU there, the other 17 would add minutes to npm test.
  */
-const GPU_DEFAULT = ['unet 3D', 'r2UNet 3D'];
+const GPU_DEFAULT = ['unet 3D', 'r2UNet 3D', 'resUNet 3D', 'attentionUNet 3D', 'unetPlusPlus 3D', 'unet multiScaleInput 2D', 'fusionUNet late attention 2D', 'fusionUNet early 3D'];
 const ALL_CASES: readonly FactoryCase[] = markGpu(LISTED, GPU_DEFAULT);
 
 /**
