@@ -1,16 +1,17 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineConfig } from 'tsup';
+import { toCjsSpecifiers } from './scripts/cjsSpecifiers.mjs';
 
-// esbuild does not rewrite relative specifiers when it does not bundle, so the CJS files would
-// require the ESM '.js' files; point them at their '.cjs' siblings instead (one module graph per format).
+// The CJS files would require the ESM '.js' files; point them at their '.cjs' siblings instead
+// (one module graph per format).
 async function pointCjsAtCjs(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await pointCjsAtCjs(path);
     else if (entry.name.endsWith('.cjs')) {
       const text = await readFile(path, 'utf8');
-      const fixed = text.replace(/((?:require\(|from )["']\.{1,2}\/[^"']*?)\.js(["'])/g, '$1.cjs$2');
+      const fixed = toCjsSpecifiers(text);
       if (fixed !== text) await writeFile(path, fixed);
     }
   }

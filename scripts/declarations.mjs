@@ -9,6 +9,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { toCjsSpecifiers } from './cjsSpecifiers.mjs';
 
 const from = process.argv[2];
 if (from === undefined || !existsSync(from)) {
@@ -32,10 +33,6 @@ async function declarations(dir) {
   return found;
 }
 
-// `from './x.js'`, `import('./x.js')` and side-effect `import './x.js'` name the ESM file; the
-// `.d.cts` copy names `./x.cjs`, which TypeScript resolves to `./x.d.cts`.
-const RELATIVE_JS = /((?:from |import\(|import )["']\.{1,2}\/[^"']*?)\.js(["'])/g;
-
 // A declaration whose source file is gone (left in the folder by an earlier run) is not copied.
 const files = (await declarations(source)).filter((file) => existsSync(join('src', relative(source, file)).replace(/\.d\.ts$/, '.ts')));
 for (const file of files) {
@@ -43,6 +40,6 @@ for (const file of files) {
   const target = join('dist', relative(source, file));
   await mkdir(dirname(target), { recursive: true });
   await writeFile(target, text);
-  await writeFile(target.replace(/\.d\.ts$/, '.d.cts'), text.replace(RELATIVE_JS, '$1.cjs$2'));
+  await writeFile(target.replace(/\.d\.ts$/, '.d.cts'), toCjsSpecifiers(text));
 }
 console.log(`declarations: ${files.length} .d.ts and .d.cts files from ${source} in dist/`);

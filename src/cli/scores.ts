@@ -56,6 +56,24 @@ export function scoreClass(pred: ArrayLike<number>, truth: ArrayLike<number>, va
   };
 }
 
+/**
+ * Dice `2 |P ∩ T| / (|P| + |T|)` of two masks given voxel by voxel over `0..n-1` (NaN when both
+ * are empty): the per-epoch validation score and the threshold search count it this way.
+ */
+export function maskDice(n: number, inPred: (i: number) => boolean, inTruth: (i: number) => boolean): number {
+  let tp = 0;
+  let predicted = 0;
+  let actual = 0;
+  for (let i = 0; i < n; i++) {
+    const p = inPred(i);
+    const a = inTruth(i);
+    if (p) predicted++;
+    if (a) actual++;
+    if (p && a) tp++;
+  }
+  return predicted + actual === 0 ? NaN : (2 * tp) / (predicted + actual);
+}
+
 /** Mean over the finite values (NaN when there are none). */
 export function finiteMean(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnetKitError } from '../core/errors.js';
+import { maskDice } from './scores.js';
 
 /** The candidate thresholds {@link chooseThreshold} tries by default: 0.05, 0.10, ..., 0.95. */
 export const THRESHOLD_CANDIDATES: readonly number[] = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
@@ -36,17 +37,7 @@ export interface ThresholdFile extends ThresholdChoice {
 
 /** Dice of `prediction = foreground >= t` against `truth`; NaN when both are empty. */
 function diceAt(c: ThresholdCase, t: number): number {
-  let tp = 0;
-  let predicted = 0;
-  let actual = 0;
-  for (let i = 0; i < c.foreground.length; i++) {
-    const p = c.foreground[i]! >= t;
-    const a = Number(c.truth[i]) !== 0;
-    if (p) predicted++;
-    if (a) actual++;
-    if (p && a) tp++;
-  }
-  return predicted + actual === 0 ? NaN : (2 * tp) / (predicted + actual);
+  return maskDice(c.foreground.length, (i) => c.foreground[i]! >= t, (i) => Number(c.truth[i]) !== 0);
 }
 
 function meanDiceAt(cases: readonly ThresholdCase[], t: number): number {

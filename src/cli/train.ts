@@ -20,7 +20,7 @@ import { CLI_MODELS, buildModel } from './models.js';
 import { describePlan, makePlan, type PlanDims, type TrainingPlan } from './plan.js';
 import { writeRunReport } from './runReport.js';
 import { assertSameGeometry, listScanFiles, pairByCase, readScan, type Scan } from './scans.js';
-import { finiteMean } from './scores.js';
+import { finiteMean, maskDice } from './scores.js';
 import type { CliIO } from './terminal.js';
 import { chooseThreshold, type ThresholdFile } from './threshold.js';
 import { sampleBatch, trainingCase } from './volumes.js';
@@ -120,17 +120,7 @@ async function meanDice(model: tfl.LayersModel, plan: TrainingPlan, cases: Reado
   const scores: number[] = [];
   for (const { image, label } of cases) {
     const pred = await predictScan(model, plan, image);
-    for (const value of plan.labelValues.slice(1)) {
-      let tp = 0;
-      let fpfn = 0;
-      for (let i = 0; i < pred.length; i++) {
-        const a = pred[i] === value;
-        const b = label.data[i] === value;
-        if (a && b) tp++;
-        else if (a || b) fpfn++;
-      }
-      if (tp + fpfn > 0) scores.push((2 * tp) / (2 * tp + fpfn));
-    }
+    for (const value of plan.labelValues.slice(1)) scores.push(maskDice(pred.length, (i) => pred[i] === value, (i) => label.data[i] === value));
   }
   return finiteMean(scores);
 }

@@ -20,10 +20,16 @@ function foldOf(info: tf.backend_util.Conv3DInfo): DepthFold {
   };
 }
 
+// Whether depth needs gathering: a 1-deep filter at depth stride 1 without depth padding maps
+// every input slice to one output slice, and the fold is a plain reshape.
+function needsFold(info: tf.backend_util.Conv3DInfo): boolean {
+  return !(info.filterDepth === 1 && info.strideDepth === 1 && info.padInfo.front === 0 && info.outDepth === info.inDepth);
+}
+
 // [N, D, H, W, Ci] -> [N*OD, H, W, KD*Ci]; a plain reshape when depth needs no gathering.
 function foldInput(s: KernelScope, x: Info, info: tf.backend_util.Conv3DInfo): Info {
   const { batchSize: N, outDepth: OD, inHeight: H, inWidth: W, inChannels: Ci, filterDepth: KD } = info;
-  if (KD === 1 && info.strideDepth === 1 && info.padInfo.front === 0 && OD === info.inDepth) return s.reshape(x, [N * OD, H, W, Ci]);
+  if (!needsFold(info)) return s.reshape(x, [N * OD, H, W, Ci]);
   const g = s.alloc([N * OD, H, W, KD * Ci]);
   depthFold(readF32(s.backend, x), foldOf(info), readF32(s.backend, g));
   return g;
@@ -71,10 +77,9 @@ function conv3D({ inputs, backend, attrs }: Args, backendName: string): Info {
   const info = conv3DInfo(x.shape as Shape5, filter.shape as Shape5, a.strides, a.dilations, a.pad);
   const { batchSize: N, outDepth: OD, inHeight: H, inWidth: W, inChannels: Ci, filterDepth: KD } = info;
   const rowSize = H * W * KD * Ci;
-  const folds = !(KD === 1 && info.strideDepth === 1 && info.padInfo.front === 0 && OD === info.inDepth);
   return withScope(backend, backendName, (s) => {
     const f = foldWeights(s, filter);
-    if (!folds || N * OD * rowSize <= foldChunkElements) {
+    if (!needsFold(info) || N * OD * rowSize <= foldChunkElements) {
       const y = s.run('Conv2D', { x: foldInput(s, x, info), filter: f }, conv2dAttrs(info, a.pad));
       return s.keep(s.reshape(y, info.outShape));
     }
@@ -147,7 +152,7 @@ function conv3DBackpropInput({ inputs, backend, attrs }: Args, backendName: stri
       dataFormat: 'NHWC',
       inputShape: [N * OD, H, W, KD * Ci],
     } as unknown as tf.NamedAttrMap);
-    if (KD === 1 && info.strideDepth === 1 && info.padInfo.front === 0 && OD === info.inDepth) return s.keep(s.reshape(z, a.inputShape));
+    if (!needsFold(info)) return s.keep(s.reshape(z, a.inputShape));
     const out = s.alloc(a.inputShape);
     depthUnfoldAdd(readF32(s.backend, z), foldOf(info), readF32(s.backend, out));
     return s.keep(out);
