@@ -1,6 +1,7 @@
 // The bench U-Net's topology and sizes, with the tfjs-layers namespace and the batch-norm layer
 // passed in: Node (bench/nets.ts, from src/) and the browser bench page (bench/browserPage.ts,
 // from the built dist/) build the very same net without bundling two copies of the library.
+import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 type T = tfl.SymbolicTensor;
@@ -80,4 +81,16 @@ export function forwardFlopsPerSample(model: tfl.LayersModel): number {
     else flops += 2 * size(outShape) * kernel * inChannels * config.filters;
   }
   return flops;
+}
+
+/**
+ * The batch every bench row times on `model` (a net of `spec`), from the `tf` the caller runs
+ * (Node's or a page's): input `x` `[batch, size..., 1]` of seeded normal noise, the binary target
+ * `y = x > 0`, and the forward FLOPs of the whole batch.
+ */
+export function benchBatch(tf: typeof tfc, model: tfl.LayersModel, spec: BenchNetSpec): { shape: number[]; x: tfc.Tensor; y: tfc.Tensor; flops: number } {
+  const shape = [spec.batch, ...new Array<number>(spec.spatialDims).fill(spec.size), 1];
+  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
+  return { shape, x, y, flops: forwardFlopsPerSample(model) * spec.batch };
 }

@@ -7,7 +7,7 @@
 import type * as tfCore from '@tensorflow/tfjs-core';
 import type * as tfLayers from '@tensorflow/tfjs-layers';
 import type { batchNormalization, useBackend } from '../src/index.js';
-import { buildBenchUNet, forwardFlopsPerSample, type BenchNetSpec } from './benchNet.js';
+import { benchBatch, buildBenchUNet, type BenchNetSpec } from './benchNet.js';
 
 /** One case the page runs. */
 export interface BrowserCaseArgs {
@@ -68,10 +68,7 @@ export async function runBrowserCase(lib: PageLibraries, args: BrowserCaseArgs):
   const before = tf.memory().numTensors;
   const { spec } = args;
   const model = buildBenchUNet({ tfl, batchNormalization: () => kit.batchNormalization() }, spec.spatialDims, spec.size, spec.filters);
-  const flops = forwardFlopsPerSample(model) * spec.batch;
-  const shape = [spec.batch, ...new Array<number>(spec.spatialDims).fill(spec.size), 1];
-  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
+  const { shape, x, y, flops } = benchBatch(tf, model, spec);
   const row: Record<string, unknown> = {
     net: args.net,
     backend: `chromium ${backend}`,

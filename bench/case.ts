@@ -8,7 +8,8 @@ import '@tensorflow/tfjs-layers';
 import { startWasmWithThreads, wasmThreads } from '../src/backend/wasmThreads.js';
 import { installKernels } from '../src/kernels/index.js';
 import { dataParallelTrainer } from '../src/train/dataParallel/trainer.js';
-import { BENCH_NETS, benchUNet, forwardFlopsPerSample, parameterCount } from './nets.js';
+import { benchBatch } from './benchNet.js';
+import { BENCH_NETS, benchUNet, parameterCount } from './nets.js';
 import { loadTensorflowBackend } from '../test/helpers/tensorflowBackend.js';
 
 interface CaseArgs {
@@ -60,10 +61,7 @@ async function main(): Promise<void> {
   if (args.kernels) installKernels(args.backend);
   const spec = BENCH_NETS[args.net];
   const model = benchUNet(spec.spatialDims, spec.size, spec.filters);
-  const flops = forwardFlopsPerSample(model) * spec.batch;
-  const shape = [spec.batch, ...new Array<number>(spec.spatialDims).fill(spec.size), 1];
-  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32'));
+  const { shape, x, y, flops } = benchBatch(tf, model, spec);
   const result: Record<string, unknown> = {
     net: args.net,
     backend: args.backend,
