@@ -12,7 +12,7 @@ import { runCli } from 'unet-kit/cli';
 import { DEFAULT_DATA_DIR } from './data.js';
 import { loadNativeBackend } from './nativeBackend.js';
 import { writeSlabCases } from './slabs.js';
-import { SLABS, taskSpec, type DemoTask } from './tasks.js';
+import { taskSpec, type DemoTask } from './tasks.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,17 +42,21 @@ const started = Date.now();
 if (values.backend === 'auto' || values.backend === 'tensorflow') loadNativeBackend();
 
 await rm(out, { recursive: true, force: true });
-const files = await writeSlabCases(values.data, spec.labelFile, spec.mapping, join(out, 'data'), SLABS);
+const files = await writeSlabCases(values.data, spec.labelFile, spec.mapping, join(out, 'data'), spec.slabs);
 const rel = (p: string): string => relative(process.cwd(), p) || '.';
-const describe = SLABS.train.map((s) => `${s.id} ${s.first}..${s.last}`).concat(SLABS.test.map((s) => `${s.id} ${s.first}..${s.last}`)).join(', ');
+const describe = spec.slabs.train.map((s) => `${s.id} ${s.first}..${s.last}`).concat(spec.slabs.test.map((s) => `${s.id} ${s.first}..${s.last}`)).join(', ');
 console.log(`unet-kit demo (${spec.title}): ${spec.labelFile}, axial slabs ${describe} written as NIfTI cases in ${rel(join(out, 'data'))}/`);
 
 const run = join(out, 'run');
 const pred = join(out, 'pred');
 const scores = join(out, 'heldout-scores.json');
+// A task may train more runs (another dimensionality) that predict joins as an ensemble.
+const extra = (spec.ensemble ?? []).map((e) => ({ ...e, dir: join(out, `run-${e.id}`) }));
+const models = [run, ...extra.map((e) => e.dir)].map(rel).join(',');
 const commands: Array<{ name: string; argv: string[] }> = [
   { name: 'train', argv: ['train', '--images', rel(files.images), '--labels', rel(files.labels), '--out', rel(run), ...spec.train, '--backend', values.backend] },
-  { name: 'predict', argv: ['predict', '--model', rel(run), '--input', rel(files.testImages), '--out', rel(pred), ...spec.predict, '--backend', values.backend] },
+  ...extra.map((e) => ({ name: `train ${e.id}`, argv: ['train', '--images', rel(files.images), '--labels', rel(files.labels), '--out', rel(e.dir), ...e.train, '--backend', values.backend] })),
+  { name: 'predict', argv: ['predict', '--model', models, '--input', rel(files.testImages), '--out', rel(pred), ...spec.predict, '--backend', values.backend] },
   { name: 'evaluate', argv: ['evaluate', '--pred', rel(pred), '--truth', rel(files.testLabels), '--background', String(spec.background), '--json', rel(scores), '--csv', rel(join(out, 'heldout-scores.csv'))] },
 ];
 const seconds: Record<string, number> = {};
@@ -80,14 +84,14 @@ const hd95 = average(picked.map((m) => m.hd95));
 const total = (Date.now() - started) / 1000;
 const plan = JSON.parse(await readFile(join(run, 'plan.json'), 'utf8')) as { dims: string };
 const backend = printed.map((line) => /^unet-kit train: backend (\w+)/.exec(line)?.[1]).find((b) => b !== undefined);
-console.log(`\nheld-out axial slices ${SLABS.test[0]!.first}..${SLABS.test[0]!.last} (never trained on), ${spec.title}:`);
+console.log(`\nheld-out axial slices ${spec.slabs.test[0]!.first}..${spec.slabs.test[0]!.last} (never trained on), ${spec.title}:`);
 const over = spec.headline === undefined ? 'mean foreground' : `mean over label values ${spec.headline.classes.join(', ')}:`;
 console.log(`  ${over} Dice ${dice.toFixed(4)}   HD95 ${hd95.toFixed(2)} mm` + `   (goal: Dice >= ${spec.goal.dice}${spec.goal.hd95 === undefined ? '' : `, HD95 <= ${spec.goal.hd95} mm`})`);
 if (spec.headline !== undefined) console.log(`  (${spec.headline.why}; over every scored value: Dice ${(result.mean.mean!.dice ?? NaN).toFixed(4)})`);
-console.log(`  time: train ${seconds.train!.toFixed(1)} s, predict ${seconds.predict!.toFixed(1)} s, evaluate ${seconds.evaluate!.toFixed(1)} s, ${total.toFixed(1)} s in all; load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(`  time: ${Object.entries(seconds).map(([name, t]) => `${name} ${t.toFixed(1)} s`).join(', ')}, ${total.toFixed(1)} s in all; load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 console.log(`  report: ${rel(join(run, 'report.html'))}`);
 await writeFile(
   join(out, 'demo.json'),
-  `${JSON.stringify({ task, title: spec.title, quick: values.quick, dims: plan.dims, backend: backend ?? values.backend, heldOut: { slices: [SLABS.test[0]!.first, SLABS.test[0]!.last], dice, hd95mm: hd95, classes: spec.headline?.classes ?? 'all', allClassesDice: result.mean.mean!.dice }, goal: spec.goal, seconds: { ...seconds, total }, loadAverage: loadavg(), commands: commands.map((c) => `npx unet-kit ${c.argv.join(' ')}`) }, null, 2)}\n`,
+  `${JSON.stringify({ task, title: spec.title, quick: values.quick, dims: plan.dims, backend: backend ?? values.backend, heldOut: { slices: [spec.slabs.test[0]!.first, spec.slabs.test[0]!.last], dice, hd95mm: hd95, classes: spec.headline?.classes ?? 'all', allClassesDice: result.mean.mean!.dice }, goal: spec.goal, seconds: { ...seconds, total }, loadAverage: loadavg(), commands: commands.map((c) => `npx unet-kit ${c.argv.join(' ')}`) }, null, 2)}\n`,
 );
 if (!existsSync(join(run, 'report.html'))) process.exit(1);

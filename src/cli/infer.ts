@@ -91,6 +91,12 @@ function decide(probs: tf.Tensor, threshold: number | undefined): tf.Tensor {
   });
 }
 
+/** One network of an ensemble: a trained model and the plan it was trained with. */
+export interface EnsembleMember {
+  model: tfl.LayersModel;
+  plan: TrainingPlan;
+}
+
 /**
  * Segments one scan with a trained network and its plan: normalization as in training,
  * gaussian-blended sliding windows of the training patch size (2D: every axial slice; 2.5D:
@@ -101,12 +107,60 @@ function decide(probs: tf.Tensor, threshold: number | undefined): tf.Tensor {
  * @returns label values, C order `[D, H, W]` like `scan.data`.
  */
 export async function predictScan(model: tfl.LayersModel, plan: TrainingPlan, scan: Scan, options: PredictScanOptions = {}): Promise<Int32Array> {
-  const [D, H, W] = scan.shape;
+  return segment('predictScan', [{ model, plan }], scan, options);
+}
+
+/**
+ * {@link predictScan} with several networks: each member's softmax probabilities (its own
+ * normalization, windows and dimensionality: a 2.5D and a 3D run may be mixed) are averaged
+ * voxel by voxel, then decided once. This is nnU-Net's ensembling of configurations
+ * (`nnUNetv2_ensemble`: the mean of the members' softmax outputs), e.g. its 2D + 3D ensemble.
+ * The members must share their label values (`plan.labelValues`), the classes being averaged.
+ *
+ * @param members - at least one `{ model, plan }`.
+ * @returns label values, C order `[D, H, W]` like `scan.data`.
+ * @example
+ * ```ts
+ * // two run folders of unet-kit train on the same labels, a 2.5D and a 3D one
+ * const members = await Promise.all(['run-25d', 'run-3d'].map(async (run) => ({
+ *   model: await tfl.loadLayersModel(`https://example.org/${run}/model/model.json`),
+ *   plan: JSON.parse(await (await fetch(`https://example.org/${run}/plan.json`)).text()) as TrainingPlan,
+ * })));
+ * const mask = await predictEnsemble(members, await readScan('scan.nii.gz'), { tta: true, largestComponent: true });
+ * ```
+ */
+export async function predictEnsemble(members: readonly EnsembleMember[], scan: Scan, options: PredictScanOptions = {}): Promise<Int32Array> {
+  return segment('predictEnsemble', members, scan, options);
+}
+
+async function segment(fn: string, members: readonly EnsembleMember[], scan: Scan, options: PredictScanOptions): Promise<Int32Array> {
   const threshold = options.threshold;
   if (threshold !== undefined && !(typeof threshold === 'number' && threshold > 0 && threshold < 1)) {
-    throw new UnetKitError('predictScan', 'options.threshold', `is ${String(threshold)}; expected a number in (0, 1) (or leave it out for the argmax).`);
+    throw new UnetKitError(fn, 'options.threshold', `is ${String(threshold)}; expected a number in (0, 1) (or leave it out for the argmax).`);
   }
-  const probs = await predictProbabilities(model, plan, scan, options);
+  if (!Array.isArray(members) || members.length === 0) {
+    throw new UnetKitError(fn, 'members', `is ${Array.isArray(members) ? 'an empty array' : String(members)}; expected at least one { model, plan }.`);
+  }
+  const plan = members[0]!.plan;
+  const values = plan.labelValues.join(', ');
+  members.forEach((m, i) => {
+    if (m.plan.labelValues.join(', ') !== values) {
+      throw new UnetKitError(fn, `members[${i}].plan.labelValues`, `are [${m.plan.labelValues.join(', ')}], member 0's are [${values}]; an ensemble averages the same classes: train its runs on the same labels.`);
+    }
+  });
+  const [D, H, W] = scan.shape;
+  let probs = await predictProbabilities(members[0]!.model, plan, scan, options);
+  for (const member of members.slice(1)) {
+    const next = await predictProbabilities(member.model, member.plan, scan, options);
+    const sum = tf.add(probs, next);
+    tf.dispose([probs, next]);
+    probs = sum;
+  }
+  if (members.length > 1) {
+    const mean = tf.div(probs, members.length);
+    probs.dispose();
+    probs = mean;
+  }
   let classes = decide(probs, threshold);
   probs.dispose();
   if (options.largestComponent === true) {

@@ -30,6 +30,7 @@ import { tensorflowSearchSorted } from './tensorflow/searchSorted.js';
 import { tensorflowReluGrad, tensorflowStep } from './tensorflow/step.js';
 import { tensorflowSum } from './tensorflow/reduce.js';
 import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
+import { gpuPadKernel } from './common/gpuPad.js';
 import { webgpuCast } from './webgpu/cast.js';
 import { sharedBinaryKernel, WEBGPU_SHARED_BINARY_OPS } from './webgpu/sharedBinary.js';
 import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
@@ -89,11 +90,13 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
     [tf.BatchMatMul, wasmBatchMatMul as tf.KernelFunc],
   ],
-  // tfjs-backend-webgl: Transpose above rank 6 and Select above rank 4 (rank-5 tf.where in 3D
-  // training); on both GPU backends the three Conv3D kernels with TensorFlow's 'same' padding.
+  // tfjs-backend-webgl: Transpose above rank 6, Select above rank 4 (rank-5 tf.where in 3D
+  // training) and PadV2 / MirrorPad above rank 4 (tf.pad of a volume; also on WebGPU); on both GPU backends the three Conv3D kernels with TensorFlow's 'same' padding.
   webgl: [
     [tf.Transpose, coalescedTransposeKernel('webgl')],
     [tf.Select, gpuSelectKernel('webgl')],
+    [tf.PadV2, gpuPadKernel(tf.PadV2, 'webgl')],
+    [tf.MirrorPad, gpuPadKernel(tf.MirrorPad, 'webgl')],
     ...samePadConv3DKernels('webgl'),
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
@@ -104,6 +107,8 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
   webgpu: [
     [tf.Cast, webgpuCast],
     [tf.Select, gpuSelectKernel('webgpu')],
+    [tf.PadV2, gpuPadKernel(tf.PadV2, 'webgpu')],
+    [tf.MirrorPad, gpuPadKernel(tf.MirrorPad, 'webgpu')],
     ...samePadConv3DKernels('webgpu'),
     ...WEBGPU_SHARED_BINARY_OPS.map((name): [string, tf.KernelFunc] => [name, sharedBinaryKernel(name, 'webgpu')]),
   ],
@@ -173,6 +178,8 @@ function registeredBackends(): string[] {
  *   patch merging and expanding are rank 8) as a rank-6-or-lower transpose of merged axes, and
  *   `Select` (`tf.where`) above rank 4 (stock: "not yet supported") on flattened views (also on
  *   `webgpu`);
+ * - `webgl` and `webgpu`: `PadV2` and `MirrorPad` (`tf.pad`, `tf.mirrorPad`) above rank 4
+ *   (stock: the shader does not compile) as one rank-3 pad per padded axis;
  * - `webgpu`: binary ops (`Add`, `Multiply`, comparisons, ...) of a rank-5 tensor and a rank-1
  *   one shorter than 128 on the large operand as `[-1, C]` (stock: a shader indexing tfjs' `vec5`
  *   struct, which does not compile: garbage, then NaN);

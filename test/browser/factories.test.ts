@@ -19,7 +19,7 @@ import { bundlePageFiles } from '../helpers/bundlePage.js';
 import { startStaticServer, type StaticServer } from '../helpers/staticServer.js';
 import { kerasMobileNetV2 } from '../models/kerasBackbones.js';
 import { factoryCases, type FactoryKit } from './factoryCases.js';
-import { runCase, type CaseData, type CaseResult } from './factoryRun.js';
+import { PAD_CONSTANT, PAD_MIRROR, runCase, type CaseData, type CaseResult } from './factoryRun.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
@@ -48,7 +48,9 @@ const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.
  * programs instead of 683 for three cases and ran every case in 447 s at load 15, but gave
  * wrong numbers: resUNet 3D, unetr 2D, swinUNet 2D off by 0.3-0.9 (UNET_KIT_FACTORY_FLAGS to retry).
  */
-const PAGE_FLAGS: Partial<Record<Browserbackend, Record<string, boolean | number>>> = {};// UNET_KIT_FACTORY_FLAGS='[{"WEBGL_PACK":false},{}]' (say): one test per set of extra tfjs flags,
+const PAGE_FLAGS: Partial<Record<Browserbackend, Record<string, boolean | number>>> = {};
+
+// UNET_KIT_FACTORY_FLAGS='[{"WEBGL_PACK":false},{}]' (say): one test per set of extra tfjs flags,
 // each on a fresh page (a fresh program cache), to time a flag against the default.
 const FLAG_SETS = [JSON.parse(process.env.UNET_KIT_FACTORY_FLAGS ?? '{}') as Record<string, boolean | number> | Record<string, boolean | number>[]].flat();
 
@@ -66,7 +68,7 @@ const ENTRY = `
   import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
   import * as kit from ${JSON.stringify(join(root, 'dist', 'index.js'))};
   import { factoryCases } from ${JSON.stringify(join(root, 'test', 'browser', 'factoryCases.ts'))};
-  import { runCase } from ${JSON.stringify(join(root, 'test', 'browser', 'factoryRun.ts'))};
+  import { runCase, PAD_CONSTANT, PAD_MIRROR } from ${JSON.stringify(join(root, 'test', 'browser', 'factoryRun.ts'))};
   import { kerasMobileNetV2 } from ${JSON.stringify(join(root, 'test', 'models', 'kerasBackbones.ts'))};
 
   setWasmPaths(location.origin + '/');
@@ -135,7 +137,22 @@ const ENTRY = `
     const biased = tf.tidy(() => tf.add(tf.reshape(tf.range(0, 16), [1, 2, 2, 2, 2]), tf.tensor1d([100, 1000])));
     const biasAdd = Array.from(await biased.data());
     biased.dispose();
-    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, biasAdd };
+    // tf.pad and tf.mirrorPad of a rank-5 volume, and the pad's gradient (the stock GPU shaders
+    // compile for rank <= 4 only).
+    const pads = tf.tidy(() => {
+      const v = tf.reshape(tf.range(1, 13), [1, 2, 3, 2, 1]);
+      const w = tf.reshape(tf.range(0, 60), [1, 3, 5, 4, 1]);
+      return [
+        tf.pad(v, PAD_CONSTANT, -5),
+        tf.mirrorPad(v, PAD_MIRROR, 'reflect'),
+        tf.grad((a) => tf.sum(tf.mul(tf.pad(a, PAD_CONSTANT, -5), w)))(v),
+      ];
+    });
+    const pad5 = Array.from(await pads[0].data());
+    const mirrorPad5 = Array.from(await pads[1].data());
+    const pad5Grad = Array.from(await pads[2].data());
+    tf.dispose(pads);
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, biasAdd, pad5, mirrorPad5, pad5Grad };
   }
   window.factoriesReady = true;
 `;
@@ -296,6 +313,15 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
       expect(faults.conv3dSame, "conv3d 'same', filter below the stride").toEqual([1 + 2 + 5 + 6, 3 + 4 + 7 + 8, 5 + 6 + 9 + 10, 7 + 8 + 11 + 12]);
       expect(faults.biasAdd, 'rank 5 + rank 1').toEqual(Array.from({ length: 16 }, (_, i) => i + (i % 2 === 0 ? 100 : 1000)));
       expect(faults.conv3dSameGrad, 'its input gradient').toEqual([1, 1, 2, 2, 4, 4, 6, 6, 3, 3, 4, 4, ...new Array<number>(12).fill(0)]);
+      // The rank-5 pads, against Node's cpu (whose stock pads take any rank).
+      const expectedPads = tf.tidy(() => {
+        const v = tf.reshape(tf.range(1, 13), [1, 2, 3, 2, 1]);
+        const w = tf.reshape(tf.range(0, 60), [1, 3, 5, 4, 1]);
+        return [tf.pad(v, PAD_CONSTANT, -5), tf.mirrorPad(v, PAD_MIRROR, 'reflect'), tf.grad((a) => tf.sum(tf.mul(tf.pad(a, PAD_CONSTANT, -5), w)))(v)].map((t) => Array.from(t.dataSync()));
+      });
+      expect(faults.pad5, 'tf.pad at rank 5').toEqual(expectedPads[0]);
+      expect(faults.mirrorPad5, 'tf.mirrorPad at rank 5').toEqual(expectedPads[1]);
+      expect(faults.pad5Grad, 'the rank-5 pad gradient').toEqual(expectedPads[2]);
       expect(failures).toEqual([]);
       expect(run.results.map((r) => r.name)).toEqual(names);
       expect(errors).toEqual([]);

@@ -96,3 +96,8 @@ export async function runCase(
     throw new Error(`${data.name}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+/** The page's rank-5 pad checks (factories.test.ts checkFaults): `tf.pad` paddings of a [1, 2, 3, 2, 1] volume. */
+export const PAD_CONSTANT: Array<[number, number]> = [[0, 0], [1, 0], [0, 2], [1, 1], [0, 0]];
+/** ...and its `tf.mirrorPad` (reflect) paddings. */
+export const PAD_MIRROR: Array<[number, number]> = [[0, 0], [1, 1], [2, 0], [1, 0], [0, 0]];

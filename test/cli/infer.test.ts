@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
-import { predictProbabilities, predictScan } from '../../src/cli/infer.js';
+import { predictEnsemble, predictProbabilities, predictScan } from '../../src/cli/infer.js';
 import type { TrainingPlan } from '../../src/cli/plan.js';
 import type { Scan } from '../../src/cli/scans.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -90,5 +90,37 @@ describe('predictProbabilities and predictScan({ threshold })', () => {
 
   it('rejects a threshold outside (0, 1)', async () => {
     for (const threshold of [0, 1, NaN]) await expect(predictScan(model, plan('2', [8, 8]), twoBlobs(1), { threshold })).rejects.toThrow(/predictScan.*options.threshold.*\(0, 1\)/);
+  });
+});
+
+// Ensembles: twoBlobs(4) z-scores bright to 2.4329 and dark to -0.4110 (above). The stand-in
+// `model` gives P(foreground) = sigmoid(x): 0.9194 bright, 0.3987 dark; `inverted` (logits
+// [x, 0]) gives 1 - that: 0.0806 and 0.6013. Their mean is exactly 0.5 everywhere.
+const inverted = { predict: (x: tf.Tensor) => tf.tidy(() => tf.concat([x, tf.zerosLike(x)], -1)) } as unknown as tfl.LayersModel;
+const scaled = { predict: (x: tf.Tensor) => tf.tidy(() => tf.concat([tf.zerosLike(x), tf.mul(x, 3)], -1)) } as unknown as tfl.LayersModel;
+
+describe('predictEnsemble', () => {
+  it('one member is predictScan; members of 2D and 3D plans average their softmax outputs', async () => {
+    const scan = twoBlobs(4);
+    expect(await expectNoLeak(() => predictEnsemble([{ model, plan: plan('2', [8, 8]) }], scan))).toEqual(await predictScan(model, plan('2', [8, 8]), scan));
+    // model + inverted: P(foreground) 0.5 on every voxel, so a threshold just above 0.5 marks none
+    // and one at 0.5 marks all (1 - P(background) >= 0.5).
+    const pair = [{ model, plan: plan('2', [8, 8]) }, { model: inverted, plan: plan('3', [4, 8, 8]) }];
+    expect(count(await expectNoLeak(() => predictEnsemble(pair, scan, { threshold: 0.5001 })), 3)).toBe(0);
+    expect(count(await expectNoLeak(() => predictEnsemble(pair, scan, { threshold: 0.4999 })), 3)).toBe(256);
+    // model + scaled (logits [0, 3x]): dark voxels sigmoid(-1.2330) = 0.2257, mean (0.3987 + 0.2257) / 2
+    // = 0.3122; bright (0.9194 + 0.9993) / 2 = 0.9594. At 0.35 only the 37 bright voxels, where model alone marks all 256.
+    const agree = [{ model, plan: plan('2', [8, 8]) }, { model: scaled, plan: plan('2', [8, 8]) }];
+    expect(count(await expectNoLeak(() => predictEnsemble(agree, scan, { threshold: 0.35 })), 3)).toBe(37);
+    expect(count(await predictScan(model, plan('2', [8, 8]), scan, { threshold: 0.35 }), 3)).toBe(256);
+    expect(count(await expectNoLeak(() => predictEnsemble(agree, scan, { threshold: 0.95 })), 3)).toBe(37);
+    expect(count(await expectNoLeak(() => predictEnsemble(agree, scan, { threshold: 0.97 })), 3)).toBe(0);
+  });
+
+  it('rejects no members and members trained on other label values, naming them', async () => {
+    await expect(predictEnsemble([], twoBlobs(1))).rejects.toThrow(/predictEnsemble.*members.*an empty array.*at least one/);
+    const mixed = [{ model, plan: plan('2', [8, 8]) }, { model, plan: plan('2', [8, 8], [7, 4]) }];
+    await expect(predictEnsemble(mixed, twoBlobs(1))).rejects.toThrow(/members\[1\]\.plan\.labelValues.*\[7, 4\].*\[7, 3\]/);
+    await expect(predictEnsemble([{ model, plan: plan('2', [8, 8]) }], twoBlobs(1), { threshold: 2 })).rejects.toThrow(/predictEnsemble.*options.threshold/);
   });
 });

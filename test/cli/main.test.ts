@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
+import { predictEnsemble } from '../../src/cli/infer.js';
 import { runCli } from '../../src/cli/main.js';
+import { readScan } from '../../src/cli/scans.js';
 import { readNifti, writeNifti } from '../../src/data/nifti.js';
 import { loadModel, saveModel } from '../../src/io/modelFiles.js';
 import { SYNTHETIC_GEOMETRY, writeSyntheticData } from './synthetic.js';
@@ -106,6 +108,36 @@ describe('unet-kit train / predict / evaluate on NIfTI', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--background is 'x'; expected an integer >= 0");
     expect((await cli('predict', '--help')).out).toContain('--largest-component');
+  }, 120_000);
+
+  it('predict --model A,B ensembles a 2D and a 3D run: the mean of their softmax outputs, as predictEnsemble gives', async () => {
+    const run3d = join(dir, 'run3d-ens');
+    const t = await cli('train', '--images', join(dir, 'nii/images'), '--labels', join(dir, 'nii/labels'), '--out', run3d, '--dims', '3', '--val', '0', '--epochs', '1', '--steps', '1', '--filters', '4,8', '--patch-size', '8,16,16', '--backend', 'cpu', '--report', '0');
+    expect(t.err).toBe('');
+    const runs = [join(dir, 'run2d'), run3d];
+    const input = join(dir, 'nii/images/case1.nii.gz');
+    const before = tf.memory().numTensors;
+    const p = await cli('predict', '--model', runs.join(','), '--input', input, '--out', join(dir, 'predens/case1.nii.gz'), '--backend', 'cpu');
+    expect(p.err).toBe('');
+    expect(p.out).toContain('ensemble of 2: 2D unet, window 20 x 24 + 3D unet, window 8 x 16 x 16');
+    expect(tf.memory().numTensors).toBe(before);
+    const mask = await readNifti(readFileSync(join(dir, 'predens/case1.nii.gz')));
+    expect(mask.affine).toEqual(SYNTHETIC_GEOMETRY.affine);
+    const members = await Promise.all(runs.map(async (r) => ({ model: await loadModel(join(r, 'model')), plan: JSON.parse(readFileSync(join(r, 'plan.json'), 'utf8')) })));
+    const expected = await predictEnsemble(members, await readScan(input));
+    for (const m of members) m.model.dispose();
+    // NIfTI's x-fastest order is the scan's [D, H, W] C order: voxel for voxel.
+    expect(Array.from(mask.data)).toEqual(Array.from(expected));
+    // Repeating --model is the same as a comma list.
+    const repeated = await cli('predict', '--model', runs[0]!, '--model', runs[1]!, '--input', input, '--out', join(dir, 'predens/again.nii.gz'), '--backend', 'cpu');
+    expect(repeated.err).toBe('');
+    expect(Array.from((await readNifti(readFileSync(join(dir, 'predens/again.nii.gz')))).data)).toEqual(Array.from(mask.data));
+    const mixed = await cli('predict', '--model', `${runs[0]},${join(dir, 'runbg')}`, '--input', input, '--out', join(dir, 'predens/x.nii.gz'), '--backend', 'cpu');
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain('was trained on label values [2, 0, 1]');
+    const auto = await cli('predict', '--model', runs.join(','), '--input', input, '--out', join(dir, 'predens/y.nii.gz'), '--threshold', 'auto', '--backend', 'cpu');
+    expect(auto.code).toBe(2);
+    expect(auto.err).toContain("--threshold is 'auto' with an ensemble of 2 runs");
   }, 120_000);
 
   it('train --tune-threshold writes threshold.json chosen on the validation cases; predict --threshold auto applies it', async () => {

@@ -15,10 +15,10 @@ const demo = useDemoRun('unet-kit-cli-demo-', 'node_modules/unet-kit/examples/br
 
 describe('CLI brain demo (--quick)', () => {
   it('prints each command it runs, copyable, and the held-out scores', () => {
-    expect(demo().stdout).toMatch(/^\$ npx unet-kit train --images \S+\/data\/images --labels \S+\/data\/labels --out \S+\/run --dims 2\.5 --val val /m);
-    expect(demo().stdout).toMatch(/^\$ npx unet-kit predict --model \S+\/run --input \S+\/data\/test\/images --out \S+\/pred --largest-component/m);
+    expect(demo().stdout).toMatch(/^\$ npx unet-kit train --images \S+\/data\/images --labels \S+\/data\/labels --out \S+\/run --dims 2\.5 --val 0 /m);
+    expect(demo().stdout).toMatch(/^\$ npx unet-kit predict --model \S+\/run,\S+\/run-3d --input \S+\/data\/test\/images --out \S+\/pred --largest-component/m);
     expect(demo().stdout).toMatch(/^\$ npx unet-kit evaluate --pred \S+\/pred --truth \S+\/data\/test\/labels --background 0 /m);
-    expect(demo().stdout).toContain('cases: 1 training, 1 validation; median shape (z, y, x) 34 x 128 x 128 voxels at 3 x 2 x 2 mm');
+    expect(demo().stdout).toContain('cases: 1 training, 0 validation; median shape (z, y, x) 40 x 128 x 128 voxels at 3 x 2 x 2 mm');
     expect(demo().stdout).toMatch(/held-out axial slices 40\.\.61 \(never trained on\)/);
     expect(demo().stdout).toMatch(/mean foreground Dice \d\.\d{4}\s+HD95 \d+\.\d{2} mm/);
   });
@@ -29,7 +29,8 @@ describe('CLI brain demo (--quick)', () => {
     expect(summary.heldOut.dice).toBeGreaterThanOrEqual(0);
     expect(summary.heldOut.dice).toBeLessThanOrEqual(1);
     expect(summary.seconds.train).toBeGreaterThan(0);
-    expect(summary.commands).toHaveLength(3);
+    expect(summary.commands).toHaveLength(4);
+    expect(summary.commands[2]).toMatch(/^npx unet-kit predict --model \S+\/run,\S+\/run-3d /);
   });
 
   it('writes the held-out slab and its prediction with the slab geometry: the affine origin moved to slice 40', async () => {
