@@ -66,8 +66,18 @@ export async function findChromium(fromEnv = process.env.UNET_KIT_CHROMIUM): Pro
 /** Launches the Chromium {@link findChromium} picks, with `extraArgs` after its own flags. */
 export async function launchChromium(prefer?: string, extraArgs: readonly string[] = []): Promise<{ browser: Browser; choice: ChromiumChoice }> {
   const choice = await findChromium(prefer);
-  const browser = await chromium.launch({ executablePath: choice.executablePath, args: [...choice.args, ...extraArgs], headless: true });
-  return { browser, choice };
+  // @sparticuz/chromium inflates its build to /tmp/chromium on first use; a test file in another
+  // worker that finds the file while the first is still writing it gets ETXTBSY from spawn (seen
+  // on a clean CI machine). Writing ends within seconds, so the launch is retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const browser = await chromium.launch({ executablePath: choice.executablePath, args: [...choice.args, ...extraArgs], headless: true });
+      return { browser, choice };
+    } catch (error) {
+      if (attempt >= 30 || !String(error).includes('ETXTBSY')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /** True when the browser suites should be skipped (UNET_KIT_SKIP_BROWSER=1). */
