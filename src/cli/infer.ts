@@ -91,6 +91,22 @@ function decide(probs: tf.Tensor, threshold: number | undefined): tf.Tensor {
   });
 }
 
+/**
+ * The index of the first plan whose label values (network class i = `labelValues[i]`) differ
+ * from plan 0's, or `undefined` when all agree: an ensemble can only average the same classes.
+ *
+ * @example
+ * ```ts
+ * const plans = await Promise.all(['run-25d', 'run-3d'].map(async (run) => JSON.parse(await (await fetch(`https://example.org/${run}/plan.json`)).text()) as TrainingPlan));
+ * if (otherLabelValues(plans) !== undefined) throw new Error('the runs were trained on other label values');
+ * ```
+ */
+export function otherLabelValues(plans: readonly TrainingPlan[]): number | undefined {
+  const first = plans[0]?.labelValues.join();
+  const index = plans.findIndex((p) => p.labelValues.join() !== first);
+  return index < 0 ? undefined : index;
+}
+
 /** One network of an ensemble: a trained model and the plan it was trained with. */
 export interface EnsembleMember {
   model: tfl.LayersModel;
@@ -142,12 +158,10 @@ async function segment(fn: string, members: readonly EnsembleMember[], scan: Sca
     throw new UnetKitError(fn, 'members', `is ${Array.isArray(members) ? 'an empty array' : String(members)}; expected at least one { model, plan }.`);
   }
   const plan = members[0]!.plan;
-  const values = plan.labelValues.join(', ');
-  members.forEach((m, i) => {
-    if (m.plan.labelValues.join(', ') !== values) {
-      throw new UnetKitError(fn, `members[${i}].plan.labelValues`, `are [${m.plan.labelValues.join(', ')}], member 0's are [${values}]; an ensemble averages the same classes: train its runs on the same labels.`);
-    }
-  });
+  const odd = otherLabelValues(members.map((m) => m.plan));
+  if (odd !== undefined) {
+    throw new UnetKitError(fn, `members[${odd}].plan.labelValues`, `are [${members[odd]!.plan.labelValues.join(', ')}], member 0's are [${plan.labelValues.join(', ')}]; an ensemble averages the same classes: train its runs on the same labels.`);
+  }
   const [D, H, W] = scan.shape;
   let probs = await predictProbabilities(members[0]!.model, plan, scan, options);
   for (const member of members.slice(1)) {

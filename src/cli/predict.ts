@@ -5,7 +5,7 @@ import { useBackend, type BackendName } from '../backend/index.js';
 import { UnetKitError } from '../core/errors.js';
 import { loadModel } from '../io/modelFiles.js';
 import { choiceFlag, pathsFlag, stringFlag, type FlagTable, type ParsedFlags } from './args.js';
-import { predictEnsemble, type EnsembleMember } from './infer.js';
+import { otherLabelValues, predictEnsemble, type EnsembleMember } from './infer.js';
 import type { TrainingPlan } from './plan.js';
 import { caseId, listScanFiles, readScan, scanKind } from './scans.js';
 import { progressLine, type CliIO } from './terminal.js';
@@ -52,11 +52,11 @@ export async function runPredict(flags: ParsedFlags, io: CliIO): Promise<string[
     plans.push(JSON.parse(await readFile(planPath, 'utf8')) as TrainingPlan);
   }
   const plan = plans[0]!;
-  plans.forEach((p, i) => {
-    if (p.labelValues.join() !== plan.labelValues.join()) {
-      throw new UnetKitError(`unet-kit ${cmd}`, '--model', `'${runs[i]}' was trained on label values [${p.labelValues.join(', ')}], '${runs[0]}' on [${plan.labelValues.join(', ')}]; an ensemble's runs must share their labels.`);
-    }
-  });
+  // Checked before any model loads, naming the run folders (predictEnsemble names members).
+  const odd = otherLabelValues(plans);
+  if (odd !== undefined) {
+    throw new UnetKitError(`unet-kit ${cmd}`, '--model', `'${runs[odd]}' was trained on label values [${plans[odd]!.labelValues.join(', ')}], '${runs[0]}' on [${plan.labelValues.join(', ')}]; an ensemble's runs must share their labels.`);
+  }
   const run = runs[0]!;
   const inputs = await listScanFiles(cmd, 'input', pathsFlag(cmd, flags, 'input'));
   const single = inputs.length === 1;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backend/useBackend.js';
-import { predictEnsemble, predictProbabilities, predictScan } from '../../src/cli/infer.js';
+import { otherLabelValues, predictEnsemble, predictProbabilities, predictScan } from '../../src/cli/infer.js';
 import type { TrainingPlan } from '../../src/cli/plan.js';
 import type { Scan } from '../../src/cli/scans.js';
 import { expectNoLeak } from '../helpers/leaks.js';
@@ -115,6 +115,12 @@ describe('predictEnsemble', () => {
     expect(count(await predictScan(model, plan('2', [8, 8]), scan, { threshold: 0.35 }), 3)).toBe(256);
     expect(count(await expectNoLeak(() => predictEnsemble(agree, scan, { threshold: 0.95 })), 3)).toBe(37);
     expect(count(await expectNoLeak(() => predictEnsemble(agree, scan, { threshold: 0.97 })), 3)).toBe(0);
+  });
+
+  it('otherLabelValues: the first plan whose label values (or their order) differ from plan 0', () => {
+    expect(otherLabelValues([plan('2', [8, 8]), plan('3', [4, 8, 8])])).toBeUndefined();
+    expect(otherLabelValues([plan('2', [8, 8]), plan('2', [8, 8]), plan('2', [8, 8], [3, 7]), plan('2', [8, 8], [7, 4])])).toBe(2);
+    expect(otherLabelValues([])).toBeUndefined();
   });
 
   it('rejects no members and members trained on other label values, naming them', async () => {

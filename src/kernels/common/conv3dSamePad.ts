@@ -63,23 +63,13 @@ function stock(name: string, backendName: string, backend: object, inputs: tf.Na
 }
 
 /**
- * `x` (`[N, D, H, W, C]`) zero-padded by `pads` on its spatial axes, or `x` itself. As two pads of
- * rank 4 and 3 between free reshapes: WebGL's packed PadV2 shader does not compile at rank 5.
+ * `x` (`[N, D, H, W, C]`) zero-padded by `pads` on its spatial axes, or `x` itself: the `PadV2`
+ * registered now, which on WebGL and WebGPU is unet-kit's rank-5 pad (gpuPad.ts; the stock
+ * shader does not compile at rank 5).
  */
 function padded(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad]): Info {
   if (unpadded(pads)) return x;
-  const [N, D, H, W, C] = x.shape as Shape5;
-  const [d, h, w] = pads;
-  const H2 = H + h[0] + h[1];
-  const W2 = W + w[0] + w[1];
-  let y = x;
-  if (h[0] + h[1] + w[0] + w[1] > 0) {
-    const planes = s.run(tf.PadV2, { x: s.reshape(x, [N * D, H, W, C]) }, { paddings: [[0, 0], h, w, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
-    y = s.reshape(planes, [N, D, H2, W2, C]);
-  }
-  if (d[0] + d[1] === 0) return y;
-  const deep = s.run(tf.PadV2, { x: s.reshape(y, [N, D, H2 * W2 * C]) }, { paddings: [[0, 0], d, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
-  return s.reshape(deep, [N, D + d[0] + d[1], H2, W2, C]);
+  return s.run(tf.PadV2, { x }, { paddings: [[0, 0], ...pads, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
 }
 
 /** The inverse of {@link padded}: `x` cropped by `pads` on its spatial axes (two Slices of rank 3 and 4). */
