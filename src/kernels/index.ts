@@ -9,7 +9,7 @@ import { fail } from '../core/assert.js';
 import { batchNormTrainingGradConfig, batchNormTrainingGradKernel, batchNormTrainingKernel } from './common/batchNorm.js';
 import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
-import { maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
+import { maxPool3DGradKernel, maxPool3DKernel, maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from './names.js';
 import { replaceKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
@@ -17,7 +17,6 @@ import { conv2dBackpropInputKernel } from './common/conv2dBackpropInput.js';
 import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
 import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './common/conv3d.js';
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
-import { wasmMaxPool3D, wasmMaxPool3DGrad } from './wasm/maxPool3d.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsortedSegmentSum.js';
 import { wasmFusedWithAnyBiasBuffer } from './wasm/fusedBias.js';
 import { wasmBatchMatMul } from './wasm/batchMatMul.js';
@@ -36,6 +35,8 @@ import { sharedBinaryKernel, WEBGPU_SHARED_BINARY_OPS } from './webgpu/sharedBin
 import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
 import { gpuSelectKernel } from './common/gpuSelect.js';
 import { samePadConv3DKernels } from './common/conv3dSamePad.js';
+import { samePadPool3DKernels, type InnerKernels } from './common/pool3dSamePad.js';
+import { avgPoolGradKernel } from './common/avgPoolGrad.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
@@ -47,6 +48,18 @@ const BATCH_NORM: ReadonlyArray<[string, tf.KernelFunc]> = [
   [BATCH_NORM_TRAINING, batchNormTrainingKernel as unknown as tf.KernelFunc],
   [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel as unknown as tf.KernelFunc],
 ];
+
+/**
+ * The pooling kernels every non-TensorFlow backend gets: the 3D pools and their gradients with
+ * TensorFlow's 'same' padding, over `inner` (unet-kit loops where the stock kernel is wrong
+ * otherwise too), and both average-pool gradients with TensorFlow's in-bounds divisor.
+ */
+function poolKernels(backendName: string, inner: InnerKernels = {}): Array<[string, tf.KernelFunc]> {
+  return [
+    [tf.AvgPoolGrad, avgPoolGradKernel(tf.AvgPoolGrad, backendName)],
+    ...samePadPool3DKernels(backendName, { ...inner, AvgPool3DGrad: avgPoolGradKernel(tf.AvgPool3DGrad, backendName) }),
+  ];
+}
 
 /** The kernels unet-kit registers, per backend. */
 const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
@@ -60,6 +73,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel('cpu')],
     [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel('cpu')],
     [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
+    ...poolKernels('cpu', { MaxPool3DGrad: maxPool3DGradKernel as tf.KernelFunc }),
     [tf.Slice, sliceKernel('cpu', 1)],
     [tf.SplitV, splitVKernel('cpu')],
     [tf.Sum, sumKernel('cpu')],
@@ -75,8 +89,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.DepthwiseConv2dNativeBackpropFilter, wasmDepthwiseBackpropFilter as tf.KernelFunc],
     [tf.DepthwiseConv2dNativeBackpropInput, wasmDepthwiseBackpropInput as tf.KernelFunc],
     [tf.MaxPoolGrad, maxPoolGradKernel as tf.KernelFunc],
-    [tf.MaxPool3D, wasmMaxPool3D as tf.KernelFunc],
-    [tf.MaxPool3DGrad, wasmMaxPool3DGrad as tf.KernelFunc],
+    ...poolKernels('wasm', { MaxPool3D: maxPool3DKernel as tf.KernelFunc, MaxPool3DGrad: maxPool3DGradKernel as tf.KernelFunc }),
     [tf.Conv3D, conv3DKernel('wasm')],
     [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel('wasm')],
     [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel('wasm')],
@@ -98,6 +111,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.PadV2, gpuPadKernel(tf.PadV2, 'webgl')],
     [tf.MirrorPad, gpuPadKernel(tf.MirrorPad, 'webgl')],
     ...samePadConv3DKernels('webgl'),
+    ...poolKernels('webgl'),
   ],
   // tfjs-backend-webgpu: a Cast to float32 that converts int32/bool buffers instead of relabelling
   // them, the flattened Select above rank 4, and binary ops with a short rank-1 operand above
@@ -110,6 +124,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.PadV2, gpuPadKernel(tf.PadV2, 'webgpu')],
     [tf.MirrorPad, gpuPadKernel(tf.MirrorPad, 'webgpu')],
     ...samePadConv3DKernels('webgpu'),
+    ...poolKernels('webgpu'),
     ...WEBGPU_SHARED_BINARY_OPS.map((name): [string, tf.KernelFunc] => [name, sharedBinaryKernel(name, 'webgpu')]),
   ],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
@@ -155,6 +170,15 @@ function registeredBackends(): string[] {
  *   padding where the filter is smaller than the stride (tfjs 4.22 pads -1 in front there and
  *   reads the input one voxel late; on WebGL and WebGPU the stock kernel on the zero-padded
  *   input with 'valid');
+ * - `cpu`, `wasm`, `webgl`, `webgpu`: `MaxPool3D`, `AvgPool3D` and their gradients with
+ *   TensorFlow's 'same' padding where the window is smaller than the stride (the same -1 front
+ *   pad: a 1x1x1 pool at stride 2 read voxels 1, 3, ... instead of 0, 2, ...), as the stock
+ *   kernel on the input cropped to what TensorFlow's windows read;
+ * - `cpu`, `wasm`, `webgl`, `webgpu`: `AvgPoolGrad` and `AvgPool3DGrad` dividing each window's
+ *   gradient by its in-bounds voxels, as the forward pools and TensorFlow do (stock: by the whole
+ *   window, so 'same' windows over the border got too small a gradient);
+ * - `cpu`: `MaxPool3DGrad` as a loop (stock: the window maximum indexed with the filter height
+ *   for the width, so windows whose height and width differ lose their gradient);
  * - `cpu` and `wasm`: a fused training-mode batch-norm kernel and its gradient (used by
  *   unet-kit's `BatchNormalization` layer where present);
  * - `cpu`: a blocked `Conv2DBackpropFilter` (~500x the stock loop), blocked `Conv2D` and

@@ -124,3 +124,16 @@ export function readI32(backend: AnyBackend, info: Info): Int32Array {
   const values = (backend as unknown as CpuBackendLike).data.get(info.dataId)?.values;
   return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
 }
+
+/**
+ * A float32 tensor of `shape` holding `values`, made on any backend (the wasm heap, or the
+ * backend's own `makeTensorInfo`: cpu, webgl, webgpu); the caller owns it.
+ */
+export function constantF32(backend: AnyBackend, shape: number[], values: Float32Array): Info {
+  if (isWasm(backend)) {
+    const { info, values: heap } = allocF32(backend, shape);
+    heap.set(values);
+    return info;
+  }
+  return (backend as unknown as CpuBackendLike).makeTensorInfo(shape, 'float32', values);
+}

@@ -152,7 +152,22 @@ const ENTRY = `
     const mirrorPad5 = Array.from(await pads[1].data());
     const pad5Grad = Array.from(await pads[2].data());
     tf.dispose(pads);
-    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, biasAdd, pad5, mirrorPad5, pad5Grad };
+    // 3D pools with a window below the stride ('same' pads -1 there too), max then average, and
+    // their gradients; the average-pool gradient over the border (stock: the whole window's divisor).
+    const pools = tf.tidy(() => {
+      const v = tf.reshape(tf.range(1, 17), [1, 1, 4, 4, 1]);
+      const dy = tf.reshape(tf.tensor1d([10, 20, 30, 40]), [1, 1, 2, 2, 1]);
+      const max = (a) => tf.maxPool3d(a, 1, 2, 'same');
+      const avg = (a) => tf.avgPool3d(a, 1, 2, 'same');
+      const grad = (pool) => tf.grad((a) => tf.sum(tf.mul(pool(a), dy)))(v);
+      const avg2d = tf.grad((a) => tf.sum(tf.avgPool(a, 3, 1, 'same')))(tf.ones([1, 3, 3, 1]));
+      return [tf.concat([tf.reshape(max(v), [-1]), tf.reshape(avg(v), [-1])]), tf.concat([tf.reshape(grad(max), [-1]), tf.reshape(grad(avg), [-1])]), avg2d];
+    });
+    const pool3dSame = Array.from(await pools[0].data());
+    const pool3dSameGrad = Array.from(await pools[1].data());
+    const avgPoolGrad = Array.from(await pools[2].data());
+    tf.dispose(pools);
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad };
   }
   window.factoriesReady = true;
 `;
@@ -322,6 +337,11 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
       expect(faults.pad5, 'tf.pad at rank 5').toEqual(expectedPads[0]);
       expect(faults.mirrorPad5, 'tf.mirrorPad at rank 5').toEqual(expectedPads[1]);
       expect(faults.pad5Grad, 'the rank-5 pad gradient').toEqual(expectedPads[2]);
+      expect(faults.pool3dSame, "maxPool3d, avgPool3d 'same', window below the stride").toEqual([1, 3, 9, 11, 1, 3, 9, 11]);
+      const evenVoxels = [10, 0, 20, 0, 0, 0, 0, 0, 30, 0, 40, 0, 0, 0, 0, 0];
+      expect(faults.pool3dSameGrad, 'their gradients').toEqual([...evenVoxels, ...evenVoxels]);
+      const [corner, edge, centre] = [1 / 4 + 2 / 6 + 1 / 9, 2 / 4 + 3 / 6 + 1 / 9, 4 / 4 + 4 / 6 + 1 / 9];
+      (faults.avgPoolGrad as number[]).forEach((v, i) => expect(v, `avgPool 3x3 'same' gradient at ${i}`).toBeCloseTo([corner, edge, corner, edge, centre, edge, corner, edge, corner][i]!, 5));
       expect(failures).toEqual([]);
       expect(run.results.map((r) => r.name)).toEqual(names);
       expect(errors).toEqual([]);

@@ -18,10 +18,11 @@ describe('installKernels', () => {
     );
   });
 
-  it("lists the WebGPU Cast (int32/bool -> float32), the WebGL rank-8 Transpose, both GPUs' rank-5 Select and 'same'-padded Conv3D kernels, run in Chromium by test/browser/factories.test.ts", () => {
+  it("lists the WebGPU Cast (int32/bool -> float32), the WebGL rank-8 Transpose, both GPUs' rank-5 Select and 'same'-padded Conv3D and pool kernels, run in Chromium by test/browser/factories.test.ts", () => {
     const conv3d = ['Conv3D', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2'];
-    expect(kernelNames('webgpu')).toEqual(['Cast', 'Select', 'PadV2', 'MirrorPad', ...conv3d, 'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual']);
-    expect(kernelNames('webgl')).toEqual(['Transpose', 'Select', 'PadV2', 'MirrorPad', ...conv3d]);
+    const pools = ['AvgPoolGrad', 'MaxPool3D', 'AvgPool3D', 'MaxPool3DGrad', 'AvgPool3DGrad'];
+    expect(kernelNames('webgpu')).toEqual(['Cast', 'Select', 'PadV2', 'MirrorPad', ...conv3d, ...pools, 'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual']);
+    expect(kernelNames('webgl')).toEqual(['Transpose', 'Select', 'PadV2', 'MirrorPad', ...conv3d, ...pools]);
   });
 
   it('is idempotent and installs for every registered backend without an argument', async () => {

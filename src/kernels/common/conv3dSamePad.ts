@@ -67,13 +67,13 @@ function stock(name: string, backendName: string, backend: object, inputs: tf.Na
  * registered now, which on WebGL and WebGPU is unet-kit's rank-5 pad (gpuPad.ts; the stock
  * shader does not compile at rank 5).
  */
-function padded(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad]): Info {
+export function padded(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad]): Info {
   if (unpadded(pads)) return x;
   return s.run(tf.PadV2, { x }, { paddings: [[0, 0], ...pads, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
 }
 
 /** The inverse of {@link padded}: `x` cropped by `pads` on its spatial axes (two Slices of rank 3 and 4). */
-function cropped(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad], shape: Shape5): Info {
+export function cropped(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad], shape: Shape5): Info {
   const [N, D, H, W, C] = shape;
   const [, D2, H2, W2] = x.shape as Shape5;
   const [d, h, w] = pads;
