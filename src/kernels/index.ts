@@ -11,7 +11,7 @@ import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
 import { maxPool3DGradKernel, maxPool3DKernel, maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from './names.js';
-import { replaceKernel } from './registry.js';
+import { replaceKernel, stockKernel } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './common/conv2dBackpropInput.js';
 import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
@@ -19,6 +19,7 @@ import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } f
 import { wasmDepthwiseBackpropFilter, wasmDepthwiseBackpropInput } from './wasm/depthwiseBackprop.js';
 import { wasmUnsortedSegmentSum } from './wasm/unsortedSegmentSum.js';
 import { wasmFusedWithAnyBiasBuffer } from './wasm/fusedBias.js';
+import { narrowFilterStrideKernel } from './wasm/narrowFilterStride.js';
 import { wasmBatchMatMul } from './wasm/batchMatMul.js';
 import { meanKernel, sumKernel } from './common/reduceLeading.js';
 import { sliceKernel, splitVKernel } from './common/splitSlice.js';
@@ -98,7 +99,8 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Sum, sumKernel('wasm')],
     [tf.Mean, meanKernel('wasm')],
     [tf.UnsortedSegmentSum, wasmUnsortedSegmentSum as tf.KernelFunc],
-    [tf.FusedConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedConv2D)],
+    [tf.Conv2D, narrowFilterStrideKernel((args) => stockKernel(tf.Conv2D, 'wasm')!.kernelFunc(args))],
+    [tf.FusedConv2D, narrowFilterStrideKernel(wasmFusedWithAnyBiasBuffer(tf.FusedConv2D))],
     [tf.FusedDepthwiseConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedDepthwiseConv2D)],
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],
     [tf.BatchMatMul, wasmBatchMatMul as tf.KernelFunc],
@@ -194,7 +196,8 @@ function registeredBackends(): string[] {
  *   for all-negative windows) and `Conv3DBackpropInputV2` (stock: wrong for stride > 1), and
  *   faster rank-5 `Slice`/`SplitV` (concatenated skips) and per-channel `Sum`/`Mean`, and
  *   `UnsortedSegmentSum` (missing; the gradient of `tf.gather`, used by Swin's position bias),
- *   and `FusedConv2D` / `FusedDepthwiseConv2D` / `_FusedMatMul` accepting a bias computed by
+ *   and `Conv2D` / `FusedConv2D` with a one-column filter at a width stride above 1 on every
+ *   stride-th column at width stride 1 (stock: zeros), and `FusedConv2D` / `FusedDepthwiseConv2D` / `_FusedMatMul` accepting a bias computed by
  *   `tf.gather` or `tf.reshape` (stock: "only supports rank-1 bias but got rank 4"), and
  *   `BatchMatMul` through a WebAssembly SIMD loop for batched or transposed products (window
  *   attention; stock: a scalar loop, 4-6x slower);

@@ -121,17 +121,21 @@ const ENTRY = `
     const after = Array.from(await tf.tidy(() => tf.add(tf.slice(tf.reshape(x, [-1]), [0], [8]), 1)).data());
     tf.dispose([x, sums, probs, truth, score]);
     // 'same' 3D padding where the filter is smaller than the stride (tfjs pads -1 there): a 1x3x2
-    // filter of ones at stride 2 over 1 + arange [1, 2, 3, 4, 1], and its input gradient. (Not
-    // 1x3x1: tfjs-wasm's Conv2D gives zeros for a 3x1 filter at width stride 2, not fixed yet.)
+    // filter of ones at stride 2 over 1 + arange [1, 2, 3, 4, 1], and its input gradient; then a
+    // 1x3x1 filter (tfjs-wasm's Conv2D, which unet-kit's wasm Conv3D folds to, gave zeros for a
+    // one-column filter at width stride 2).
     const conv = tf.tidy(() => {
       const v = tf.reshape(tf.add(tf.range(0, 24), 1), [1, 2, 3, 4, 1]);
-      const f = tf.ones([1, 3, 2, 1, 1]);
       const dy = tf.reshape(tf.range(1, 5), [1, 1, 2, 2, 1]);
-      const y = tf.conv3d(v, f, [2, 2, 2], 'same');
-      return [y, tf.grad((a) => tf.sum(tf.mul(tf.conv3d(a, f, [2, 2, 2], 'same'), dy)))(v)];
+      return [tf.ones([1, 3, 2, 1, 1]), tf.ones([1, 3, 1, 1, 1])].flatMap((f) => [
+        tf.conv3d(v, f, [2, 2, 2], 'same'),
+        tf.grad((a) => tf.sum(tf.mul(tf.conv3d(a, f, [2, 2, 2], 'same'), dy)))(v),
+      ]);
     });
     const conv3dSame = Array.from(await conv[0].data());
     const conv3dSameGrad = Array.from(await conv[1].data());
+    const conv3dNarrow = Array.from(await conv[2].data());
+    const conv3dNarrowGrad = Array.from(await conv[3].data());
     tf.dispose(conv);
     // A rank-5 tensor plus a short rank-1 one (a bias add): tfjs-webgpu's shader for it did not compile.
     const biased = tf.tidy(() => tf.add(tf.reshape(tf.range(0, 16), [1, 2, 2, 2, 2]), tf.tensor1d([100, 1000])));
@@ -167,7 +171,7 @@ const ENTRY = `
     const pool3dSameGrad = Array.from(await pools[1].data());
     const avgPoolGrad = Array.from(await pools[2].data());
     tf.dispose(pools);
-    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad };
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, conv3dNarrow, conv3dNarrowGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad };
   }
   window.factoriesReady = true;
 `;
@@ -328,6 +332,8 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
       expect(faults.conv3dSame, "conv3d 'same', filter below the stride").toEqual([1 + 2 + 5 + 6, 3 + 4 + 7 + 8, 5 + 6 + 9 + 10, 7 + 8 + 11 + 12]);
       expect(faults.biasAdd, 'rank 5 + rank 1').toEqual(Array.from({ length: 16 }, (_, i) => i + (i % 2 === 0 ? 100 : 1000)));
       expect(faults.conv3dSameGrad, 'its input gradient').toEqual([1, 1, 2, 2, 4, 4, 6, 6, 3, 3, 4, 4, ...new Array<number>(12).fill(0)]);
+      expect(faults.conv3dNarrow, "conv3d 'same', a 1x3x1 filter at stride 2").toEqual([1 + 5, 3 + 7, 5 + 9, 7 + 11]);
+      expect(faults.conv3dNarrowGrad, 'its input gradient').toEqual([1, 0, 2, 0, 4, 0, 6, 0, 3, 0, 4, 0, ...new Array<number>(12).fill(0)]);
       // The rank-5 pads, against Node's cpu (whose stock pads take any rank).
       const expectedPads = tf.tidy(() => {
         const v = tf.reshape(tf.range(1, 13), [1, 2, 3, 2, 1]);
