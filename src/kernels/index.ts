@@ -11,7 +11,7 @@ import { conv2dBackpropFilterKernel } from './cpu/conv2dBackpropFilter.js';
 import { conv3dBackpropInputV2GradConfig } from './gradients/conv3dBackpropInputV2.js';
 import { maxPool3DGradKernel, maxPool3DKernel, maxPoolGradKernel, resizeBilinearGradKernel, resizeNearestGradKernel } from './common/loopKernels.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD } from './names.js';
-import { replaceKernel, stockKernel } from './registry.js';
+import { replaceKernel, stockKernelFunc } from './registry.js';
 import { wasmConv2dBackpropFilter } from './wasm/conv2dBackpropFilter.js';
 import { conv2dBackpropInputKernel } from './common/conv2dBackpropInput.js';
 import { cpuConv2D, cpuFusedConv2D } from './cpu/conv2d.js';
@@ -99,7 +99,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     [tf.Sum, sumKernel('wasm')],
     [tf.Mean, meanKernel('wasm')],
     [tf.UnsortedSegmentSum, wasmUnsortedSegmentSum as tf.KernelFunc],
-    [tf.Conv2D, narrowFilterStrideKernel((args) => stockKernel(tf.Conv2D, 'wasm')!.kernelFunc(args))],
+    [tf.Conv2D, narrowFilterStrideKernel(stockKernelFunc(tf.Conv2D, 'wasm'))],
     [tf.FusedConv2D, narrowFilterStrideKernel(wasmFusedWithAnyBiasBuffer(tf.FusedConv2D))],
     [tf.FusedDepthwiseConv2D, wasmFusedWithAnyBiasBuffer(tf.FusedDepthwiseConv2D)],
     [tf._FusedMatMul, wasmFusedWithAnyBiasBuffer(tf._FusedMatMul)],

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { UnetKitError } from '../core/errors.js';
 
 // Shared through the global symbol registry so a second copy of unet-kit (ESM + CJS in one
 // process) recognizes the first one's kernels instead of wrapping them.
@@ -48,4 +49,17 @@ export function stockKernel(kernelName: string, backendName: string): tf.KernelC
   const k = key(kernelName, backendName);
   if (replaced.has(k)) return stock.get(k);
   return isUnetKitKernel(kernelName, backendName) ? undefined : tf.getKernel(kernelName, backendName);
+}
+
+/**
+ * A kernel function that runs the stock kernel (`stockKernel`) of (`kernelName`, `backendName`),
+ * looked up when called: a wrapper can be built before the backend registers its kernels.
+ * Throws where tfjs has no such kernel, naming it, instead of failing on `undefined`.
+ */
+export function stockKernelFunc(kernelName: string, backendName: string): tf.KernelFunc {
+  return (args) => {
+    const config = stockKernel(kernelName, backendName);
+    if (config === undefined) throw new UnetKitError('unet-kit kernels', 'kernelName', `is '${kernelName}', which has no stock kernel on backend '${backendName}'; import the backend package before installKernels().`);
+    return config.kernelFunc(args);
+  };
 }

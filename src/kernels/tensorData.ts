@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UnetKitError } from '../core/errors.js';
 
+/** The shape of a rank-5 (volume) tensor, `[N, D, H, W, C]`. */
+export type Shape5 = [number, number, number, number, number];
+
 /** A kernel's view of a tensor: what `kernelFunc` receives and returns. */
 export type Info = tf.TensorInfo;
 

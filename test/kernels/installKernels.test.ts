@@ -4,6 +4,7 @@ import { installKernels, isUnetKitKernel, kernelNames, stockKernel } from '../..
 import { useBackend } from '../../src/backend/useBackend.js';
 import { UnetKitError } from '../../src/core/errors.js';
 import { runKernelOn } from './kernelHarness.js';
+import { stockKernelFunc } from '../../src/kernels/registry.js';
 
 describe('installKernels', () => {
   it('replaces or adds every listed kernel on wasm and cpu through useBackend', async () => {
@@ -50,6 +51,13 @@ describe('installKernels', () => {
     const stock = stockKernel('MaxPool3D', 'wasm');
     expect(stock).toBeDefined();
     expect(stock!.kernelFunc).not.toBe(tf.getKernel('MaxPool3D', 'wasm')!.kernelFunc);
+  });
+
+  it('stockKernelFunc looks the stock kernel up when called and names a missing one in a UnetKitError', async () => {
+    const missing = stockKernelFunc('Conv2DBackpropFilter', 'wasm');
+    await useBackend('wasm');
+    expect(() => missing({ inputs: {}, backend: tf.backend(), attrs: {} })).toThrow(UnetKitError);
+    expect(() => missing({ inputs: {}, backend: tf.backend(), attrs: {} })).toThrow(/unet-kit kernels: kernelName is 'Conv2DBackpropFilter', which has no stock kernel on backend 'wasm'/);
   });
 
   // Sentinels for the tfjs 4.22 bugs the replacements exist for: if tfjs fixes one, this fails

@@ -5,8 +5,8 @@
 // whole / in-bounds per output and running the stock gradient gives TensorFlow's answer on any
 // backend, shaders included, with one elementwise multiply.
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
-import { constantF32, withScope, type Info } from '../tensorData.js';
+import { stockKernelFunc } from '../registry.js';
+import { constantF32, withScope, type Info, type Shape5 } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 type Pool = tf.backend_util.Conv2DInfo | tf.backend_util.Conv3DInfo;
@@ -41,17 +41,18 @@ export function avgPoolGradScale(info: Pool): Float32Array | undefined {
 
 /**
  * `AvgPoolGrad` or `AvgPool3DGrad` of `backendName` with TensorFlow's divisor: the stock
- * kernel (or `inner`) on `dy` scaled by {@link avgPoolGradScale} where a window overhangs.
+ * kernel on `dy` (`[N, (D,) H', W', C]`) scaled by {@link avgPoolGradScale} where a window
+ * overhangs; `dx` has the shape of `input`.
  */
-export function avgPoolGradKernel(name: typeof tf.AvgPoolGrad | typeof tf.AvgPool3DGrad, backendName: string, inner?: tf.KernelFunc): tf.KernelFunc {
+export function avgPoolGradKernel(name: typeof tf.AvgPoolGrad | typeof tf.AvgPool3DGrad, backendName: string): tf.KernelFunc {
+  const kernel = stockKernelFunc(name, backendName);
   return (args: Args) => {
     const { dy, input } = args.inputs as { dy: Info; input: Info };
     const a = args.attrs as unknown as tf.AvgPool3DGradAttrs;
     const info =
       name === tf.AvgPool3DGrad
-        ? tf.backend_util.computePool3DInfo(input.shape as [number, number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode)
+        ? tf.backend_util.computePool3DInfo(input.shape as Shape5, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode)
         : tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize as unknown as [number, number], a.strides as unknown as [number, number], 1, a.pad, a.dimRoundingMode);
-    const kernel = inner ?? stockKernel(name, backendName)!.kernelFunc;
     const scale = avgPoolGradScale(info);
     if (scale === undefined) return kernel(args) as Info;
     return withScope(args.backend, backendName, (s) => {

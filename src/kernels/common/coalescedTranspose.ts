@@ -5,7 +5,7 @@
 // is a free reshape and the transpose itself runs at a lower rank: [n, D, w, H, w, W, w, c] ->
 // [n, D, H, W, w, w, w, c] becomes a rank-6 transpose of [n*D, w, H, w, W, w*c].
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 
 /** The highest Transpose rank the stock GPU kernels compile. */
 export const GPU_TRANSPOSE_MAX_RANK = 6;
@@ -66,9 +66,9 @@ export function coalescedTransposeKernel(backendName: string): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { perm } = args.attrs as unknown as { perm: number[] };
-    const transpose = stockKernel(tf.Transpose, backendName)!.kernelFunc;
+    const transpose = stockKernelFunc(tf.Transpose, backendName);
     if (x.shape.length <= GPU_TRANSPOSE_MAX_RANK) return transpose(args);
-    const reshape = stockKernel(tf.Reshape, backendName)!.kernelFunc;
+    const reshape = stockKernelFunc(tf.Reshape, backendName);
     const backend = args.backend as unknown as GpuBackendLike;
     const merged = coalescePermutation(x.shape, perm);
     const outShape = perm.map((axis) => x.shape[axis]!);

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { depthFold, depthUnfoldAdd, foldFilter, unfoldFilter, type DepthFold } from '../loops/depthFold.js';
-import { readF32, withScope, type Info, type KernelScope } from '../tensorData.js';
+import { readF32, withScope, type Info, type KernelScope, type Shape5 } from '../tensorData.js';
 import { conv3DInfo } from './conv3dSamePad.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
-type Shape5 = [number, number, number, number, number];
 
 function foldOf(info: tf.backend_util.Conv3DInfo): DepthFold {
   return {

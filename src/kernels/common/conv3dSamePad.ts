@@ -6,10 +6,9 @@
 // TensorFlow's 0, 2, 4, ... TensorFlow pads max(0, total), front floor(total / 2)
 // (tensorflow/core/framework/kernel_shape_util.cc, GetWindowedOutputSizeVerbose).
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
-import { withScope, type Info, type KernelScope } from '../tensorData.js';
+import { stockKernelFunc } from '../registry.js';
+import { withScope, type Info, type KernelScope, type Shape5 } from '../tensorData.js';
 
-type Shape5 = [number, number, number, number, number];
 type Args = Parameters<tf.KernelFunc>[0];
 
 /** Front and back padding of one spatial axis. */
@@ -59,7 +58,7 @@ const unpadded = (pads: [AxisPad, AxisPad, AxisPad]): boolean => pads.every(([a,
 
 /** Runs the stock kernel `name` of `backendName`; the caller owns its output. */
 function stock(name: string, backendName: string, backend: object, inputs: tf.NamedTensorInfoMap, attrs: object): Info {
-  return stockKernel(name, backendName)!.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
+  return stockKernelFunc(name, backendName)({ inputs, backend: backend as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
 }
 
 /**
@@ -72,15 +71,21 @@ export function padded(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad
   return s.run(tf.PadV2, { x }, { paddings: [[0, 0], ...pads, [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap);
 }
 
-/** The inverse of {@link padded}: `x` cropped by `pads` on its spatial axes (two Slices of rank 3 and 4). */
-export function cropped(s: KernelScope, x: Info, pads: [AxisPad, AxisPad, AxisPad], shape: Shape5): Info {
+/**
+ * The block of `x` (`[N, D2, H2, W2, C]`) of spatial `shape` starting at voxel `begin`
+ * (`[d, h, w]`): two Slices of rank 3 and 4, which every backend's stock Slice handles.
+ */
+export function spatialSlice(s: KernelScope, x: Info, begin: [number, number, number], shape: Shape5): Info {
   const [N, D, H, W, C] = shape;
   const [, D2, H2, W2] = x.shape as Shape5;
-  const [d, h, w] = pads;
-  const deep = s.run(tf.Slice, { x: s.reshape(x, [N, D2, H2 * W2 * C]) }, { begin: [0, d[0], 0], size: [N, D, H2 * W2 * C] } as unknown as tf.NamedAttrMap);
-  const planes = s.run(tf.Slice, { x: s.reshape(deep, [N * D, H2, W2, C]) }, { begin: [0, h[0], w[0], 0], size: [N * D, H, W, C] } as unknown as tf.NamedAttrMap);
+  const [d, h, w] = begin;
+  const deep = s.run(tf.Slice, { x: s.reshape(x, [N, D2, H2 * W2 * C]) }, { begin: [0, d, 0], size: [N, D, H2 * W2 * C] } as unknown as tf.NamedAttrMap);
+  const planes = s.run(tf.Slice, { x: s.reshape(deep, [N * D, H2, W2, C]) }, { begin: [0, h, w, 0], size: [N * D, H, W, C] } as unknown as tf.NamedAttrMap);
   return s.reshape(planes, [...shape]);
 }
+
+/** The inverse of {@link padded}: `x` cropped by `pads` on its spatial axes to `shape`. */
+const cropped = (s: KernelScope, x: Info, [d, h, w]: [AxisPad, AxisPad, AxisPad], shape: Shape5): Info => spatialSlice(s, x, [d[0], h[0], w[0]], shape);
 
 /**
  * `Conv3D`, `Conv3DBackpropFilterV2` and `Conv3DBackpropInputV2` for a backend whose stock

@@ -5,7 +5,7 @@
 // over the already padded axes, which is also what the whole-tensor mirror computes). Each
 // axis is padded as a rank-3 view [before, axis, after] between free reshapes.
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 import { withScope } from '../tensorData.js';
 
 /** The highest rank the stock GPU pad shaders compile. */
@@ -20,7 +20,7 @@ export type GpuPadKernelName = typeof tf.PadV2 | typeof tf.MirrorPad;
  */
 export const gpuPadKernel = (name: GpuPadKernelName, backendName: string): tf.KernelFunc => (args) => {
   const { x } = args.inputs as { x: tf.TensorInfo };
-  const stock = stockKernel(name, backendName)!.kernelFunc;
+  const stock = stockKernelFunc(name, backendName);
   const paddings = (args.attrs as unknown as { paddings: Array<[number, number]> }).paddings;
   if (x.shape.length <= MAX_RANK) return stock(args);
   return withScope(args.backend, backendName, (s) => {

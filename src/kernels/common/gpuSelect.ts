@@ -4,7 +4,7 @@
 // to the values' shape first), so the same kernel on flattened views (a free reshape) computes
 // it: [N, D, H, W, C] as [N*D*H*W*C].
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 
 /** The highest rank stock WebGL Select compiles. */
 const MAX_RANK = 4;
@@ -21,10 +21,10 @@ interface GpuBackendLike {
  */
 export const gpuSelectKernel = (backendName: string): tf.KernelFunc => (args) => {
   const { condition, t, e } = args.inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
-  const select = stockKernel(tf.Select, backendName)!.kernelFunc;
+  const select = stockKernelFunc(tf.Select, backendName);
   // A rank-1 condition (tfjs' row selection, reachable only through runKernel) stays stock.
   if (t.shape.length <= MAX_RANK || condition.shape.length !== t.shape.length) return select(args);
-  const reshape = stockKernel(tf.Reshape, backendName)!.kernelFunc;
+  const reshape = stockKernelFunc(tf.Reshape, backendName);
   const flatShape = [t.shape.reduce((a, b) => a * b, 1)];
   const view = (x: tf.TensorInfo, shape: number[]) => reshape({ inputs: { x }, backend: args.backend, attrs: { shape } }) as tf.TensorInfo;
   const views = { condition: view(condition, flatShape), t: view(t, flatShape), e: view(e, flatShape) };

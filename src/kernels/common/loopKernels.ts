@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { maxPool2dGradLoop } from '../loops/maxPool2dGrad.js';
 import { maxPool3dGradLoop, maxPool3dLoop } from '../loops/maxPool3d.js';
 import { resizeBilinearGradLoop, resizeNearestGradLoop, type ResizeGeometry } from '../loops/resizeGrad.js';
-import { allocF32, readF32, type Info } from '../tensorData.js';
+import { allocF32, readF32, type Info, type Shape5 } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -15,8 +15,6 @@ export function maxPoolGradKernel({ inputs, backend, attrs }: Args): Info {
   maxPool2dGradLoop(readF32(backend, dy), readF32(backend, input), p, readF32(backend, out.info));
   return out.info;
 }
-
-type Shape5 = [number, number, number, number, number];
 
 /**
  * `MaxPool3D` as a direct loop, for wasm, whose tfjs 4.22 kernel starts each window at FLT_MIN

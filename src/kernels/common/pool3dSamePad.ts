@@ -7,11 +7,10 @@
 // (out - 1) * stride + k <= in; the input cut to that length has the same number of 'same'
 // outputs with a total pad of exactly 0, so the stock kernel on it is TensorFlow's answer.
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
-import { withScope, type Info, type KernelScope } from '../tensorData.js';
-import { cropped, hasNegativePad, padded, type AxisPad } from './conv3dSamePad.js';
+import { stockKernelFunc } from '../registry.js';
+import { withScope, type Info, type KernelScope, type Shape5 } from '../tensorData.js';
+import { hasNegativePad, padded, spatialSlice, type AxisPad } from './conv3dSamePad.js';
 
-type Shape5 = [number, number, number, number, number];
 type Args = Parameters<tf.KernelFunc>[0];
 type PoolAttrs = { filterSize: number | [number, number, number]; strides: number | [number, number, number]; pad: 'same' | 'valid' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
 
@@ -40,10 +39,8 @@ export function samePoolReadShape(shape: Shape5, attrs: PoolAttrs): Shape5 | und
   ];
 }
 
-const NO_PAD: [AxisPad, AxisPad, AxisPad] = [[0, 0], [0, 0], [0, 0]];
-
 /** `x` cut to `shape` from its first voxel. */
-const crop = (s: KernelScope, x: Info, shape: Shape5): Info => cropped(s, x, NO_PAD, shape);
+const crop = (s: KernelScope, x: Info, shape: Shape5): Info => spatialSlice(s, x, [0, 0, 0], shape);
 
 /** The trailing zero padding that takes `shape` back to `full`. */
 const tail = (shape: Shape5, full: Shape5): [AxisPad, AxisPad, AxisPad] => [
@@ -61,7 +58,7 @@ const tail = (shape: Shape5, full: Shape5): [AxisPad, AxisPad, AxisPad] => [
  */
 export function samePadPool3DKernels(backendName: string, inner: InnerKernels = {}): Array<[string, tf.KernelFunc]> {
   const call = (name: PoolKernel, args: Args, inputs: tf.NamedTensorInfoMap): Info => {
-    const kernel = inner[name] ?? stockKernel(name, backendName)!.kernelFunc;
+    const kernel = inner[name] ?? stockKernelFunc(name, backendName);
     return kernel({ inputs, backend: args.backend, attrs: args.attrs ?? {} }) as Info;
   };
   const forward = (name: typeof tf.MaxPool3D | typeof tf.AvgPool3D): tf.KernelFunc => (args: Args) => {

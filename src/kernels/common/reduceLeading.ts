@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -18,7 +18,7 @@ function reduceLeading(args: Args, kernelName: string, mean: boolean, backendNam
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-  if (!leadingAxes(x, axis)) return stockKernel(kernelName, backendName)!.kernelFunc(args) as Info;
+  if (!leadingAxes(x, axis)) return stockKernelFunc(kernelName, backendName)(args) as Info;
   const c = x.shape[x.shape.length - 1]!;
   const shape = keepDims ? [...new Array<number>(x.shape.length - 1).fill(1), c] : [c];
   const out = allocF32(backend, shape);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -40,7 +40,7 @@ export function sliceKernel(backendName: string, minRank: number): tf.KernelFunc
 function slice(args: Args, backendName: string, minRank: number): Info {
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
-  if (x.shape.length < minRank || x.dtype !== 'float32') return stockKernel(tf.Slice, backendName)!.kernelFunc(args) as Info;
+  if (x.shape.length < minRank || x.dtype !== 'float32') return stockKernelFunc(tf.Slice, backendName)(args) as Info;
   const a = attrs as unknown as tf.SliceAttrs;
   const [begin, size] = tf.slice_util.parseSliceParams(x as never, a.begin, a.size) as [number[], number[]];
   const out = allocF32(backend, size);
@@ -59,7 +59,7 @@ export function splitVKernel(backendName: string): tf.KernelFunc {
 function splitV(args: Args, backendName: string): Info[] {
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: Info };
-  if (x.dtype !== 'float32') return stockKernel(tf.SplitV, backendName)!.kernelFunc(args) as Info[];
+  if (x.dtype !== 'float32') return stockKernelFunc(tf.SplitV, backendName)(args) as Info[];
   const a = attrs as unknown as tf.SplitVAttrs;
   const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
   const sizes = tf.backend_util.prepareSplitSize(x as never, a.numOrSizeSplits, axis);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 import { allocF32, readF32, type Info } from '../tensorData.js';
 
 type Args = Parameters<tf.KernelFunc>[0];
@@ -27,7 +27,7 @@ export function binaryKernel(kernelName: string, op: Op): tf.KernelFunc {
   return (args: Args) => {
     const { inputs, backend } = args;
     const { a, b } = inputs as { a: Info; b: Info };
-    const stock = () => stockKernel(kernelName, 'cpu')!.kernelFunc(args) as Info;
+    const stock = () => stockKernelFunc(kernelName, 'cpu')(args) as Info;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock();
     const same = tf.util.arraysEqual(a.shape, b.shape);
     const bVector = !same && isChannelVector(a, b);

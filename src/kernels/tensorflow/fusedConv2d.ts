@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 import type { Info } from '../tensorData.js';
 import { float32Attr, type OpAttr, type TensorflowBackendLike } from './backendLike.js';
 
@@ -43,7 +43,7 @@ export function tensorflowFusedConv2D(args: Args): Info {
   const { inputs, backend } = args;
   const attrs = args.attrs as unknown as FusedConvAttrs;
   const { x, filter, bias } = inputs as { x: Info; filter: Info; bias?: Info };
-  if (!canRunNatively(x, bias, attrs)) return stockKernel(tf.FusedConv2D, 'tensorflow')!.kernelFunc(args) as Info;
+  if (!canRunNatively(x, bias, attrs)) return stockKernelFunc(tf.FusedConv2D, 'tensorflow')(args) as Info;
   const tfBackend = backend as unknown as TensorflowBackendLike;
   const { binding } = tfBackend;
   const [sh, sw] = pair(attrs.strides);

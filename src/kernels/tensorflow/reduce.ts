@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 import type { Info } from '../tensorData.js';
 import { float32Attr, type TensorflowBackendLike } from './backendLike.js';
 
@@ -17,7 +17,7 @@ export function tensorflowSum(args: Args): Info {
   const rank = x.shape.length;
   const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((a, b) => a - b);
   const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
-  if (x.dtype !== 'float32' || !leading || x.shape.includes(0)) return stockKernel(tf.Sum, 'tensorflow')!.kernelFunc(args) as Info;
+  if (x.dtype !== 'float32' || !leading || x.shape.includes(0)) return stockKernelFunc(tf.Sum, 'tensorflow')(args) as Info;
   const tfBackend = backend as unknown as TensorflowBackendLike;
   const { binding } = tfBackend;
   const sum = tfBackend.executeSingleOutput('BiasAddGrad', [float32Attr(tfBackend), { name: 'data_format', type: binding.TF_ATTR_STRING, value: 'NHWC' }], [x]);

@@ -4,7 +4,7 @@
 // axis) then assign an i32 to an f32 output: WGSL rejects the shader ("type mismatch ...
 // expected 'f32', got 'i32'") and the result is garbage. This Cast writes a real f32 buffer.
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 
 /** The parts of tfjs' WebGPUBackend this kernel uses. */
 interface WebGPUBackendLike {
@@ -44,5 +44,5 @@ export const webgpuCast: tf.KernelFunc = (args) => {
   if (dtype === 'float32' && (x.dtype === 'int32' || x.dtype === 'bool')) {
     return (args.backend as WebGPUBackendLike).runWebGPUProgram(toFloatProgram([...x.shape]), [x], 'float32');
   }
-  return stockKernel(tf.Cast, 'webgpu')!.kernelFunc(args);
+  return stockKernelFunc(tf.Cast, 'webgpu')(args);
 };

@@ -6,7 +6,7 @@
 // last axis only, so the same op on the large operand seen as `[-1, C]` (a free reshape)
 // computes the same values through the rank-2 shader.
 import * as tf from '@tensorflow/tfjs-core';
-import { stockKernel } from '../registry.js';
+import { stockKernelFunc } from '../registry.js';
 
 /** The binary kernels of tfjs-webgpu built on its shared-memory BinaryOpProgram. */
 export const WEBGPU_SHARED_BINARY_OPS: readonly string[] = [
@@ -45,10 +45,10 @@ const shared = (small: readonly number[], large: readonly number[]): boolean => 
 export function sharedBinaryKernel(kernelName: string, backendName: string): tf.KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const op = stockKernel(kernelName, backendName)!.kernelFunc;
+    const op = stockKernelFunc(kernelName, backendName);
     const flattenA = shared(b.shape, a.shape);
     if (!flattenA && !shared(a.shape, b.shape)) return op(args);
-    const reshape = stockKernel(tf.Reshape, backendName)!.kernelFunc;
+    const reshape = stockKernelFunc(tf.Reshape, backendName);
     const large = flattenA ? a : b;
     const last = large.shape[large.shape.length - 1]!;
     const view = (x: tf.TensorInfo, shape: number[]) => reshape({ inputs: { x }, backend: args.backend, attrs: { shape } }) as tf.TensorInfo;
