@@ -5,7 +5,7 @@
 // runs test/browser/factoryRun.ts: an inference forward pass and SGD steps. Outputs, losses and
 // the weight change of the steps must agree with Node within the tolerances below. One page per
 // backend, all cases in one evaluate call; wasm runs every case, webgl and webgpu the cases
-// marked `gpu` (UNET_KIT_FACTORIES_GPU=all: every case). Run after `npm run build` (npm test does).
+// whose `gpu` names them (UNET_KIT_FACTORIES_GPU=all: every case). Run after `npm run build` (npm test does).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ export const TOLERANCES: Record<Browserbackend, { output: number; loss: number; 
 };
 
 // UNET_KIT_FACTORY_BACKENDS=webgpu (say) runs only those; UNET_KIT_FACTORIES_GPU=all runs every
-// case on webgl and webgpu too (by default they run the cases marked `gpu`, see factoryCases.ts).
+// case on webgl and webgpu too (by default each runs the cases whose `gpu` names it, see factoryCases.ts).
 const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
 const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
 
@@ -226,7 +226,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
   let noChromium: string | undefined;
   const cases: CaseData[] = [];
   const reference = new Map<string, CaseResult>();
-  const gpuCases = new Set(factoryCases().filter((c) => c.gpu === true).map((c) => c.name));
+  const defaultBackends = new Map(factoryCases().map((c) => [c.name, c.gpu ?? []]));
 
   beforeAll(async () => {
     if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does).');
@@ -288,7 +288,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
           context.skip();
         }
       }
-      const names = cases.filter((c) => backend === 'wasm' || ALL_ON_GPU || gpuCases.has(c.name)).map((c) => c.name);
+      const names = cases.filter((c) => backend === 'wasm' || ALL_ON_GPU || defaultBackends.get(c.name)!.includes(backend)).map((c) => c.name);
       const flags = { ...(PAGE_FLAGS[backend] ?? {}), ...extra };
       const run = (await page.evaluate(
         ([name, list, set]) => (window as unknown as { runFactories: (b: string, n: readonly string[], f: object) => Promise<unknown> }).runFactories(name, list, set),

@@ -18,8 +18,11 @@ export interface FactoryCase {
   build: (kit: FactoryKit) => tfLayers.LayersModel;
   /** Batch size of the input (default 2; 1 for the largest 3D transformers, to keep the suite fast). */
   batch?: number;
-  /** Also run on webgl and webgpu by default (SwiftShader compiles every kernel anew: slow). */
-  gpu?: boolean;
+  /**
+   * The GPU backends that also run it by default (SwiftShader runs thousands of small kernels
+   * slowly, so not every case runs on both; UNET_KIT_FACTORIES_GPU=all runs every case on both).
+   */
+  gpu?: ReadonlyArray<'webgl' | 'webgpu'>;
   /**
    * Node's backend for the reference (default cpu): wasm (one thread) for a case that tfjs' cpu
    * backend takes minutes over. Node's wasm agrees with cpu within the wasm tolerances of the
@@ -45,8 +48,9 @@ function both(name: string, build: (kit: FactoryKit, spatialDims: 2 | 3) => tfLa
 /** The 3D case of a pair at batch 1. */
 const batchOne = (pair: FactoryCase[]): FactoryCase[] => pair.map((c) => (c.name.endsWith('3D') ? { ...c, batch: 1 } : c));
 
-/** Marks the named cases of a list as run on webgl and webgpu by default. */
-const markGpu = (list: FactoryCase[], names: string[]): FactoryCase[] => list.map((c) => (names.includes(c.name) ? { ...c, gpu: true } : c));
+/** Marks the cases of a list named in `both` as run on webgl and webgpu by default, those in `webgpuOnly` on webgpu. */
+const markGpu = (list: FactoryCase[], both: string[], webgpuOnly: string[]): FactoryCase[] =>
+  list.map((c) => (both.includes(c.name) ? { ...c, gpu: ['webgl', 'webgpu'] as const } : webgpuOnly.includes(c.name) ? { ...c, gpu: ['webgpu'] as const } : c));
 
 const shape = (spatialDims: 2 | 3, channels = 1): number[] => [...(spatialDims === 2 ? image : volume).slice(0, -1), channels];
 
@@ -121,10 +125,18 @@ const LISTED: FactoryCase[] = [
  * cases on one page: WebGPU 195.4 s (the convolutional cases 1.0-4.4 s each, the transformers
  * 11.4-59.5 s, swinUNETR 3D the 59.5), WebGL 351.6 s (the convolutional cases 1.4-14.2 s, dense and
  * mobile blocks 10-14 s, the transformers 18-46 s); the six cases added to the first two cost
- * 29.5 s on WebGL and 11.2 s on WebGPU there, the other 17 would add minutes to npm test.
+ * 29.5 s on WebGL and 11.2 s on WebGPU there, the other 17 would add minutes to npm test. Again
+ * on 2026-12-03, both backends in one run: WebGL 334.8 s, WebGPU 241.0 s, all 25 within the
+ * tolerances; the second SGD step of a transformer costs as much as the first (SwiftShader
+ * executing thousands of small draws, not compiling: docs/guide/backends.md). The other ten
+ * cases of the convolutional factories cost 1.0-6.2 s each on WebGPU there (32.1 s in all; on
+ * WebGL 1.7-15.5 s, 81.6 s), so WebGPU runs them too: every convolutional factory, 2D and 3D, on
+ * WebGPU by default; backboneUNet (24.0 s) and the six transformer cases (14-76 s) only with
+ * UNET_KIT_FACTORIES_GPU=all.
  */
 const GPU_DEFAULT = ['unet 3D', 'r2UNet 3D', 'resUNet 3D', 'attentionUNet 3D', 'unetPlusPlus 3D', 'unet multiScaleInput 2D', 'fusionUNet late attention 2D', 'fusionUNet early 3D'];
-const ALL_CASES: readonly FactoryCase[] = markGpu(LISTED, GPU_DEFAULT);
+const WEBGPU_DEFAULT = ['unet 2D', "unet padding 'valid' 2D", 'resUNet 2D', 'attentionUNet 2D', 'unetPlusPlus 2D', 'denseUNet 2D', 'denseUNet 3D', 'mobileUNet 2D', 'mobileUNet 3D', 'r2UNet 2D'];
+const ALL_CASES: readonly FactoryCase[] = markGpu(LISTED, GPU_DEFAULT, WEBGPU_DEFAULT);
 
 /**
  * The cases the suite runs: every one (unset, empty or `'all'`), else those named
