@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertOneOf, assertOptions } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { importNodeBuiltin, isNode } from '../core/platform.js';
-import { installKernels } from '../kernels/index.js';
+import { installKernels, useDirectWebgpuKernels } from '../kernels/index.js';
 import { probeWebgl, probeWebgpu, type DeviceProbe } from './deviceProbe.js';
 import {
   AUTO_ORDER,
@@ -198,6 +198,8 @@ async function activate(name: ConcreteBackend, options: UseBackendOptions = {}):
   await tf.ready();
   silenceNodeBanner();
   installKernels(name);
+  // tfjs' tiled conv and matMul shaders are the fast ones on a GPU, not on SwiftShader.
+  if (name === 'webgpu') useDirectWebgpuKernels((await probeDevice(name)).software);
   failures.delete(name);
   return true;
 }

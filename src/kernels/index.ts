@@ -32,6 +32,7 @@ import { tensorflowSum } from './tensorflow/reduce.js';
 import { reluGradConfig, reluGradGradConfig } from './gradients/relu.js';
 import { gpuPadKernel } from './common/gpuPad.js';
 import { webgpuCast } from './webgpu/cast.js';
+import { DIRECT_WEBGPU_KERNELS } from './webgpu/directKernels.js';
 import { sharedBinaryKernel, WEBGPU_SHARED_BINARY_OPS } from './webgpu/sharedBinary.js';
 import { coalescedTransposeKernel } from './common/coalescedTranspose.js';
 import { gpuSelectKernel } from './common/gpuSelect.js';
@@ -40,6 +41,7 @@ import { samePadPool3DKernels, type InnerKernels } from './common/pool3dSamePad.
 import { avgPoolGradKernel } from './common/avgPoolGrad.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
+export { useDirectWebgpuKernels, directWebgpuKernelsOn } from './webgpu/directKernels.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
 
 const installed = new Set<string>();
@@ -128,6 +130,7 @@ const KERNELS: Record<string, ReadonlyArray<[string, tf.KernelFunc]>> = {
     ...samePadConv3DKernels('webgpu'),
     ...poolKernels('webgpu'),
     ...WEBGPU_SHARED_BINARY_OPS.map((name): [string, tf.KernelFunc] => [name, sharedBinaryKernel(name, 'webgpu')]),
+    ...DIRECT_WEBGPU_KERNELS,
   ],
   // tfjs-node: the training batch norm through TensorFlow's own fused op and its gradient.
   tensorflow: [
@@ -210,6 +213,12 @@ function registeredBackends(): string[] {
  * - `webgpu`: binary ops (`Add`, `Multiply`, comparisons, ...) of a rank-5 tensor and a rank-1
  *   one shorter than 128 on the large operand as `[-1, C]` (stock: a shader indexing tfjs' `vec5`
  *   struct, which does not compile: garbage, then NaN);
+ * - `webgpu` on a software adapter (SwiftShader, a fallback adapter; `useBackend` switches them on
+ *   through {@link useDirectWebgpuKernels}): `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`,
+ *   `Conv2DBackpropFilter`, `BatchMatMul` and `_FusedMatMul` computing one output per invocation
+ *   (stock: im2col passes and tiled shaders with workgroup barriers, which a CPU rasterizer runs
+ *   slowly: the factory suite's 25 models 241.0 s stock, 120.3 s direct); tfjs' own on a
+ *   hardware GPU;
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
  *   compile and gives garbage);

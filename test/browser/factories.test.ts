@@ -171,7 +171,46 @@ const ENTRY = `
     const pool3dSameGrad = Array.from(await pools[1].data());
     const avgPoolGrad = Array.from(await pools[2].data());
     tf.dispose(pools);
-    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, conv3dNarrow, conv3dNarrowGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad };
+    const direct = tf.getBackend() === 'webgpu' ? await directAgainstStock() : undefined;
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, conv3dNarrow, conv3dNarrowGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad, direct };
+  }
+
+  // unet-kit's direct WebGPU kernels (on for SwiftShader's adapter) against tfjs' own, op by op,
+  // forward and under a gradient tape: the largest absolute difference of each.
+  async function directAgainstStock() {
+    const on = kit.directWebgpuKernelsOn();
+    const r = (shape, seed) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+    const flat = (ts) => tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+    const ops = {
+      'conv2d s1 same': () => tf.conv2d(r([2, 9, 9, 3], 1), r([3, 3, 3, 4], 2), 1, 'same'),
+      'conv2d s2 same': () => tf.conv2d(r([2, 9, 9, 3], 1), r([3, 3, 3, 4], 2), 2, 'same'),
+      'conv2d s2 valid': () => tf.conv2d(r([2, 9, 9, 3], 1), r([3, 3, 3, 4], 2), 2, 'valid'),
+      'conv2d dilation 2': () => tf.conv2d(r([2, 9, 9, 3], 1), r([3, 3, 3, 4], 2), 1, 'same', 'NHWC', 2),
+      'conv2d 1x1': () => tf.conv2d(r([2, 9, 9, 3], 1), r([1, 1, 3, 4], 2), 1, 'same'),
+      ...Object.fromEntries(['relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'].map((activation) => [
+        'fused conv2d + bias + ' + activation,
+        () => tf.fused.conv2d({ x: r([2, 9, 9, 3], 1), filter: r([3, 3, 3, 4], 2), strides: 1, pad: 'same', bias: r([4], 3), activation, leakyreluAlpha: 0.3 }),
+      ])),
+      'conv2dTranspose s2': () => tf.conv2dTranspose(r([2, 5, 5, 4], 1), r([2, 2, 3, 4], 2), [2, 10, 10, 3], 2, 'same'),
+      'conv grads (x, w, b) through bias + relu': () => flat(tf.grads((x, w, b) => tf.sum(tf.square(tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'same', bias: b, activation: 'relu' }))))([r([2, 9, 9, 3], 1), r([3, 3, 3, 4], 2), r([4], 3)])),
+      'conv2dTranspose grads (x, w)': () => flat(tf.grads((x, w) => tf.sum(tf.square(tf.conv2dTranspose(x, w, [2, 10, 10, 3], 2, 'same'))))([r([2, 5, 5, 4], 1), r([2, 2, 3, 4], 2)])),
+      'matMul batched': () => tf.matMul(r([3, 5, 7], 1), r([3, 7, 6], 2)),
+      'matMul transposed a, b': () => tf.matMul(r([3, 7, 5], 1), r([3, 6, 7], 2), true, true),
+      'matMul broadcast rank 4 x 2': () => tf.matMul(r([2, 3, 5, 7], 1), r([7, 6], 2)),
+      'fused matMul + bias + elu': () => tf.fused.matMul({ a: r([4, 7], 1), b: r([7, 6], 2), bias: r([6], 3), activation: 'elu' }),
+      'matMul grads (a, b)': () => flat(tf.grads((a, b) => tf.sum(tf.square(tf.matMul(a, b, false, true))))([r([3, 5, 7], 1), r([3, 6, 7], 2)])),
+    };
+    const diffs = {};
+    for (const [name, op] of Object.entries(ops)) {
+      kit.useDirectWebgpuKernels(false);
+      const stock = tf.tidy(op);
+      kit.useDirectWebgpuKernels(on);
+      const mine = tf.tidy(op);
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(stock, mine))));
+      diffs[name] = (await d.data())[0];
+      tf.dispose([stock, mine, d]);
+    }
+    return { on, diffs };
   }
   window.factoriesReady = true;
 `;
@@ -348,6 +387,13 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
       expect(faults.pool3dSameGrad, 'their gradients').toEqual([...evenVoxels, ...evenVoxels]);
       const [corner, edge, centre] = [1 / 4 + 2 / 6 + 1 / 9, 2 / 4 + 3 / 6 + 1 / 9, 4 / 4 + 4 / 6 + 1 / 9];
       (faults.avgPoolGrad as number[]).forEach((v, i) => expect(v, `avgPool 3x3 'same' gradient at ${i}`).toBeCloseTo([corner, edge, corner, edge, centre, edge, corner, edge, corner][i]!, 5));
+      if (backend === 'webgpu') {
+        // SwiftShader's adapter: unet-kit's direct conv and matMul kernels, equal to tfjs' own.
+        const direct = faults.direct as unknown as { on: boolean; diffs: Record<string, number> };
+        expect(direct.on, 'direct WebGPU kernels on the software adapter').toBe(true);
+        expect(Object.keys(direct.diffs).length).toBe(18);
+        for (const [name, diff] of Object.entries(direct.diffs)) expect(diff, `direct ${name} against tfjs' kernel`).toBeLessThan(1e-4);
+      }
       expect(failures).toEqual([]);
       expect(run.results.map((r) => r.name)).toEqual(names);
       expect(errors).toEqual([]);

@@ -1,0 +1,224 @@
+// Convolutions and matrix products on a software WebGPU adapter through directPrograms.ts (one
+// output per invocation) instead of tfjs' im2col and tiled shaders (the factory suite's 25 models
+// on SwiftShader: 241.0 s with tfjs' kernels, 120.3 s with these).
+// Off until useBackend finds the adapter is a software one (useDirectWebgpuKernels); every shape
+// or option the direct programs do not cover (NCHW, prelu, a bias of another size) stays tfjs'.
+import * as tf from '@tensorflow/tfjs-core';
+import { stockKernelFunc } from '../registry.js';
+import {
+  DIRECT_ACTIVATIONS,
+  directConv2DBackpropFilterProgram,
+  directConv2DBackpropInputProgram,
+  directConv2DProgram,
+  directMatMulProgram,
+  type DirectActivation,
+  type DirectProgram,
+} from './directPrograms.js';
+
+/** The parts of tfjs' WebGPUBackend these kernels use. */
+interface WebGPUBackendLike {
+  runWebGPUProgram(program: DirectProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: Array<{ type: string; data: number[] }>): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+let direct = false;
+
+/**
+ * Turns the direct WebGPU kernels on or off (`useBackend('webgpu')` turns them on where the
+ * adapter is a software one, off on a hardware GPU). Off, each kernel is tfjs' own.
+ *
+ * @param on - true to compute `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`,
+ *   `Conv2DBackpropFilter`, `BatchMatMul` and `_FusedMatMul` with one output per invocation.
+ * @example
+ * ```ts
+ * useDirectWebgpuKernels(false); // tfjs' own tiled shaders, even on SwiftShader
+ * ```
+ */
+export function useDirectWebgpuKernels(on: boolean): void {
+  direct = on;
+}
+
+/**
+ * Whether the direct WebGPU kernels are on (see {@link useDirectWebgpuKernels}).
+ *
+ * @example
+ * ```ts
+ * if (directWebgpuKernelsOn()) console.log('convs and matMuls: one output per invocation');
+ * ```
+ */
+export function directWebgpuKernelsOn(): boolean {
+  return direct;
+}
+
+const isDirectActivation = (a: unknown): a is DirectActivation => a === undefined || (DIRECT_ACTIVATIONS as readonly unknown[]).includes(a);
+
+const int2 = (data: number[]) => ({ type: 'int32', data });
+
+/** A reshape through the stock kernel (a view on WebGPU); the caller disposes it. */
+function view(backend: KernelArgs['backend'], x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return stockKernelFunc(tf.Reshape, 'webgpu')({ inputs: { x }, backend, attrs: { shape } }) as tf.TensorInfo;
+}
+
+/** A bias of `n` values as `[n]`, or undefined when it has another size. */
+function flatBias(backend: KernelArgs['backend'], bias: tf.TensorInfo | undefined, n: number): tf.TensorInfo | undefined {
+  if (bias === undefined) return undefined;
+  const size = bias.shape.reduce((a, b) => a * b, 1);
+  return size === n && bias.shape[bias.shape.length - 1] === n ? view(backend, bias, [n]) : undefined;
+}
+
+/** The attributes of tfjs' fused kernels. */
+interface FusedAttrs {
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/** The fused activation a direct program applies, or undefined where tfjs' kernel must run (prelu). */
+function shaderActivation(fused: boolean, attrs: FusedAttrs, prelu: tf.TensorInfo | undefined): DirectActivation | undefined {
+  const activation = fused ? (attrs.activation ?? 'linear') : 'linear';
+  return prelu === undefined && isDirectActivation(activation) ? activation : undefined;
+}
+
+/** The leakyrelu slope as the program's `alpha` uniform (none for other activations). */
+const alphaUniform = (activation: DirectActivation, attrs: FusedAttrs) => (activation === 'leakyrelu' ? [{ type: 'float32', data: [attrs.leakyreluAlpha ?? 0.2] }] : []);
+
+interface ConvAttrs extends FusedAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function convForward(fused: boolean): tf.KernelFunc {
+  const stock = stockKernelFunc(fused ? tf.FusedConv2D : tf.Conv2D, 'webgpu');
+  return (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const activation = shaderActivation(fused, attrs, preluActivationWeights);
+    if (!direct || (attrs.dataFormat ?? 'NHWC') !== 'NHWC' || activation === undefined || x.dtype !== 'float32') return stock(args);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const backend = args.backend as unknown as WebGPUBackendLike;
+    const b = flatBias(args.backend, bias, info.outChannels);
+    if (bias !== undefined && b === undefined) return stock(args);
+    const uniforms = [int2([info.padInfo.top, info.padInfo.left]), int2([info.strideHeight, info.strideWidth]), int2([info.dilationHeight, info.dilationWidth]), ...alphaUniform(activation, attrs)];
+    const program = directConv2DProgram([...info.outShape], b !== undefined, activation);
+    const out = backend.runWebGPUProgram(program, b === undefined ? [x, filter] : [x, filter, b], 'float32', uniforms);
+    if (b !== undefined) backend.disposeData(b.dataId);
+    return out;
+  };
+}
+
+/** WebGPU `Conv2D` and `FusedConv2D`, direct where on (see {@link useDirectWebgpuKernels}). */
+export const directConv2D: tf.KernelFunc = convForward(false);
+export const directFusedConv2D: tf.KernelFunc = convForward(true);
+
+interface BackpropAttrs extends ConvAttrs {
+  inputShape?: [number, number, number, number];
+  filterShape?: [number, number, number, number];
+}
+
+type Shape4 = [number, number, number, number];
+
+/**
+ * A conv backprop kernel: the stock one unless on and NHWC; else `program` over the result's
+ * shape (`attrs[shapeAttr]`), with the pads and strides of the forward conv of `forwardShapes`.
+ */
+function convBackprop(
+  kernelName: string,
+  shapeAttr: 'inputShape' | 'filterShape',
+  inputsOf: (inputs: Record<string, tf.TensorInfo>) => [tf.TensorInfo, tf.TensorInfo],
+  forwardShapes: (inputs: Record<string, tf.TensorInfo>, result: Shape4) => [Shape4, Shape4],
+  program: (outputShape: number[]) => DirectProgram,
+): tf.KernelFunc {
+  const stock = stockKernelFunc(kernelName, 'webgpu');
+  return (args) => {
+    const inputs = args.inputs as Record<string, tf.TensorInfo>;
+    const attrs = args.attrs as unknown as BackpropAttrs;
+    const result = attrs[shapeAttr];
+    if (!direct || (attrs.dataFormat ?? 'NHWC') !== 'NHWC' || result === undefined) return stock(args);
+    const [xShape, filterShape] = forwardShapes(inputs, result);
+    const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const uniforms = [int2([info.padInfo.top, info.padInfo.left]), int2([info.strideHeight, info.strideWidth])];
+    return (args.backend as unknown as WebGPUBackendLike).runWebGPUProgram(program([...result]), inputsOf(inputs), 'float32', uniforms);
+  };
+}
+
+/** WebGPU `Conv2DBackpropInput` (`dx` from `dy` and the filter), direct where on. */
+export const directConv2DBackpropInput: tf.KernelFunc = convBackprop(
+  tf.Conv2DBackpropInput,
+  'inputShape',
+  (i) => [i.dy!, i.filter!],
+  (i, inputShape) => [inputShape, i.filter!.shape as Shape4],
+  directConv2DBackpropInputProgram,
+);
+
+/** WebGPU `Conv2DBackpropFilter` (`dW` from `x` and `dy`), direct where on. */
+export const directConv2DBackpropFilter: tf.KernelFunc = convBackprop(
+  tf.Conv2DBackpropFilter,
+  'filterShape',
+  (i) => [i.x!, i.dy!],
+  (i, filterShape) => [i.x!.shape as Shape4, filterShape],
+  directConv2DBackpropFilterProgram,
+);
+
+interface MatMulAttrs extends FusedAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+function matMul(fused: boolean): tf.KernelFunc {
+  const stock = stockKernelFunc(fused ? tf._FusedMatMul : tf.BatchMatMul, 'webgpu');
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    const attrs = args.attrs as unknown as MatMulAttrs;
+    const activation = shaderActivation(fused, attrs, preluActivationWeights);
+    if (!direct || activation === undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return stock(args);
+    const rank = (s: readonly number[]) => s.length;
+    const lead = (s: readonly number[]) => s.slice(0, -2);
+    const count = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
+    const [leadA, leadB] = [lead(a.shape), lead(b.shape)];
+    const [batchA, batchB] = [count(leadA), count(leadB)];
+    // A batch of 1 broadcasts; batches that broadcast along several axes stay tfjs'.
+    if (batchA !== batchB ? batchA !== 1 && batchB !== 1 : leadA.join() !== leadB.join()) return stock(args);
+    const leadOut = tf.backend_util.assertAndGetBroadcastShape(leadA, leadB);
+    const M = attrs.transposeA ? a.shape[rank(a.shape) - 1]! : a.shape[rank(a.shape) - 2]!;
+    const N = attrs.transposeB ? b.shape[rank(b.shape) - 2]! : b.shape[rank(b.shape) - 1]!;
+    const backend = args.backend as unknown as WebGPUBackendLike;
+    const bias1 = flatBias(args.backend, bias, N);
+    if (bias !== undefined && bias1 === undefined) return stock(args);
+    const a3 = view(args.backend, a, [batchA, ...a.shape.slice(-2)]);
+    const b3 = view(args.backend, b, [batchB, ...b.shape.slice(-2)]);
+    const batch = Math.max(batchA, batchB);
+    const uniforms = alphaUniform(activation, attrs);
+    const program = directMatMulProgram([batch, M, N], attrs.transposeA, attrs.transposeB, bias1 !== undefined, activation);
+    const out3 = backend.runWebGPUProgram(program, bias1 === undefined ? [a3, b3] : [a3, b3, bias1], 'float32', uniforms);
+    const out = view(args.backend, out3, [...leadOut, M, N]);
+    for (const t of [a3, b3, out3, ...(bias1 === undefined ? [] : [bias1])]) backend.disposeData(t.dataId);
+    return out;
+  };
+}
+
+/** WebGPU `BatchMatMul` and `_FusedMatMul`, direct where on. */
+export const directBatchMatMul: tf.KernelFunc = matMul(false);
+export const directFusedMatMul: tf.KernelFunc = matMul(true);
+
+/** The kernels of this file, for installKernels. */
+export const DIRECT_WEBGPU_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
+  [tf.Conv2D, directConv2D],
+  [tf.FusedConv2D, directFusedConv2D],
+  [tf.Conv2DBackpropInput, directConv2DBackpropInput],
+  [tf.Conv2DBackpropFilter, directConv2DBackpropFilter],
+  [tf.BatchMatMul, directBatchMatMul],
+  [tf._FusedMatMul, directFusedMatMul],
+];
