@@ -43,4 +43,8 @@ describe('direct WebGPU programs', () => {
     expect(directWebgpuKernelsOn()).toBe(false);
     useDirectWebgpuKernels(before);
   });
+
+  it('refuse a switch that is not a boolean, naming the function and the value', () => {
+    expect(() => useDirectWebgpuKernels('yes' as unknown as boolean)).toThrow(/useDirectWebgpuKernels.*on.*yes/);
+  });
 });

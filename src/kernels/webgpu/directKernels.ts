@@ -4,6 +4,7 @@
 // Off until useBackend finds the adapter is a software one (useDirectWebgpuKernels); every shape
 // or option the direct programs do not cover (NCHW, prelu, a bias of another size) stays tfjs'.
 import * as tf from '@tensorflow/tfjs-core';
+import { assertBoolean } from '../../core/assert.js';
 import { stockKernelFunc } from '../registry.js';
 import {
   DIRECT_ACTIVATIONS,
@@ -37,6 +38,7 @@ let direct = false;
  * ```
  */
 export function useDirectWebgpuKernels(on: boolean): void {
+  assertBoolean('useDirectWebgpuKernels', 'on', on);
   direct = on;
 }
 
@@ -52,7 +54,7 @@ export function directWebgpuKernelsOn(): boolean {
   return direct;
 }
 
-const isDirectActivation = (a: unknown): a is DirectActivation => a === undefined || (DIRECT_ACTIVATIONS as readonly unknown[]).includes(a);
+const isDirectActivation = (a: unknown): a is DirectActivation => (DIRECT_ACTIVATIONS as readonly unknown[]).includes(a);
 
 const int2 = (data: number[]) => ({ type: 'int32', data });
 
@@ -64,8 +66,7 @@ function view(backend: KernelArgs['backend'], x: tf.TensorInfo, shape: number[])
 /** A bias of `n` values as `[n]`, or undefined when it has another size. */
 function flatBias(backend: KernelArgs['backend'], bias: tf.TensorInfo | undefined, n: number): tf.TensorInfo | undefined {
   if (bias === undefined) return undefined;
-  const size = bias.shape.reduce((a, b) => a * b, 1);
-  return size === n && bias.shape[bias.shape.length - 1] === n ? view(backend, bias, [n]) : undefined;
+  return tf.util.sizeFromShape(bias.shape) === n && bias.shape[bias.shape.length - 1] === n ? view(backend, bias, [n]) : undefined;
 }
 
 /** The attributes of tfjs' fused kernels. */
@@ -184,16 +185,13 @@ function matMul(fused: boolean): tf.KernelFunc {
     const attrs = args.attrs as unknown as MatMulAttrs;
     const activation = shaderActivation(fused, attrs, preluActivationWeights);
     if (!direct || activation === undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return stock(args);
-    const rank = (s: readonly number[]) => s.length;
-    const lead = (s: readonly number[]) => s.slice(0, -2);
-    const count = (s: readonly number[]) => s.reduce((p, q) => p * q, 1);
-    const [leadA, leadB] = [lead(a.shape), lead(b.shape)];
-    const [batchA, batchB] = [count(leadA), count(leadB)];
+    const [leadA, leadB] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
+    const [batchA, batchB] = [tf.util.sizeFromShape(leadA), tf.util.sizeFromShape(leadB)];
     // A batch of 1 broadcasts; batches that broadcast along several axes stay tfjs'.
     if (batchA !== batchB ? batchA !== 1 && batchB !== 1 : leadA.join() !== leadB.join()) return stock(args);
     const leadOut = tf.backend_util.assertAndGetBroadcastShape(leadA, leadB);
-    const M = attrs.transposeA ? a.shape[rank(a.shape) - 1]! : a.shape[rank(a.shape) - 2]!;
-    const N = attrs.transposeB ? b.shape[rank(b.shape) - 2]! : b.shape[rank(b.shape) - 1]!;
+    const M = a.shape.at(attrs.transposeA ? -1 : -2)!;
+    const N = b.shape.at(attrs.transposeB ? -2 : -1)!;
     const backend = args.backend as unknown as WebGPUBackendLike;
     const bias1 = flatBias(args.backend, bias, N);
     if (bias !== undefined && bias1 === undefined) return stock(args);
