@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertOneOf, assertOptions } from '../core/assert.js';
 import { UnetKitError } from '../core/errors.js';
 import { importNodeBuiltin, isNode } from '../core/platform.js';
-import { installKernels, useDirectWebgpuKernels } from '../kernels/index.js';
+import { installKernels, useDirectWebgpuKernels, useSharedWebglPrograms } from '../kernels/index.js';
 import { probeWebgl, probeWebgpu, type DeviceProbe } from './deviceProbe.js';
 import {
   AUTO_ORDER,
@@ -200,6 +200,8 @@ async function activate(name: ConcreteBackend, options: UseBackendOptions = {}):
   installKernels(name);
   // tfjs' tiled conv and matMul shaders are the fast ones on a GPU, not on SwiftShader.
   if (name === 'webgpu') useDirectWebgpuKernels((await probeDevice(name)).software);
+  // A software renderer spends most of its time compiling one shader per tensor shape.
+  if (name === 'webgl') useSharedWebglPrograms((await probeDevice(name)).software);
   failures.delete(name);
   return true;
 }
@@ -252,6 +254,11 @@ function silenceNodeBanner(): void {
  *   the package is not installed (and which to install), it is installed but there is no device
  *   here (no WebGPU adapter, no WebGL context, with the reason), or, in a browser, the `.wasm`
  *   files were not found (call `setWasmPaths(...)`).
+ *
+ * - On a software device a named GPU backend is set up for the CPU that runs it: WebGPU's convs
+ *   and matMuls through unet-kit's direct kernels ({@link useDirectWebgpuKernels}), WebGL with
+ *   one program per operation instead of per tensor shape on unpacked textures
+ *   ({@link useSharedWebglPrograms}); a hardware GPU keeps tfjs' own.
  *
  * Packages are loaded with dynamic imports the bundler is told to leave alone, so a browser
  * bundle pulls no Node package; in a bundled browser app import the backends you ship

@@ -42,6 +42,7 @@ import { avgPoolGradKernel } from './common/avgPoolGrad.js';
 
 export { isUnetKitKernel, stockKernel } from './registry.js';
 export { useDirectWebgpuKernels, directWebgpuKernelsOn } from './webgpu/directKernels.js';
+export { useSharedWebglPrograms, sharedWebglProgramsOn } from './webgl/sharedPrograms.js';
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './names.js';
 
 const installed = new Set<string>();
@@ -219,6 +220,10 @@ function registeredBackends(): string[] {
  *   (stock: im2col passes and tiled shaders with workgroup barriers, which a CPU rasterizer runs
  *   slowly: the factory suite's 25 models 241.0 s stock, 120.3 s direct); tfjs' own on a
  *   hardware GPU;
+ * - `webgl` on a software renderer (SwiftShader, llvmpipe; `useBackend` switches it on through
+ *   {@link useSharedWebglPrograms}): one program per operation and texture layout instead of one
+ *   per tensor shape (tfjs' shape uniforms, whose program cache key is mended to include the
+ *   shader source) on unpacked textures (the factory suite's 25 models 334.8 s stock, 115.5 s);
  * - `webgpu`: `Cast` from int32 or bool to float32 writing a float32 buffer (stock: relabels the
  *   int buffer, and a later `Transpose` of it, e.g. a sum over a non-innermost axis, fails to
  *   compile and gives garbage);

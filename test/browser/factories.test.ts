@@ -43,10 +43,11 @@ const ONLY_BACKENDS = process.env.UNET_KIT_FACTORY_BACKENDS?.split(',');
 const ALL_ON_GPU = process.env.UNET_KIT_FACTORIES_GPU === 'all' || (process.env.UNET_KIT_FACTORIES ?? '') !== '';
 
 /**
- * tfjs flags the page sets before it picks each backend: none. WebGL's shape uniforms
- * (`WEBGL_USE_SHAPES_UNIFORMS`) with unpacked kernels (`WEBGL_PACK: false`) compiled 451
- * programs instead of 683 for three cases and ran every case in 447 s at load 15, but gave
- * wrong numbers: resUNet 3D, unetr 2D, swinUNet 2D off by 0.3-0.9 (UNET_KIT_FACTORY_FLAGS to retry).
+ * tfjs flags the page sets before it picks each backend: none (useBackend sets WebGL's shape
+ * uniforms and unpacked textures itself on a software renderer, see useSharedWebglPrograms).
+ * Those flags without unet-kit's source-keyed program cache gave wrong numbers once every case
+ * ran on one page: unetr 2D off by 0.90, swinUNet 2D 0.27, swinUNETR 2D 0.07, swinUNETR 3D
+ * 9.6e-3, transUNet 2D 1.9e-3 (tfjs' key missed the texture layout of squeezed inputs).
  */
 const PAGE_FLAGS: Partial<Record<Browserbackend, Record<string, boolean | number>>> = {};
 
@@ -172,7 +173,8 @@ const ENTRY = `
     const avgPoolGrad = Array.from(await pools[2].data());
     tf.dispose(pools);
     const direct = tf.getBackend() === 'webgpu' ? await directAgainstStock() : undefined;
-    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, conv3dNarrow, conv3dNarrowGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad, direct };
+    const sharedPrograms = tf.getBackend() === 'webgl' ? { on: kit.sharedWebglProgramsOn(), shapeUniforms: tf.env().getBool('WEBGL_USE_SHAPES_UNIFORMS'), pack: tf.env().getBool('WEBGL_PACK_BINARY_OPERATIONS') } : undefined;
+    return { backend: tf.getBackend(), boolSum, intSum, dice, counts, after, conv3dSame, conv3dSameGrad, conv3dNarrow, conv3dNarrowGrad, biasAdd, pad5, mirrorPad5, pad5Grad, pool3dSame, pool3dSameGrad, avgPoolGrad, direct, sharedPrograms };
   }
 
   // unet-kit's direct WebGPU kernels (on for SwiftShader's adapter) against tfjs' own, op by op,
@@ -394,6 +396,8 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         expect(Object.keys(direct.diffs).length).toBe(18);
         for (const [name, diff] of Object.entries(direct.diffs)) expect(diff, `direct ${name} against tfjs' kernel`).toBeLessThan(1e-4);
       }
+      // SwiftShader's WebGL: one program per op and layout (shape uniforms), unpacked textures.
+      if (backend === 'webgl') expect(faults.sharedPrograms, 'shared WebGL programs on the software renderer').toEqual({ on: true, shapeUniforms: true, pack: false });
       expect(failures).toEqual([]);
       expect(run.results.map((r) => r.name)).toEqual(names);
       expect(errors).toEqual([]);

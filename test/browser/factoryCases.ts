@@ -48,10 +48,6 @@ function both(name: string, build: (kit: FactoryKit, spatialDims: 2 | 3) => tfLa
 /** The 3D case of a pair at batch 1. */
 const batchOne = (pair: FactoryCase[]): FactoryCase[] => pair.map((c) => (c.name.endsWith('3D') ? { ...c, batch: 1 } : c));
 
-/** Marks the cases of a list named in `both` as run on webgl and webgpu by default, those in `webgpuOnly` on webgpu. */
-const markGpu = (list: FactoryCase[], both: string[], webgpuOnly: string[]): FactoryCase[] =>
-  list.map((c) => (both.includes(c.name) ? { ...c, gpu: ['webgl', 'webgpu'] as const } : webgpuOnly.includes(c.name) ? { ...c, gpu: ['webgpu'] as const } : c));
-
 const shape = (spatialDims: 2 | 3, channels = 1): number[] => [...(spatialDims === 2 ? image : volume).slice(0, -1), channels];
 
 /** Every factory, in the order of src/models/index.ts. */
@@ -116,32 +112,20 @@ const LISTED: FactoryCase[] = [
 ];
 
 /**
- * On webgl and webgpu by default (npm test's time budget): 3D convs with batch norm and transposed
- * convs (unet 3D), rank-5 instance norm and recurrent convs (r2UNet 3D), the strided 1x1x1
- * shortcut whose 'same' padding tfjs got wrong (resUNet 3D, once 0.89 off on both GPU backends),
- * 3D attention gates (attentionUNet 3D), nested skips (unetPlusPlus 3D), the Gaussian-pyramid
- * inputs (unet multiScaleInput 2D) and both fusions (fusionUNet). UNET_KIT_FACTORIES_GPU=all runs
- * every case there. Measured one backend at a time on the idle 2-core machine (2026-12-02), all 25
- * cases on one page: WebGPU 195.4 s (the convolutional cases 1.0-4.4 s each, the transformers
- * 11.4-59.5 s, swinUNETR 3D the 59.5), WebGL 351.6 s (the convolutional cases 1.4-14.2 s, dense and
- * mobile blocks 10-14 s, the transformers 18-46 s); the six cases added to the first two cost
- * 29.5 s on WebGL and 11.2 s on WebGPU there, the other 17 would add minutes to npm test. Again
- * on 2026-12-03, both backends in one run: WebGL 334.8 s, WebGPU 241.0 s, all 25 within the
- * tolerances; the second SGD step of a transformer costs as much as the first (SwiftShader
- * executing thousands of small draws, not compiling: docs/guide/backends.md). The other ten
- * cases of the convolutional factories cost 1.0-6.2 s each on WebGPU there (32.1 s in all; on
- * WebGL 1.7-15.5 s, 81.6 s), so WebGPU ran them too. With unet-kit's direct WebGPU kernels
- * (src/kernels/webgpu/directKernels.ts, on for a software adapter) all 25 cases took 120.3 s on
- * WebGPU (the transformers 2.7-7.5 s, swinUNETR 3D 50.8 s, backboneUNet 12.3 s), so WebGPU runs
- * every case but swinUNETR 3D by default; WebGL the 8 above (UNET_KIT_FACTORIES_GPU=all: all 25
- * on both).
+ * Which cases the GPU backends run by default (npm test's time budget). WebGL runs all 25: with
+ * unet-kit's shape-independent programs on a software renderer (useBackend('webgl') turns them
+ * on, src/kernels/webgl/sharedPrograms.ts) all 25 took 101.9 s on SwiftShader (2026-12-03, idle
+ * 2-core machine; the transformers 5.3-14.0 s, swinUNETR 3D 14.0 s), against 334.8 s with tfjs'
+ * one program per tensor shape, when only the eight cases that exercise the kernel fixes ran by
+ * default (3D convs with batch norm, transposed convs, rank-5 instance norm, recurrent convs, the
+ * strided 1x1x1 shortcut, 3D attention gates, nested skips, Gaussian pyramids, both fusions).
+ * WebGPU runs every case but swinUNETR 3D: with unet-kit's direct conv and matMul kernels on
+ * SwiftShader all 25 took 120.3 s there (241.0 s with tfjs' own kernels the same day), swinUNETR
+ * 3D alone 50.8 s of it (its Conv3Ds are tfjs' own), which npm test's 15 minutes cannot spare.
+ * UNET_KIT_FACTORIES_GPU=all runs every case on both.
  */
-const GPU_DEFAULT = ['unet 3D', 'r2UNet 3D', 'resUNet 3D', 'attentionUNet 3D', 'unetPlusPlus 3D', 'unet multiScaleInput 2D', 'fusionUNet late attention 2D', 'fusionUNet early 3D'];
-// Every other case but swinUNETR 3D on WebGPU (direct conv and matMul kernels on SwiftShader):
-// all 25 took 120.3 s there on 2026-12-03 (241.0 s with tfjs' own kernels the same day), swinUNETR
-// 3D alone 50.8 s of it (its Conv3Ds are tfjs' own), which npm test's 15 minutes cannot spare.
-const WEBGPU_DEFAULT = LISTED.map((c) => c.name).filter((name) => !GPU_DEFAULT.includes(name) && name !== 'swinUNETR 3D');
-const ALL_CASES: readonly FactoryCase[] = markGpu(LISTED, GPU_DEFAULT, WEBGPU_DEFAULT);
+const WEBGPU_OPT_IN = ['swinUNETR 3D'];
+const ALL_CASES: readonly FactoryCase[] = LISTED.map((c) => ({ ...c, gpu: WEBGPU_OPT_IN.includes(c.name) ? (['webgl'] as const) : (['webgl', 'webgpu'] as const) }));
 
 /**
  * The cases the suite runs: every one (unset, empty or `'all'`), else those named
