@@ -216,9 +216,9 @@ function registeredBackends(): string[] {
  *   struct, which does not compile: garbage, then NaN);
  * - `webgpu` on a software adapter (SwiftShader, a fallback adapter; `useBackend` switches them on
  *   through {@link useDirectWebgpuKernels}): `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`,
- *   `Conv2DBackpropFilter`, `BatchMatMul` and `_FusedMatMul` computing one output per invocation
+ *   `Conv2DBackpropFilter`, `BatchMatMul`, `_FusedMatMul`, `Sum`, `Mean` and `Softmax` computing one output (a reduction: one row) per invocation
  *   (stock: im2col passes and tiled shaders with workgroup barriers, which a CPU rasterizer runs
- *   slowly: the factory suite's 25 models 241.0 s stock, 120.3 s direct); tfjs' own on a
+ *   slowly: the factory suite's 25 models 241.0 s stock, 81.6 s direct); tfjs' own on a
  *   hardware GPU;
  * - `webgl` on a software renderer (SwiftShader, llvmpipe; `useBackend` switches it on through
  *   {@link useSharedWebglPrograms}): one program per operation and texture layout instead of one

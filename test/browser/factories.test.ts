@@ -200,6 +200,10 @@ const ENTRY = `
       'matMul transposed a, b': () => tf.matMul(r([3, 7, 5], 1), r([3, 6, 7], 2), true, true),
       'matMul broadcast rank 4 x 2': () => tf.matMul(r([2, 3, 5, 7], 1), r([7, 6], 2)),
       'fused matMul + bias + elu': () => tf.fused.matMul({ a: r([4, 7], 1), b: r([7, 6], 2), bias: r([6], 3), activation: 'elu' }),
+      'sum over the last axis': () => tf.sum(r([6, 5, 7], 1), -1),
+      'sum over leading axes (a bias gradient)': () => tf.sum(r([2, 4, 5, 3], 1), [0, 1, 2]),
+      'mean over the middle axis, keepDims': () => tf.mean(r([3, 6, 4], 1), 1, true),
+      'softmax over 7 classes and its gradient': () => flat(tf.grads((x) => tf.sum(tf.square(tf.softmax(x))))([r([4, 5, 7], 1)])),
       'matMul grads (a, b)': () => flat(tf.grads((a, b) => tf.sum(tf.square(tf.matMul(a, b, false, true))))([r([3, 5, 7], 1), r([3, 6, 7], 2)])),
     };
     const diffs = {};
@@ -393,7 +397,7 @@ describe.skipIf(SKIP_BROWSER)('every model factory in headless Chromium agrees w
         // SwiftShader's adapter: unet-kit's direct conv and matMul kernels, equal to tfjs' own.
         const direct = faults.direct as unknown as { on: boolean; diffs: Record<string, number> };
         expect(direct.on, 'direct WebGPU kernels on the software adapter').toBe(true);
-        expect(Object.keys(direct.diffs).length).toBe(18);
+        expect(Object.keys(direct.diffs).length).toBe(22);
         for (const [name, diff] of Object.entries(direct.diffs)) expect(diff, `direct ${name} against tfjs' kernel`).toBeLessThan(1e-4);
       }
       // SwiftShader's WebGL: one program per op and layout (shape uniforms), unpacked textures.

@@ -112,20 +112,15 @@ const LISTED: FactoryCase[] = [
 ];
 
 /**
- * Which cases the GPU backends run by default (npm test's time budget). WebGL runs all 25: with
- * unet-kit's shape-independent programs on a software renderer (useBackend('webgl') turns them
- * on, src/kernels/webgl/sharedPrograms.ts) all 25 took 101.9 s on SwiftShader (2026-12-03, idle
- * 2-core machine; the transformers 5.3-14.0 s, swinUNETR 3D 14.0 s), against 334.8 s with tfjs'
- * one program per tensor shape, when only the eight cases that exercise the kernel fixes ran by
- * default (3D convs with batch norm, transposed convs, rank-5 instance norm, recurrent convs, the
- * strided 1x1x1 shortcut, 3D attention gates, nested skips, Gaussian pyramids, both fusions).
- * WebGPU runs every case but swinUNETR 3D: with unet-kit's direct conv and matMul kernels on
- * SwiftShader all 25 took 120.3 s there (241.0 s with tfjs' own kernels the same day), swinUNETR
- * 3D alone 50.8 s of it (its Conv3Ds are tfjs' own), which npm test's 15 minutes cannot spare.
- * UNET_KIT_FACTORIES_GPU=all runs every case on both.
+ * Every case runs on both GPU backends by default. WebGL: with unet-kit's shape-independent
+ * programs on a software renderer (useBackend('webgl') turns them on, src/kernels/webgl/
+ * sharedPrograms.ts) all 25 took 101.9 s on SwiftShader (2026-12-03, idle 2-core machine; the
+ * transformers 5.3-14.0 s), against 334.8 s with tfjs' one program per tensor shape, when only
+ * eight cases ran there by default. WebGPU: with unet-kit's direct conv, matMul, reduction and
+ * softmax kernels on SwiftShader all 25 took 81.6 s (swinUNETR 3D 25.5 s); 241.0 s with tfjs' own
+ * kernels, 120.3 s with the direct convs and matMuls alone (swinUNETR 3D 50.8 s, then left out).
  */
-const WEBGPU_OPT_IN = ['swinUNETR 3D'];
-const ALL_CASES: readonly FactoryCase[] = LISTED.map((c) => ({ ...c, gpu: WEBGPU_OPT_IN.includes(c.name) ? (['webgl'] as const) : (['webgl', 'webgpu'] as const) }));
+const ALL_CASES: readonly FactoryCase[] = LISTED.map((c) => ({ ...c, gpu: ['webgl', 'webgpu'] as const }));
 
 /**
  * The cases the suite runs: every one (unset, empty or `'all'`), else those named

@@ -2,7 +2,7 @@
 // their values against tfjs' kernels) and the switch useBackend flips for a software adapter.
 import { describe, expect, it } from 'vitest';
 import { directWebgpuKernelsOn, useDirectWebgpuKernels } from '../../src/kernels/webgpu/directKernels.js';
-import { directConv2DBackpropFilterProgram, directConv2DBackpropInputProgram, directConv2DProgram, directMatMulProgram } from '../../src/kernels/webgpu/directPrograms.js';
+import { directConv2DBackpropFilterProgram, directConv2DBackpropInputProgram, directConv2DProgram, directMatMulProgram, directRowReduceProgram, directSoftmaxProgram } from '../../src/kernels/webgpu/directPrograms.js';
 
 describe('direct WebGPU programs', () => {
   it('dispatch one invocation per output element, 64 a workgroup, a second axis past 65535 workgroups', () => {
@@ -33,6 +33,23 @@ describe('direct WebGPU programs', () => {
     expect(mm.getUserCode()).toContain('getA(ba, k, c[1])');
     expect(mm.getUserCode()).toContain('uniforms.aShape[1]');
     expect(mm.shaderKey).not.toBe(directMatMulProgram([3, 5, 6], false, false, true, 'elu').shaderKey);
+  });
+
+  it('reduce one row per invocation and softmax one output per invocation, mean dividing by the row length', () => {
+    const sum = directRowReduceProgram(32768, false);
+    const mean = directRowReduceProgram(32768, true);
+    expect(sum.outputShape).toEqual([32768]);
+    expect(sum.dispatch).toEqual([512, 1, 1]);
+    expect(sum.variableNames).toEqual(['x']);
+    expect(sum.getUserCode()).toContain('getX(index, i)');
+    expect(sum.getUserCode()).not.toContain('f32(n)');
+    expect(mean.getUserCode()).toContain('acc / f32(n)');
+    expect(mean.shaderKey).not.toBe(sum.shaderKey);
+    const softmax = directSoftmaxProgram([32768, 2]);
+    expect(softmax.outputShape).toEqual([32768, 2]);
+    expect(softmax.dispatch).toEqual([1024, 1, 1]);
+    // The row maximum is subtracted before exp, as tfjs and TensorFlow do, so large logits do not overflow.
+    expect(softmax.getUserCode()).toContain('exp(getX(c[0], c[1]) - top) / total');
   });
 
   it('are off until switched on (useBackend does it for a software adapter)', () => {

@@ -22,7 +22,7 @@ describe('installKernels', () => {
   it("lists the WebGPU Cast (int32/bool -> float32), the WebGL rank-8 Transpose, both GPUs' rank-5 Select and 'same'-padded Conv3D and pool kernels, run in Chromium by test/browser/factories.test.ts", () => {
     const conv3d = ['Conv3D', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2'];
     const pools = ['AvgPoolGrad', 'MaxPool3D', 'AvgPool3D', 'MaxPool3DGrad', 'AvgPool3DGrad'];
-    expect(kernelNames('webgpu')).toEqual(['Cast', 'Select', 'PadV2', 'MirrorPad', ...conv3d, ...pools, 'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul']);
+    expect(kernelNames('webgpu')).toEqual(['Cast', 'Select', 'PadV2', 'MirrorPad', ...conv3d, ...pools, 'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Softmax']);
     expect(kernelNames('webgl')).toEqual(['Transpose', 'Select', 'PadV2', 'MirrorPad', ...conv3d, ...pools]);
   });
 

@@ -1,6 +1,7 @@
 // Convolutions and matrix products on a software WebGPU adapter through directPrograms.ts (one
 // output per invocation) instead of tfjs' im2col and tiled shaders (the factory suite's 25 models
-// on SwiftShader: 241.0 s with tfjs' kernels, 120.3 s with these).
+// on SwiftShader: 241.0 s with tfjs' kernels, 120.3 s with these; with the row-per-invocation Sum,
+// Mean and Softmax below, 81.6 s).
 // Off until useBackend finds the adapter is a software one (useDirectWebgpuKernels); every shape
 // or option the direct programs do not cover (NCHW, prelu, a bias of another size) stays tfjs'.
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +13,8 @@ import {
   directConv2DBackpropInputProgram,
   directConv2DProgram,
   directMatMulProgram,
+  directRowReduceProgram,
+  directSoftmaxProgram,
   type DirectActivation,
   type DirectProgram,
 } from './directPrograms.js';
@@ -31,7 +34,8 @@ let direct = false;
  * adapter is a software one, off on a hardware GPU). Off, each kernel is tfjs' own.
  *
  * @param on - true to compute `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput`,
- *   `Conv2DBackpropFilter`, `BatchMatMul` and `_FusedMatMul` with one output per invocation.
+ *   `Conv2DBackpropFilter`, `BatchMatMul`, `_FusedMatMul`, `Sum`, `Mean` and `Softmax` with one
+ *   output (a reduction: one row) per invocation.
  * @example
  * ```ts
  * useDirectWebgpuKernels(false); // tfjs' own tiled shaders, even on SwiftShader
@@ -211,6 +215,49 @@ function matMul(fused: boolean): tf.KernelFunc {
 export const directBatchMatMul: tf.KernelFunc = matMul(false);
 export const directFusedMatMul: tf.KernelFunc = matMul(true);
 
+/** `Sum` / `Mean` over any axes of a float32 tensor: the reduced axes moved last (tfjs' Transpose), then one row per invocation. */
+function reduce(mean: boolean): tf.KernelFunc {
+  const stock = stockKernelFunc(mean ? tf.Mean : tf.Sum, 'webgpu');
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const size = tf.util.sizeFromShape(x.shape);
+    if (!direct || x.dtype !== 'float32' || axes.length === 0 || size === 0) return stock(args);
+    const backend = args.backend as unknown as WebGPUBackendLike;
+    const perm = tf.backend_util.getAxesPermutation(axes, x.shape.length);
+    const moved = perm === null ? x : (stockKernelFunc(tf.Transpose, 'webgpu')({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo);
+    const inner = tf.backend_util.getInnerMostAxes(axes.length, x.shape.length);
+    const [outShape, reduceShape] = tf.backend_util.computeOutAndReduceShapes(moved.shape, inner);
+    const n = tf.util.sizeFromShape(reduceShape);
+    const rows2 = view(args.backend, moved, [size / n, n]);
+    const rows = backend.runWebGPUProgram(directRowReduceProgram(size / n, mean), [rows2], 'float32');
+    const out = view(args.backend, rows, keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape);
+    for (const t of [rows2, rows, ...(moved === x ? [] : [moved])]) backend.disposeData(t.dataId);
+    return out;
+  };
+}
+
+/** WebGPU `Sum` and `Mean`, direct where on. */
+export const directSum: tf.KernelFunc = reduce(false);
+export const directMean: tf.KernelFunc = reduce(true);
+
+/** WebGPU `Softmax` over the last axis, direct where on. */
+export const directSoftmax: tf.KernelFunc = (args) => {
+  const { logits } = args.inputs as { logits: tf.TensorInfo };
+  const { dim } = args.attrs as unknown as { dim: number };
+  const rank = logits.shape.length;
+  const size = tf.util.sizeFromShape(logits.shape);
+  if (!direct || logits.dtype !== 'float32' || size === 0 || (dim !== -1 && dim !== rank - 1)) return stockKernelFunc(tf.Softmax, 'webgpu')(args);
+  const backend = args.backend as unknown as WebGPUBackendLike;
+  const n = logits.shape[rank - 1]!;
+  const rows2 = view(args.backend, logits, [size / n, n]);
+  const out2 = backend.runWebGPUProgram(directSoftmaxProgram([size / n, n]), [rows2], 'float32');
+  const out = view(args.backend, out2, logits.shape);
+  for (const t of [rows2, out2]) backend.disposeData(t.dataId);
+  return out;
+};
+
 /** The kernels of this file, for installKernels. */
 export const DIRECT_WEBGPU_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
   [tf.Conv2D, directConv2D],
@@ -219,4 +266,7 @@ export const DIRECT_WEBGPU_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
   [tf.Conv2DBackpropFilter, directConv2DBackpropFilter],
   [tf.BatchMatMul, directBatchMatMul],
   [tf._FusedMatMul, directFusedMatMul],
+  [tf.Sum, directSum],
+  [tf.Mean, directMean],
+  [tf.Softmax, directSoftmax],
 ];
